@@ -1,0 +1,66 @@
+/* Allocation with overflow checks and a failure-injection hook for tests. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static _Thread_local int64_t fail_at;  /* 0: never */
+static _Thread_local int64_t made;
+
+void spg_alloc_fail_at(int64_t k)
+{
+    fail_at = k;
+    made = 0;
+}
+
+int64_t spg_alloc_count(void)
+{
+    int64_t c = made;
+    made = 0;
+    return c;
+}
+
+/* The byte count, or 0 when it cannot be allocated (NULL is then returned). */
+static size_t bytes_of(int64_t count, size_t size, int *ok)
+{
+    *ok = count >= 0 && size > 0 && (uint64_t)count <= SIZE_MAX / size;
+    made++;
+    if (fail_at > 0 && made == fail_at)
+        *ok = 0;
+    return *ok ? (size_t)count * size : 0;
+}
+
+void *spg_malloc(int64_t count, size_t size)
+{
+    int ok;
+    size_t b = bytes_of(count, size, &ok);
+    return ok ? malloc(b ? b : 1) : NULL;
+}
+
+void *spg_calloc(int64_t count, size_t size)
+{
+    int ok;
+    size_t b = bytes_of(count, size, &ok);
+    return ok ? calloc(b ? b : 1, 1) : NULL;
+}
+
+void *spg_shrink(void *p, int64_t count, size_t size)
+{
+    size_t b = (size_t)count * size; /* never more than p already holds */
+    void *q = realloc(p, b ? b : 1);
+    return q ? q : p;
+}
+
+void spg_free(void *p)
+{
+    free(p);
+}
+
+size_t spg_index_size(spg_itype itype)
+{
+    return itype == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
+}
+
+size_t spg_value_size(spg_dtype dtype)
+{
+    return dtype == SPG_FLOAT ? sizeof(float) : sizeof(double);
+}

@@ -1,0 +1,52 @@
+/* Library internals shared by the dispatch layer and the backends. */
+#ifndef SPG_INTERNAL_H
+#define SPG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spgrad.h"
+
+struct spg_context {
+    spg_backend backend;
+    int nthreads; /* 0: OpenMP's choice */
+};
+
+/* The symbolic analysis of a COO pattern. Index arrays have the plan's
+ * itype. For SPG_COMPRESS_ROWS plans everything below describes A'. */
+struct spg_plan {
+    spg_backend backend;
+    spg_itype itype;
+    unsigned flags;
+    int64_t m, n;     /* shape of the compressed matrix (A, or A' by rows) */
+    int64_t nnz_coo;  /* triplets given */
+    int64_t nnz_kept; /* triplets kept (not skipped) */
+    int64_t nnz;      /* stored entries */
+    void *colptr;     /* n + 1 */
+    void *rowind;     /* nnz: rows, sorted and unique in each column */
+    void *seg;        /* nnz + 1: entry s sums perm[seg[s] .. seg[s+1]-1] */
+    void *perm;       /* nnz_kept: triplets in entry order, stable */
+    void *slot;       /* nnz_coo: entry of each triplet, -1 when skipped */
+};
+
+/* Allocation goes through these, so that tests can make them fail. They
+ * take an element count and size, give NULL when count is negative or the
+ * bytes overflow, and accept count 0. spg_calloc zeroes; spg_shrink gives
+ * back unused tail memory and never fails (it returns p when it cannot). */
+void *spg_malloc(int64_t count, size_t size);
+void *spg_calloc(int64_t count, size_t size);
+void *spg_shrink(void *p, int64_t count, size_t size);
+void spg_free(void *p);
+
+/* Test hook: the k-th allocation from now fails (k >= 1); 0 disables.
+ * spg_alloc_count gives the allocations made since the last call. */
+void spg_alloc_fail_at(int64_t k);
+int64_t spg_alloc_count(void);
+
+size_t spg_index_size(spg_itype itype);
+size_t spg_value_size(spg_dtype dtype);
+
+/* The thread count a CPU loop of this context uses (at least 1). */
+int spg_threads(const spg_context *ctx);
+
+#endif /* SPG_INTERNAL_H */

@@ -1,0 +1,201 @@
+/* Every error path: the status names the fault, outputs are untouched and
+ * nothing leaks (the sanitizer build checks the leaks). Allocation failures
+ * are injected at each allocation of each call in turn. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "internal.h"
+
+static spg_plan *const untouched_plan = (spg_plan *)&spg_test_passed; /* never freed */
+
+/* Plan creation fails with want and leaves the output pointer as it was. */
+static void plan_fails(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_status want,
+                       const char *what)
+{
+    spg_plan *plan = untouched_plan;
+    spg_status st = spg_plan_create(ctx, coo, flags, &plan);
+    if (!CHECK(st == want) || !CHECK(plan == untouched_plan))
+        fprintf(stderr, "  %s: got %d (%s), wanted %d\n", what, st, spg_status_string(st), want);
+}
+
+static void test_status_strings(void)
+{
+    const char *unknown = spg_status_string((spg_status)-999);
+    CHECK(unknown && strstr(unknown, "unknown"));
+    for (int s = SPG_ERR_DEVICE; s <= SPG_SUCCESS; s++) {
+        const char *str = spg_status_string((spg_status)s);
+        CHECK(str && str != unknown && strlen(str) > 5);
+        for (int t = s + 1; t <= SPG_SUCCESS; t++)
+            CHECK(strcmp(str, spg_status_string((spg_status)t)) != 0);
+    }
+    CHECK(strcmp(spg_version(), "0.1.0") == 0);
+}
+
+static void test_context(void)
+{
+    spg_context *ctx = (spg_context *)untouched_plan;
+    CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_context_create((spg_backend)7, &ctx), SPG_ERR_INVALID_VALUE);
+    spg_status st = spg_context_create(SPG_BACKEND_CUDA, &ctx);
+    CHECK(st == SPG_ERR_NOT_BUILT || st == SPG_ERR_NO_DEVICE || st == SPG_SUCCESS);
+    if (st == SPG_SUCCESS)
+        spg_context_destroy(ctx);
+    else
+        CHECK(ctx == (spg_context *)untouched_plan);
+    CHECK_STATUS(spg_context_set_threads(NULL, 1), SPG_ERR_NULL_POINTER);
+    spg_context_destroy(NULL);
+    spg_plan_destroy(NULL);
+    CHECK(spg_plan_nnz(NULL) == -1);
+}
+
+static void test_plan_arguments(spg_context *ctx)
+{
+    int32_t I[] = {0, 1, 2}, J[] = {1, 1, 0};
+    int64_t I64[] = {0, 1, 2}, J64[] = {1, 1, 0};
+    const spg_coo ok = {3, 2, 3, SPG_INT32, I, J};
+    spg_coo c;
+    spg_plan *plan = untouched_plan;
+
+    CHECK_STATUS(spg_context_set_threads(ctx, -1), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_plan_create(NULL, &ok, 0, &plan), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_plan_create(ctx, NULL, 0, &plan), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_plan_create(ctx, &ok, 0, NULL), SPG_ERR_NULL_POINTER);
+    CHECK(plan == untouched_plan);
+    plan_fails(ctx, &ok, 8, SPG_ERR_INVALID_VALUE, "unknown flag");
+    c = ok, c.itype = (spg_itype)2;
+    plan_fails(ctx, &c, 0, SPG_ERR_INVALID_VALUE, "unknown index type");
+    c = ok, c.m = -1;
+    plan_fails(ctx, &c, 0, SPG_ERR_DIMENSION, "m < 0");
+    c = ok, c.n = -3;
+    plan_fails(ctx, &c, 0, SPG_ERR_DIMENSION, "n < 0");
+    c = ok, c.n = INT64_MAX;
+    plan_fails(ctx, &c, 0, SPG_ERR_DIMENSION, "n + 1 overflows");
+    c = ok, c.nnz = -1;
+    plan_fails(ctx, &c, 0, SPG_ERR_INVALID_VALUE, "nnz < 0");
+    c = ok, c.I = NULL;
+    plan_fails(ctx, &c, 0, SPG_ERR_NULL_POINTER, "I NULL");
+    c = ok, c.J = NULL;
+    plan_fails(ctx, &c, 0, SPG_ERR_NULL_POINTER, "J NULL");
+    c = ok, c.nnz = (int64_t)INT32_MAX + 1; /* rejected before the arrays are read */
+    plan_fails(ctx, &c, 0, SPG_ERR_INDEX_OVERFLOW, "int32 cannot count the triplets");
+
+    /* indices: out of range after the one-based shift, negative */
+    c = ok, c.m = 2;
+    plan_fails(ctx, &c, 0, SPG_ERR_INDEX_RANGE, "row == m");
+    c = ok, c.n = 1;
+    plan_fails(ctx, &c, 0, SPG_ERR_INDEX_RANGE, "column == n");
+    plan_fails(ctx, &ok, SPG_ONE_BASED, SPG_ERR_INDEX_RANGE, "one-based 0");
+    c = ok, c.m = 0, c.n = 0;
+    plan_fails(ctx, &c, 0, SPG_ERR_INDEX_RANGE, "0 x 0 with triplets");
+    int64_t Ibig[] = {1, 2, 4}, Jneg[] = {1, -1, 2}, J123[] = {1, 2, 3};
+    c = (spg_coo){3, 3, 3, SPG_INT64, Ibig, J64};
+    plan_fails(ctx, &c, SPG_ONE_BASED, SPG_ERR_INDEX_RANGE, "one-based m + 1");
+    c = (spg_coo){3, 3, 3, SPG_INT64, I64, Jneg};
+    plan_fails(ctx, &c, 0, SPG_ERR_NEGATIVE_INDEX, "negative column without skip");
+    plan_fails(ctx, &c, SPG_COMPRESS_ROWS, SPG_ERR_NEGATIVE_INDEX, "negative column, by rows");
+    c = (spg_coo){3, 3, 3, SPG_INT64, Jneg, J123};
+    plan_fails(ctx, &c, SPG_ONE_BASED, SPG_ERR_NEGATIVE_INDEX, "negative row, one-based");
+    plan = NULL;
+    CHECK_STATUS(spg_plan_create(ctx, &c, SPG_ONE_BASED | SPG_SKIP_NEGATIVE, &plan), SPG_SUCCESS);
+    CHECK(spg_plan_nnz(plan) == 2);
+    spg_plan_destroy(plan);
+}
+
+/* Assembly, pullback and views refuse bad arguments and write nothing. */
+static void test_numeric_arguments(spg_context *ctx)
+{
+    int32_t I[] = {0, 1, 1, 2}, J[] = {1, 1, 1, 0};
+    const spg_coo coo = {3, 2, 4, SPG_INT32, I, J};
+    spg_plan *plan = NULL;
+    if (!CHECK_STATUS(spg_plan_create(ctx, &coo, 0, &plan), SPG_SUCCESS))
+        return;
+    double V[4] = {1, 2, 3, 4}, Ax[3], dV[4];
+    const double sentinel = -12345.0;
+    for (int k = 0; k < 4; k++)
+        dV[k] = sentinel;
+    for (int k = 0; k < 3; k++)
+        Ax[k] = sentinel;
+
+    CHECK_STATUS(spg_assemble(NULL, plan, SPG_DOUBLE, V, Ax), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble(ctx, NULL, SPG_DOUBLE, V, Ax), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble(ctx, plan, SPG_DOUBLE, NULL, Ax), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble(ctx, plan, SPG_DOUBLE, V, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble(ctx, plan, (spg_dtype)5, V, Ax), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_assemble_pullback(NULL, plan, SPG_DOUBLE, Ax, dV), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble_pullback(ctx, NULL, SPG_DOUBLE, Ax, dV), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, NULL, dV), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, Ax, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_assemble_pullback(ctx, plan, (spg_dtype)-1, Ax, dV), SPG_ERR_INVALID_VALUE);
+
+    /* a plan made by a context of another backend */
+    plan->backend = SPG_BACKEND_CUDA;
+    CHECK_STATUS(spg_assemble(ctx, plan, SPG_DOUBLE, V, Ax), SPG_ERR_BACKEND_MISMATCH);
+    CHECK_STATUS(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, Ax, dV), SPG_ERR_BACKEND_MISMATCH);
+    plan->backend = SPG_BACKEND_CPU;
+    for (int k = 0; k < 4; k++)
+        CHECK(dV[k] == sentinel);
+    for (int k = 0; k < 3; k++)
+        CHECK(Ax[k] == sentinel);
+
+    spg_csc A, A0;
+    memset(&A, 0xab, sizeof A);
+    A0 = A;
+    CHECK_STATUS(spg_plan_csc(NULL, SPG_DOUBLE, Ax, &A), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_plan_csc(plan, SPG_DOUBLE, Ax, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_plan_csc(plan, (spg_dtype)9, Ax, &A), SPG_ERR_INVALID_VALUE);
+    CHECK(memcmp(&A, &A0, sizeof A) == 0);
+
+    /* arrays of length 0 may be NULL */
+    const spg_coo empty = {4, 4, 0, SPG_INT64, NULL, NULL};
+    spg_plan *e = NULL;
+    CHECK_STATUS(spg_plan_create(ctx, &empty, 0, &e), SPG_SUCCESS);
+    CHECK_STATUS(spg_assemble(ctx, e, SPG_FLOAT, NULL, NULL), SPG_SUCCESS);
+    CHECK_STATUS(spg_assemble_pullback(ctx, e, SPG_FLOAT, NULL, NULL), SPG_SUCCESS);
+    CHECK(spg_plan_nnz(e) == 0);
+    spg_plan_destroy(e);
+    spg_plan_destroy(plan);
+}
+
+/* Fails each allocation of a call in turn: SPG_ERR_ALLOC, output untouched. */
+static void test_allocation_failures(spg_context *ctx)
+{
+    int64_t I[] = {0, 4, 4, 2, -1, 3}, J[] = {1, 1, 1, 0, 2, 3};
+    const spg_coo coo = {5, 4, 6, SPG_INT64, I, J};
+    for (unsigned flags = 0; flags < 8; flags += SPG_SKIP_NEGATIVE) {
+        spg_alloc_fail_at(0);
+        spg_plan *plan = NULL;
+        if (!CHECK_STATUS(spg_plan_create(ctx, &coo, flags | SPG_SKIP_NEGATIVE, &plan),
+                          SPG_SUCCESS))
+            return;
+        spg_plan_destroy(plan);
+        const int64_t calls = spg_alloc_count();
+        CHECK(calls >= 2);
+        for (int64_t k = 1; k <= calls; k++) {
+            spg_alloc_fail_at(k);
+            plan_fails(ctx, &coo, flags | SPG_SKIP_NEGATIVE, SPG_ERR_ALLOC, "injected");
+        }
+    }
+    spg_alloc_fail_at(1);
+    spg_context *c = (spg_context *)untouched_plan;
+    CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &c), SPG_ERR_ALLOC);
+    CHECK(c == (spg_context *)untouched_plan);
+    spg_alloc_fail_at(0);
+
+    /* workspace that cannot be sized: O(m) counts for m near INT64_MAX */
+    const spg_coo huge = {INT64_MAX - 1, 2, 0, SPG_INT64, NULL, NULL};
+    plan_fails(ctx, &huge, 0, SPG_ERR_ALLOC, "m near INT64_MAX");
+}
+
+int main(void)
+{
+    spg_context *ctx = NULL;
+    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
+        return spg_test_done();
+    test_status_strings();
+    test_context();
+    test_plan_arguments(ctx);
+    test_numeric_arguments(ctx);
+    test_allocation_failures(ctx);
+    spg_context_destroy(ctx);
+    return spg_test_done();
+}

@@ -1,0 +1,11 @@
+/* Commands of the spgrad program; each returns the exit status. */
+#ifndef SPG_TOOLS_H
+#define SPG_TOOLS_H
+
+int spg_cmd_demo(int argc, char **argv);
+int spg_cmd_info(int argc, char **argv);
+
+/* Wall-clock seconds from a monotonic clock. */
+double spg_now(void);
+
+#endif
