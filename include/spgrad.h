@@ -120,6 +120,88 @@ SPG_API spg_status spg_assemble(spg_context *ctx, const spg_plan *plan,
 SPG_API spg_status spg_assemble_pullback(spg_context *ctx, const spg_plan *plan,
                                  spg_dtype dtype, const void *dAx, void *dV);
 
+/* ---- Operations on a CSC matrix and their pullbacks ------------------------
+ * A is an m x n spg_csc view; vectors and dA have A's value type; dA is laid
+ * out as A's values. A pattern matrix (values NULL) acts as all ones and is a
+ * constant: asking for its dA gives SPG_ERR_PATTERN_GRADIENT. A NULL gradient
+ * pointer marks that input constant and its work is skipped. Scalars (alpha,
+ * beta, df) are passed as double and rounded to the value type; scalar
+ * results are summed in double, in a fixed order. Outputs must not overlap
+ * inputs. The hot calls trust the structure of A: spg_csc_check validates
+ * it, for callers who want that. */
+
+typedef enum spg_op { SPG_OP_N = 0, SPG_OP_T = 1 } spg_op; /* A or A' */
+
+/* Checks a CSC view in O(nnz): colptr starts at 0, never decreases and ends
+ * at nnz; rows lie in [0, m), strictly increasing in each column.
+ * SPG_ERR_INVALID_MATRIX when they do not. */
+SPG_API spg_status spg_csc_check(spg_context *ctx, const spg_csc *A);
+
+/* y = alpha op(A) x + beta y; with beta == 0, y is not read (NaN in y does
+ * not leak through). */
+SPG_API spg_status spg_spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A,
+                            const void *x, double beta, void *y);
+
+/* Pullback of spg_spmv: dx += alpha op(A)' dy; dA += alpha dy x' on A's
+ * pattern for op N (alpha x dy' for op T). beta's term is the caller's. */
+SPG_API spg_status spg_spmv_pullback(spg_context *ctx, spg_op op, double alpha,
+                                     const spg_csc *A, const void *x, const void *dy,
+                                     void *dA, void *dx);
+
+/* f = x' A y (x of length m, y of length n). */
+SPG_API spg_status spg_bilinear(spg_context *ctx, const spg_csc *A, const void *x,
+                                const void *y, double *f);
+
+/* dx += df A y; dy += df A' x; dA += df x y' on A's pattern. */
+SPG_API spg_status spg_bilinear_pullback(spg_context *ctx, const spg_csc *A, const void *x,
+                                         const void *y, double df, void *dA, void *dx,
+                                         void *dy);
+
+/* f = x' A y and, with df = 1, the gradients of spg_bilinear_pullback,
+ * reading A once for f, dA and dy (and once more for dx). */
+SPG_API spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A,
+                                               const void *x, const void *y, double *f,
+                                               void *dA, void *dx, void *dy);
+
+/* f = x' A x for square A. */
+SPG_API spg_status spg_quadratic(spg_context *ctx, const spg_csc *A, const void *x, double *f);
+
+/* dx += df (A + A') x; dA += df x x' on A's pattern. */
+SPG_API spg_status spg_quadratic_pullback(spg_context *ctx, const spg_csc *A, const void *x,
+                                          double df, void *dA, void *dx);
+
+/* The rank-k sampled outer product (SDDMM):
+ * dA[p] += alpha sum_r U[i_p + r ldu] V[j_p + r ldv], U column-major m x k
+ * (ldu >= m), V column-major n x k (ldv >= n). Every dA above is one. */
+SPG_API spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
+                                     const void *U, int64_t ldu, const void *V, int64_t ldv,
+                                     double alpha, void *dA);
+
+/* ---- Pullbacks straight to COO values -------------------------------------
+ * For A = sparse(I, J, V): the pullback of an operation on A composed with
+ * the assembly pullback, with no CSC matrix: O(nnz) time, no extra memory.
+ * flags: SPG_ONE_BASED and SPG_SKIP_NEGATIVE as for plans (skipped
+ * triplets' dV is left as it is). Indices are validated before anything is
+ * written. Vectors and dV have value type dtype. */
+
+/* dV[k] += alpha sum_r U[I_k + r ldu] V[J_k + r ldv] */
+SPG_API spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo,
+                                         unsigned flags, spg_dtype dtype, int64_t k,
+                                         const void *U, int64_t ldu, const void *V,
+                                         int64_t ldv, double alpha, void *dV);
+
+/* dV[k] += df x[I_k] y[J_k]: the gradient of f = x' A(V) y. */
+SPG_API spg_status spg_coo_bilinear_pullback(spg_context *ctx, const spg_coo *coo,
+                                             unsigned flags, spg_dtype dtype,
+                                             const void *x, const void *y, double df,
+                                             void *dV);
+
+/* dV[k] += alpha dy[I_k] x[J_k] (op N) or alpha x[I_k] dy[J_k] (op T). */
+SPG_API spg_status spg_coo_spmv_pullback(spg_context *ctx, const spg_coo *coo,
+                                         unsigned flags, spg_op op, spg_dtype dtype,
+                                         double alpha, const void *x, const void *dy,
+                                         void *dV);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
-/* Allocation with overflow checks and a failure-injection hook for tests. */
+/* Allocation with overflow checks and a failure-injection hook for tests;
+ * the kernel-run counters; sizes of the element types. */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -53,6 +54,25 @@ void *spg_shrink(void *p, int64_t count, size_t size)
 void spg_free(void *p)
 {
     free(p);
+}
+
+static _Thread_local int64_t kernel_runs[SPG_KERNEL_COUNT];
+
+void spg_kernel_ran(spg_kernel k)
+{
+    kernel_runs[k]++;
+}
+
+int64_t spg_kernel_runs(spg_kernel k)
+{
+    int64_t r = kernel_runs[k];
+    kernel_runs[k] = 0;
+    return r;
+}
+
+int64_t spg_index_max(spg_itype itype)
+{
+    return itype == SPG_INT32 ? INT32_MAX : INT64_MAX;
 }
 
 size_t spg_index_size(spg_itype itype)

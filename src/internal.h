@@ -29,6 +29,21 @@ struct spg_plan {
     void *slot;       /* nnz_coo: entry of each triplet, -1 when skipped */
 };
 
+/* Triplets as the backends see them: validated view, base and skip flag;
+ * for SPG_COMPRESS_ROWS plans I and J (and m and n) are swapped, so that
+ * compression is always by columns. */
+typedef struct spg_triplets {
+    int64_t m, n, nnz;
+    const void *I, *J;
+    int base;           /* 1 for one-based indices */
+    int skip_negative;  /* drop triplets with a negative row or column */
+} spg_triplets;
+
+/* The O(1) checks of a COO view and its flags (allowed: the flags that
+ * mean something to the call), and its triplets as the backends see them. */
+spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed,
+                            spg_triplets *t);
+
 /* Allocation goes through these, so that tests can make them fail. They
  * take an element count and size, give NULL when count is negative or the
  * bytes overflow, and accept count 0. spg_calloc zeroes; spg_shrink gives
@@ -45,6 +60,22 @@ int64_t spg_alloc_count(void);
 
 size_t spg_index_size(spg_itype itype);
 size_t spg_value_size(spg_dtype dtype);
+
+/* Runs of each backend kernel, counted by the dispatch layer so that tests
+ * can see which work a call did and which it skipped. Per thread. */
+typedef enum spg_kernel {
+    SPG_KERNEL_SPMV_N,
+    SPG_KERNEL_SPMV_T,
+    SPG_KERNEL_BILINEAR_PASS,
+    SPG_KERNEL_SAMPLED_OUTER,
+    SPG_KERNEL_COO_SAMPLED_OUTER,
+    SPG_KERNEL_COUNT
+} spg_kernel;
+void spg_kernel_ran(spg_kernel k);
+int64_t spg_kernel_runs(spg_kernel k); /* since the last call, then resets */
+
+/* Largest count an index type holds. */
+int64_t spg_index_max(spg_itype itype);
 
 /* The thread count a CPU loop of this context uses (at least 1). */
 int spg_threads(const spg_context *ctx);

@@ -4,39 +4,15 @@
 
 static const unsigned spg_plan_flags = SPG_ONE_BASED | SPG_SKIP_NEGATIVE | SPG_COMPRESS_ROWS;
 
-/* Largest count an index type holds. */
-static int64_t index_max(spg_itype itype)
-{
-    return itype == SPG_INT32 ? INT32_MAX : INT64_MAX;
-}
-
 spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
                            spg_plan **plan)
 {
-    if (!ctx || !coo || !plan)
+    spg_triplets t;
+    if (!ctx || !plan)
         return SPG_ERR_NULL_POINTER;
-    if ((coo->itype != SPG_INT32 && coo->itype != SPG_INT64) || (flags & ~spg_plan_flags))
-        return SPG_ERR_INVALID_VALUE;
-    /* colptr holds n + 1 entries, so n + 1 must be representable */
-    if (coo->m < 0 || coo->n < 0 || coo->m == INT64_MAX || coo->n == INT64_MAX)
-        return SPG_ERR_DIMENSION;
-    if (coo->nnz < 0)
-        return SPG_ERR_INVALID_VALUE;
-    if (coo->nnz > 0 && (!coo->I || !coo->J))
-        return SPG_ERR_NULL_POINTER;
-    if (coo->nnz > index_max(coo->itype))
-        return SPG_ERR_INDEX_OVERFLOW;
-
-    const int by_rows = (flags & SPG_COMPRESS_ROWS) != 0;
-    spg_triplets t = {
-        .m = by_rows ? coo->n : coo->m,
-        .n = by_rows ? coo->m : coo->n,
-        .nnz = coo->nnz,
-        .I = by_rows ? coo->J : coo->I,
-        .J = by_rows ? coo->I : coo->J,
-        .base = (flags & SPG_ONE_BASED) ? 1 : 0,
-        .skip_negative = (flags & SPG_SKIP_NEGATIVE) != 0,
-    };
+    spg_status st = spg_coo_triplets(coo, flags, spg_plan_flags, &t);
+    if (st != SPG_SUCCESS)
+        return st;
     spg_plan *p = spg_calloc(1, sizeof *p);
     if (!p)
         return SPG_ERR_ALLOC;
@@ -46,7 +22,7 @@ spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
     p->m = t.m;
     p->n = t.n;
     p->nnz_coo = coo->nnz;
-    spg_status st = spg_cpu_ops_get(SPG_DOUBLE, coo->itype)->plan_build(&t, p);
+    st = spg_cpu_ops_get(SPG_DOUBLE, coo->itype)->plan_build(&t, p);
     if (st != SPG_SUCCESS) {
         spg_free(p);
         return st;

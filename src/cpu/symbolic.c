@@ -3,23 +3,18 @@
  * order with rows ascending and duplicates adjacent in triplet order. */
 #include "cpu.h"
 
-#include "../../kernels/spg_types.h"
+#include "../../kernels/coo.h"
 
 /* Triplet k: 1 and its zero-based (i, j) when kept, 0 when skipped, or a
  * negative status. */
 static int read_triplet(const spg_triplets *t, int64_t k, int64_t *i, int64_t *j)
 {
-    const spg_int *I = t->I, *J = t->J;
-    int64_t r = I[k], c = J[k];
-    if (r < 0 || c < 0)
-        return t->skip_negative ? 0 : SPG_ERR_NEGATIVE_INDEX;
-    r -= t->base;
-    c -= t->base;
-    if (r < 0 || r >= t->m || c < 0 || c >= t->n)
-        return SPG_ERR_INDEX_RANGE;
-    *i = r;
-    *j = c;
-    return 1;
+    switch (spg_k_coo_index(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n, i, j)) {
+    case 1: return 1;
+    case 0: return 0;
+    case -1: return SPG_ERR_NEGATIVE_INDEX;
+    default: return SPG_ERR_INDEX_RANGE;
+    }
 }
 
 /* p[0..len] = exclusive prefix sums of the counts held in p[1..len] */

@@ -1,0 +1,37 @@
+/* Triplet-level bodies of the pullbacks straight to COO values. */
+#ifndef SPG_KERNELS_COO_H
+#define SPG_KERNELS_COO_H
+
+#include "csc.h"
+
+/* Triplet k's zero-based (i, j): 1 when kept, 0 when skipped (a negative
+ * given index with skip set), -1 when a negative index is not to be
+ * skipped, -2 when out of [0, m) x [0, n) after the base shift. */
+SPG_HD int spg_k_coo_index(const spg_int *I, const spg_int *J, int64_t k, int base, int skip,
+                           int64_t m, int64_t n, int64_t *i, int64_t *j)
+{
+    int64_t r = I[k], c = J[k];
+    if (r < 0 || c < 0)
+        return skip ? 0 : -1;
+    r -= base;
+    c -= base;
+    if (r < 0 || r >= m || c < 0 || c >= n)
+        return -2;
+    *i = r;
+    *j = c;
+    return 1;
+}
+
+/* dV_k += alpha sum_r U_{I_k r} V_{J_k r}; skipped triplets are left alone.
+ * The indices were validated before. */
+SPG_HD void spg_k_coo_sampled_outer(const spg_int *I, const spg_int *J, int base, int skip,
+                                    int64_t k, int64_t rank, const spg_real *U, int64_t ldu,
+                                    const spg_real *V, int64_t ldv, spg_real alpha,
+                                    spg_real *dV)
+{
+    int64_t i = 0, j = 0;
+    if (spg_k_coo_index(I, J, k, base, skip, INT64_MAX, INT64_MAX, &i, &j) == 1)
+        dV[k] += alpha * spg_k_outer_dot(U, ldu, V, ldv, rank, i, j);
+}
+
+#endif /* SPG_KERNELS_COO_H */

@@ -1,0 +1,83 @@
+/* Column-level bodies of the CSC operations. A values pointer a == NULL is
+ * a pattern matrix: all stored values are 1. */
+#ifndef SPG_KERNELS_CSC_H
+#define SPG_KERNELS_CSC_H
+
+#include "spg_types.h"
+
+/* t_j = sum_{p in column j} a_p x_{i_p} */
+SPG_HD spg_real spg_k_col_dot(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
+                              const spg_real *x, int64_t j)
+{
+    spg_real t = 0;
+    if (a) {
+        for (spg_int p = colptr[j]; p < colptr[j + 1]; p++)
+            t += a[p] * x[rowind[p]];
+    } else {
+        for (spg_int p = colptr[j]; p < colptr[j + 1]; p++)
+            t += x[rowind[p]];
+    }
+    return t;
+}
+
+/* The first p in [lo, hi) with rowind_p >= r (rows ascend), else hi. */
+SPG_HD spg_int spg_k_lower_bound(const spg_int *rowind, spg_int lo, spg_int hi, int64_t r)
+{
+    while (lo < hi) {
+        spg_int mid = lo + (hi - lo) / 2;
+        if (rowind[mid] < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* y_i += a_p s for the entries of column j whose row i lies in [r0, r1) */
+SPG_HD void spg_k_col_axpy_rows(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
+                                spg_real s, spg_real *y, int64_t j, int64_t r0, int64_t r1)
+{
+    spg_int p = colptr[j], end = colptr[j + 1];
+    if (r0 > 0)
+        p = spg_k_lower_bound(rowind, p, end, r0);
+    for (; p < end && rowind[p] < r1; p++)
+        y[rowind[p]] += (a ? a[p] : (spg_real)1) * s;
+}
+
+/* sum_r U_{i r} V_{j r} for column-major U and V */
+SPG_HD spg_real spg_k_outer_dot(const spg_real *U, int64_t ldu, const spg_real *V, int64_t ldv,
+                                int64_t k, int64_t i, int64_t j)
+{
+    spg_real t = U[i] * V[j];
+    for (int64_t r = 1; r < k; r++)
+        t += U[i + r * ldu] * V[j + r * ldv];
+    return t;
+}
+
+/* dA_p += alpha sum_r U_{i_p r} V_{j r} for the entries of column j */
+SPG_HD void spg_k_col_sampled_outer(const spg_int *colptr, const spg_int *rowind, int64_t k,
+                                    const spg_real *U, int64_t ldu, const spg_real *V,
+                                    int64_t ldv, spg_real alpha, spg_real *dA, int64_t j)
+{
+    for (spg_int p = colptr[j]; p < colptr[j + 1]; p++)
+        dA[p] += alpha * spg_k_outer_dot(U, ldu, V, ldv, k, rowind[p], j);
+}
+
+/* Column j of a CSC structure is well formed: rows strictly ascending in
+ * [0, m) and the column within [0, nnz]. */
+SPG_HD int spg_k_col_valid(const spg_int *colptr, const spg_int *rowind, int64_t m, int64_t nnz,
+                           int64_t j)
+{
+    const spg_int lo = colptr[j], hi = colptr[j + 1];
+    if (lo < 0 || hi < lo || hi > nnz)
+        return 0;
+    int64_t prev = -1;
+    for (spg_int p = lo; p < hi; p++) {
+        if (rowind[p] <= prev || rowind[p] >= m)
+            return 0;
+        prev = rowind[p];
+    }
+    return 1;
+}
+
+#endif /* SPG_KERNELS_CSC_H */

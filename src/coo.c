@@ -1,0 +1,79 @@
+/* COO views: their validation, and the pullbacks straight to COO values. */
+#include "internal.h"
+#include "cpu/cpu.h"
+
+spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed,
+                            spg_triplets *t)
+{
+    if (!coo)
+        return SPG_ERR_NULL_POINTER;
+    if ((coo->itype != SPG_INT32 && coo->itype != SPG_INT64) || (flags & ~allowed) ||
+        coo->nnz < 0)
+        return SPG_ERR_INVALID_VALUE;
+    /* colptr holds n + 1 entries, so n + 1 must be representable */
+    if (coo->m < 0 || coo->n < 0 || coo->m == INT64_MAX || coo->n == INT64_MAX)
+        return SPG_ERR_DIMENSION;
+    if (coo->nnz > 0 && (!coo->I || !coo->J))
+        return SPG_ERR_NULL_POINTER;
+    if (coo->nnz > spg_index_max(coo->itype))
+        return SPG_ERR_INDEX_OVERFLOW;
+    const int by_rows = (flags & SPG_COMPRESS_ROWS) != 0;
+    *t = (spg_triplets){
+        .m = by_rows ? coo->n : coo->m,
+        .n = by_rows ? coo->m : coo->n,
+        .nnz = coo->nnz,
+        .I = by_rows ? coo->J : coo->I,
+        .J = by_rows ? coo->I : coo->J,
+        .base = (flags & SPG_ONE_BASED) ? 1 : 0,
+        .skip_negative = (flags & SPG_SKIP_NEGATIVE) != 0,
+    };
+    return SPG_SUCCESS;
+}
+
+spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo, unsigned flags,
+                                 spg_dtype dtype, int64_t k, const void *U, int64_t ldu,
+                                 const void *V, int64_t ldv, double alpha, void *dV)
+{
+    spg_triplets t;
+    if (!ctx)
+        return SPG_ERR_NULL_POINTER;
+    spg_status st = spg_coo_triplets(coo, flags, SPG_ONE_BASED | SPG_SKIP_NEGATIVE, &t);
+    if (st != SPG_SUCCESS)
+        return st;
+    if ((dtype != SPG_FLOAT && dtype != SPG_DOUBLE) || k < 0)
+        return SPG_ERR_INVALID_VALUE;
+    if (ldu < t.m || ldv < t.n || ldu < 1 || ldv < 1 ||
+        (k > 0 && (ldu > INT64_MAX / k || ldv > INT64_MAX / k)))
+        return SPG_ERR_DIMENSION;
+    if ((t.nnz > 0 && !dV) || (k > 0 && ((t.m > 0 && !U) || (t.n > 0 && !V))))
+        return SPG_ERR_NULL_POINTER;
+    const spg_cpu_ops *o = spg_cpu_ops_get(dtype, coo->itype);
+    const int nthreads = spg_threads(ctx);
+    st = o->coo_check(&t, nthreads);
+    if (st == SPG_SUCCESS && k > 0) {
+        spg_kernel_ran(SPG_KERNEL_COO_SAMPLED_OUTER);
+        o->coo_sampled_outer(&t, k, U, ldu, V, ldv, alpha, dV, nthreads);
+    }
+    return st;
+}
+
+spg_status spg_coo_bilinear_pullback(spg_context *ctx, const spg_coo *coo, unsigned flags,
+                                     spg_dtype dtype, const void *x, const void *y, double df,
+                                     void *dV)
+{
+    const int64_t m = coo ? coo->m : 0, n = coo ? coo->n : 0;
+    return spg_coo_sampled_outer(ctx, coo, flags, dtype, 1, x, m > 1 ? m : 1, y, n > 1 ? n : 1,
+                                 df, dV);
+}
+
+spg_status spg_coo_spmv_pullback(spg_context *ctx, const spg_coo *coo, unsigned flags,
+                                 spg_op op, spg_dtype dtype, double alpha, const void *x,
+                                 const void *dy, void *dV)
+{
+    if (op != SPG_OP_N && op != SPG_OP_T)
+        return ctx && coo ? SPG_ERR_INVALID_VALUE : SPG_ERR_NULL_POINTER;
+    const int64_t m = coo ? coo->m : 0, n = coo ? coo->n : 0;
+    return spg_coo_sampled_outer(ctx, coo, flags, dtype, 1, op == SPG_OP_N ? dy : x,
+                                 m > 1 ? m : 1, op == SPG_OP_N ? x : dy, n > 1 ? n : 1, alpha,
+                                 dV);
+}

@@ -1,0 +1,111 @@
+/* CSC operations on the CPU. Gathers (A' x, sampled outer products, the
+ * bilinear pass) run in parallel over columns; the scatter A x runs in
+ * parallel over blocks of rows, each thread visiting every column for its
+ * rows, so every y_i is summed in ascending column order whatever the
+ * thread count. Scalar sums use chunks fixed by n, then the chunk sums in
+ * order. */
+#include "cpu.h"
+
+#include "../../kernels/csc.h"
+
+/* y = alpha A x + beta y, by blocks of rows */
+static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real beta,
+                   spg_real *y, int nthreads)
+{
+    const spg_int *colptr = A->colptr, *rowind = A->rowind;
+    const spg_real *a = A->values;
+    const int64_t m = A->m, n = A->n;
+    (void)nthreads;
+#pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
+    {
+        int64_t r0, r1;
+        spg_thread_block(m, &r0, &r1);
+        for (int64_t i = r0; i < r1; i++)
+            y[i] = beta == 0 ? 0 : (beta == 1 ? y[i] : beta * y[i]);
+        if (r0 < r1)
+            for (int64_t j = 0; j < n; j++)
+                spg_k_col_axpy_rows(colptr, rowind, a, alpha * x[j], y, j, r0, r1);
+    }
+}
+
+/* y = alpha A' x + beta y, by columns */
+static void spmv_t(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real beta,
+                   spg_real *y, int nthreads)
+{
+    const spg_int *colptr = A->colptr, *rowind = A->rowind;
+    const spg_real *a = A->values;
+    const int64_t n = A->n;
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN)
+    for (int64_t j = 0; j < n; j++) {
+        spg_real t = alpha * spg_k_col_dot(colptr, rowind, a, x, j);
+        y[j] = beta == 0 ? t : t + beta * y[j];
+    }
+}
+
+void SPG_TYPED(spg_cpu_spmv)(const spg_csc *A, spg_op op, double alpha, const void *x,
+                             double beta, void *y, int nthreads)
+{
+    if (op == SPG_OP_N)
+        spmv_n(A, (spg_real)alpha, x, (spg_real)beta, y, nthreads);
+    else
+        spmv_t(A, (spg_real)alpha, x, (spg_real)beta, y, nthreads);
+}
+
+/* One pass over the columns: t_j = (A' x)_j, f = sum_j y_j t_j, and where
+ * asked dy_j += t_j and dA_p += x_{i_p} y_j. */
+double SPG_TYPED(spg_cpu_bilinear_pass)(const spg_csc *A, const void *xv, const void *yv,
+                                        void *dAv, void *dyv, int nthreads)
+{
+    const spg_int *colptr = A->colptr, *rowind = A->rowind;
+    const spg_real *a = A->values, *x = xv, *y = yv;
+    spg_real *dA = dAv, *dy = dyv;
+    const int64_t n = A->n, chunks = spg_chunk_count(n);
+    double part[SPG_CHUNKS];
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN)
+    for (int64_t c = 0; c < chunks; c++) {
+        double f = 0;
+        for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
+            spg_real t = spg_k_col_dot(colptr, rowind, a, x, j);
+            f += (double)y[j] * (double)t;
+            if (dy)
+                dy[j] += t;
+            if (dA)
+                spg_k_col_sampled_outer(colptr, rowind, 1, x, 0, y, 0, 1, dA, j);
+        }
+        part[c] = f;
+    }
+    double f = 0;
+    for (int64_t c = 0; c < chunks; c++)
+        f += part[c];
+    return f;
+}
+
+/* dA += alpha (U V') on A's pattern, by columns */
+void SPG_TYPED(spg_cpu_sampled_outer)(const spg_csc *A, int64_t k, const void *U, int64_t ldu,
+                                      const void *V, int64_t ldv, double alpha, void *dA,
+                                      int nthreads)
+{
+    const spg_int *colptr = A->colptr, *rowind = A->rowind;
+    const int64_t n = A->n;
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz * k > SPG_PARALLEL_MIN)
+    for (int64_t j = 0; j < n; j++)
+        spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, (spg_real)alpha, dA, j);
+}
+
+/* 1 when A's structure is well formed */
+int SPG_TYPED(spg_cpu_csc_check)(const spg_csc *A, int nthreads)
+{
+    const spg_int *colptr = A->colptr, *rowind = A->rowind;
+    const int64_t n = A->n;
+    if (colptr[0] != 0 || colptr[n] != A->nnz)
+        return 0;
+    int bad = 0;
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static) reduction(| : bad) if (A->nnz > SPG_PARALLEL_MIN)
+    for (int64_t j = 0; j < n; j++)
+        bad |= !spg_k_col_valid(colptr, rowind, A->m, A->nnz, j);
+    return !bad;
+}

@@ -1,0 +1,204 @@
+/* Operations on CSC views and their pullbacks: validation and dispatch. */
+#include "internal.h"
+#include "cpu/cpu.h"
+
+/* The O(1) checks of a view; its arrays are trusted (see spg_csc_check). */
+static spg_status view_ok(const spg_csc *A)
+{
+    if (!A)
+        return SPG_ERR_NULL_POINTER;
+    if ((A->itype != SPG_INT32 && A->itype != SPG_INT64) ||
+        (A->dtype != SPG_FLOAT && A->dtype != SPG_DOUBLE) || A->nnz < 0)
+        return SPG_ERR_INVALID_VALUE;
+    if (A->m < 0 || A->n < 0 || A->n == INT64_MAX)
+        return SPG_ERR_DIMENSION;
+    if (A->nnz > spg_index_max(A->itype))
+        return SPG_ERR_INDEX_OVERFLOW;
+    if (!A->colptr || (A->nnz > 0 && !A->rowind))
+        return SPG_ERR_NULL_POINTER;
+    return SPG_SUCCESS;
+}
+
+/* A vector of length len is given unless len is 0. */
+static int given(const void *v, int64_t len)
+{
+    return v || len == 0;
+}
+
+/* The checks every operation starts with; rejects dA of a pattern matrix. */
+static spg_status common(const spg_context *ctx, const spg_csc *A, const void *dA)
+{
+    if (!ctx)
+        return SPG_ERR_NULL_POINTER;
+    spg_status st = view_ok(A);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (dA && !A->values)
+        return SPG_ERR_PATTERN_GRADIENT;
+    return SPG_SUCCESS;
+}
+
+static const spg_cpu_ops *ops(const spg_csc *A)
+{
+    return spg_cpu_ops_get(A->dtype, A->itype);
+}
+
+/* y = alpha op(A) x + beta y on the context's threads */
+static void spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A, const void *x,
+                 double beta, void *y)
+{
+    spg_kernel_ran(op == SPG_OP_N ? SPG_KERNEL_SPMV_N : SPG_KERNEL_SPMV_T);
+    ops(A)->spmv(A, op, alpha, x, beta, y, spg_threads(ctx));
+}
+
+/* dA += alpha u v' on A's pattern (u of length m, v of length n) */
+static void outer(spg_context *ctx, const spg_csc *A, const void *u, const void *v,
+                  double alpha, void *dA)
+{
+    spg_kernel_ran(SPG_KERNEL_SAMPLED_OUTER);
+    ops(A)->sampled_outer(A, 1, u, A->m, v, A->n, alpha, dA, spg_threads(ctx));
+}
+
+/* f = x' A y, with dA += x y' and dy += A' x where asked */
+static double bilinear_pass(spg_context *ctx, const spg_csc *A, const void *x, const void *y,
+                            void *dA, void *dy)
+{
+    spg_kernel_ran(SPG_KERNEL_BILINEAR_PASS);
+    return ops(A)->bilinear_pass(A, x, y, dA, dy, spg_threads(ctx));
+}
+
+spg_status spg_csc_check(spg_context *ctx, const spg_csc *A)
+{
+    spg_status st = common(ctx, A, NULL);
+    if (st != SPG_SUCCESS)
+        return st;
+    return ops(A)->csc_check(A, spg_threads(ctx)) ? SPG_SUCCESS : SPG_ERR_INVALID_MATRIX;
+}
+
+spg_status spg_spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A, const void *x,
+                    double beta, void *y)
+{
+    spg_status st = common(ctx, A, NULL);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (op != SPG_OP_N && op != SPG_OP_T)
+        return SPG_ERR_INVALID_VALUE;
+    const int64_t xlen = op == SPG_OP_N ? A->n : A->m, ylen = op == SPG_OP_N ? A->m : A->n;
+    if (!given(x, xlen) || !given(y, ylen))
+        return SPG_ERR_NULL_POINTER;
+    spmv(ctx, op, alpha, A, x, beta, y);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_spmv_pullback(spg_context *ctx, spg_op op, double alpha, const spg_csc *A,
+                             const void *x, const void *dy, void *dA, void *dx)
+{
+    spg_status st = common(ctx, A, dA);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (op != SPG_OP_N && op != SPG_OP_T)
+        return SPG_ERR_INVALID_VALUE;
+    const int64_t xlen = op == SPG_OP_N ? A->n : A->m, ylen = op == SPG_OP_N ? A->m : A->n;
+    if ((dA && !given(x, xlen)) || ((dA || dx) && !given(dy, ylen)))
+        return SPG_ERR_NULL_POINTER;
+    if (dx) /* dx += alpha op(A)' dy */
+        spmv(ctx, op == SPG_OP_N ? SPG_OP_T : SPG_OP_N, alpha, A, dy, 1, dx);
+    if (dA) /* dA += alpha dy x' (op N) or alpha x dy' (op T) */
+        outer(ctx, A, op == SPG_OP_N ? dy : x, op == SPG_OP_N ? x : dy, alpha, dA);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_bilinear(spg_context *ctx, const spg_csc *A, const void *x, const void *y,
+                        double *f)
+{
+    spg_status st = common(ctx, A, NULL);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (!given(x, A->m) || !given(y, A->n) || !f)
+        return SPG_ERR_NULL_POINTER;
+    *f = bilinear_pass(ctx, A, x, y, NULL, NULL);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_bilinear_pullback(spg_context *ctx, const spg_csc *A, const void *x,
+                                 const void *y, double df, void *dA, void *dx, void *dy)
+{
+    spg_status st = common(ctx, A, dA);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (((dA || dy) && !given(x, A->m)) || ((dA || dx) && !given(y, A->n)))
+        return SPG_ERR_NULL_POINTER;
+    if (dx)
+        spmv(ctx, SPG_OP_N, df, A, y, 1, dx);
+    if (dy)
+        spmv(ctx, SPG_OP_T, df, A, x, 1, dy);
+    if (dA)
+        outer(ctx, A, x, y, df, dA);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A, const void *x,
+                                       const void *y, double *f, void *dA, void *dx, void *dy)
+{
+    spg_status st = common(ctx, A, dA);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (!given(x, A->m) || !given(y, A->n) || !f)
+        return SPG_ERR_NULL_POINTER;
+    *f = bilinear_pass(ctx, A, x, y, dA, dy);
+    if (dx) /* the scatter A y needs its own pass to stay deterministic */
+        spmv(ctx, SPG_OP_N, 1, A, y, 1, dx);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_quadratic(spg_context *ctx, const spg_csc *A, const void *x, double *f)
+{
+    spg_status st = common(ctx, A, NULL);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (A->m != A->n)
+        return SPG_ERR_DIMENSION;
+    if (!given(x, A->m) || !f)
+        return SPG_ERR_NULL_POINTER;
+    *f = bilinear_pass(ctx, A, x, x, NULL, NULL);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_quadratic_pullback(spg_context *ctx, const spg_csc *A, const void *x, double df,
+                                  void *dA, void *dx)
+{
+    spg_status st = common(ctx, A, dA);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (A->m != A->n)
+        return SPG_ERR_DIMENSION;
+    if ((dA || dx) && !given(x, A->m))
+        return SPG_ERR_NULL_POINTER;
+    if (dx) { /* dx += df A x + df A' x */
+        spmv(ctx, SPG_OP_N, df, A, x, 1, dx);
+        spmv(ctx, SPG_OP_T, df, A, x, 1, dx);
+    }
+    if (dA)
+        outer(ctx, A, x, x, df, dA);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, const void *U,
+                             int64_t ldu, const void *V, int64_t ldv, double alpha, void *dA)
+{
+    spg_status st = common(ctx, A, dA);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (k < 0)
+        return SPG_ERR_INVALID_VALUE;
+    if (ldu < A->m || ldv < A->n || ldu < 1 || ldv < 1 ||
+        (k > 0 && (ldu > INT64_MAX / k || ldv > INT64_MAX / k)))
+        return SPG_ERR_DIMENSION;
+    if (!given(dA, A->nnz) || (k > 0 && (!given(U, A->m) || !given(V, A->n))))
+        return SPG_ERR_NULL_POINTER;
+    if (k > 0 && A->nnz > 0) {
+        spg_kernel_ran(SPG_KERNEL_SAMPLED_OUTER);
+        ops(A)->sampled_outer(A, k, U, ldu, V, ldv, alpha, dA, spg_threads(ctx));
+    }
+    return SPG_SUCCESS;
+}
