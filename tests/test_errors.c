@@ -186,6 +186,130 @@ static void test_allocation_failures(spg_context *ctx)
     plan_fails(ctx, &huge, 0, SPG_ERR_ALLOC, "m near INT64_MAX");
 }
 
+/* The operations refuse bad views, shapes and pointers and write nothing. */
+static void test_operation_arguments(spg_context *ctx)
+{
+    /* A: 3 x 2, entries (0,0) (2,0) (1,1) */
+    const int32_t colptr[] = {0, 2, 3}, rowind[] = {0, 2, 1};
+    const double a[] = {1, 2, 3}, x3[] = {1, 1, 1}, x2[] = {1, 1};
+    const spg_csc A = {3, 2, 3, SPG_INT32, colptr, rowind, SPG_DOUBLE, a};
+    const double sentinel = -777.0;
+    double y[3], dA[3], dx[3], f = sentinel;
+    spg_csc B;
+    for (int k = 0; k < 3; k++)
+        y[k] = dA[k] = dx[k] = sentinel;
+
+    CHECK_STATUS(spg_spmv(NULL, SPG_OP_N, 1, &A, x2, 0, y), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, NULL, x2, 0, y), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_spmv(ctx, (spg_op)2, 1, &A, x2, 0, y), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &A, NULL, 0, y), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_T, 1, &A, x3, 0, NULL), SPG_ERR_NULL_POINTER);
+    B = A, B.m = -1;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &B, x2, 0, y), SPG_ERR_DIMENSION);
+    B = A, B.nnz = -1;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &B, x2, 0, y), SPG_ERR_INVALID_VALUE);
+    B = A, B.dtype = (spg_dtype)3;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &B, x2, 0, y), SPG_ERR_INVALID_VALUE);
+    B = A, B.itype = (spg_itype)3;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &B, x2, 0, y), SPG_ERR_INVALID_VALUE);
+    B = A, B.colptr = NULL;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &B, x2, 0, y), SPG_ERR_NULL_POINTER);
+    B = A, B.rowind = NULL;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &B, x2, 0, y), SPG_ERR_NULL_POINTER);
+    B = A, B.nnz = (int64_t)INT32_MAX + 1;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1, &B, x2, 0, y), SPG_ERR_INDEX_OVERFLOW);
+
+    /* pullbacks: pattern matrices refuse dA; the inputs a gradient needs */
+    B = A, B.values = NULL;
+    CHECK_STATUS(spg_spmv_pullback(ctx, SPG_OP_N, 1, &B, x2, x3, dA, dx), SPG_ERR_PATTERN_GRADIENT);
+    CHECK_STATUS(spg_spmv_pullback(ctx, SPG_OP_N, 1, &A, NULL, x3, dA, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_spmv_pullback(ctx, SPG_OP_N, 1, &A, x2, NULL, NULL, dx), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_spmv_pullback(ctx, (spg_op)-1, 1, &A, x2, x3, dA, dx), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_bilinear(ctx, &A, x3, x2, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_bilinear(ctx, &A, NULL, x2, &f), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_bilinear_pullback(ctx, &B, x3, x2, 1, dA, NULL, NULL), SPG_ERR_PATTERN_GRADIENT);
+    CHECK_STATUS(spg_bilinear_pullback(ctx, &A, x3, NULL, 1, NULL, dx, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_bilinear_value_and_grad(ctx, &A, x3, x2, NULL, dA, dx, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_bilinear_value_and_grad(ctx, &B, x3, x2, &f, dA, dx, NULL), SPG_ERR_PATTERN_GRADIENT);
+    CHECK_STATUS(spg_quadratic(ctx, &A, x3, &f), SPG_ERR_DIMENSION);
+    CHECK_STATUS(spg_quadratic_pullback(ctx, &A, x3, 1, dA, dx), SPG_ERR_DIMENSION);
+
+    /* sampled outer products: k, leading dimensions, pointers */
+    CHECK_STATUS(spg_sampled_outer(ctx, &A, -1, x3, 3, x2, 2, 1, dA), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_sampled_outer(ctx, &A, 1, x3, 2, x2, 2, 1, dA), SPG_ERR_DIMENSION);
+    CHECK_STATUS(spg_sampled_outer(ctx, &A, 1, x3, 3, x2, 1, 1, dA), SPG_ERR_DIMENSION);
+    CHECK_STATUS(spg_sampled_outer(ctx, &A, 4, x3, INT64_MAX / 2, x2, 2, 1, dA), SPG_ERR_DIMENSION);
+    CHECK_STATUS(spg_sampled_outer(ctx, &A, 1, NULL, 3, x2, 2, 1, dA), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_sampled_outer(ctx, &A, 1, x3, 3, x2, 2, 1, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_sampled_outer(ctx, &B, 1, x3, 3, x2, 2, 1, dA), SPG_ERR_PATTERN_GRADIENT);
+
+    /* COO pullbacks: indices are validated before anything is written */
+    const int32_t I[] = {0, 2, 1, 0}, J[] = {0, 0, 1, 2};
+    double dV[4] = {sentinel, sentinel, sentinel, sentinel};
+    spg_coo coo = {3, 2, 4, SPG_INT32, I, J};
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, 0, SPG_DOUBLE, x3, x2, 1, dV), SPG_ERR_INDEX_RANGE);
+    coo.nnz = 3;
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, SPG_ONE_BASED, SPG_DOUBLE, x3, x2, 1, dV),
+                 SPG_ERR_INDEX_RANGE);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, SPG_COMPRESS_ROWS, SPG_DOUBLE, x3, x2, 1, dV),
+                 SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, 0, (spg_dtype)4, x3, x2, 1, dV),
+                 SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, 0, SPG_DOUBLE, NULL, x2, 1, dV), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, 0, SPG_DOUBLE, x3, x2, 1, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_coo_bilinear_pullback(NULL, &coo, 0, SPG_DOUBLE, x3, x2, 1, dV), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, NULL, 0, SPG_DOUBLE, x3, x2, 1, dV), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_coo_spmv_pullback(ctx, &coo, 0, (spg_op)5, SPG_DOUBLE, 1, x2, x3, dV),
+                 SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_coo_sampled_outer(ctx, &coo, 0, SPG_DOUBLE, -2, x3, 3, x2, 2, 1, dV),
+                 SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_coo_sampled_outer(ctx, &coo, 0, SPG_DOUBLE, 1, x3, 2, x2, 2, 1, dV),
+                 SPG_ERR_DIMENSION);
+    const int32_t Ineg[] = {0, -1, 1};
+    coo.I = Ineg;
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, 0, SPG_DOUBLE, x3, x2, 1, dV),
+                 SPG_ERR_NEGATIVE_INDEX);
+    for (int k = 0; k < 4; k++)
+        CHECK(dV[k] == sentinel);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, SPG_SKIP_NEGATIVE, SPG_DOUBLE, x3, x2, 2, dV),
+                 SPG_SUCCESS);
+    CHECK(dV[0] == sentinel + 2 && dV[1] == sentinel && dV[2] == sentinel + 2 && dV[3] == sentinel);
+
+    for (int k = 0; k < 3; k++)
+        CHECK(y[k] == sentinel && dA[k] == sentinel && dx[k] == sentinel);
+    CHECK(f == sentinel);
+}
+
+/* spg_csc_check accepts well-formed views and names the broken ones. */
+static void test_csc_check(spg_context *ctx)
+{
+    const int64_t colptr[] = {0, 2, 3}, rowind[] = {0, 2, 1};
+    const spg_csc A = {3, 2, 3, SPG_INT64, colptr, rowind, SPG_FLOAT, NULL};
+    spg_csc B = A;
+    CHECK_STATUS(spg_csc_check(ctx, &A), SPG_SUCCESS);
+    CHECK_STATUS(spg_csc_check(NULL, &A), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_csc_check(ctx, NULL), SPG_ERR_NULL_POINTER);
+    const int64_t decreasing[] = {0, 2, 1, 3}, late_start[] = {1, 2, 3}, short_end[] = {0, 1, 2};
+    const int64_t unsorted[] = {2, 0, 1}, duplicate[] = {1, 1, 0}, out_of_range[] = {0, 3, 1},
+                  negative[] = {-1, 0, 1};
+    B.colptr = decreasing, B.n = 3; /* ends at nnz, but column 1 runs backwards */
+    CHECK_STATUS(spg_csc_check(ctx, &B), SPG_ERR_INVALID_MATRIX);
+    B.n = 2;
+    B.colptr = late_start;
+    CHECK_STATUS(spg_csc_check(ctx, &B), SPG_ERR_INVALID_MATRIX);
+    B.colptr = short_end;
+    CHECK_STATUS(spg_csc_check(ctx, &B), SPG_ERR_INVALID_MATRIX);
+    B.colptr = colptr;
+    const int64_t *bad_rows[] = {unsorted, duplicate, out_of_range, negative};
+    for (int k = 0; k < 4; k++) {
+        B.rowind = bad_rows[k];
+        CHECK_STATUS(spg_csc_check(ctx, &B), SPG_ERR_INVALID_MATRIX);
+    }
+    const int64_t empty_colptr[] = {0, 0, 0, 0};
+    const spg_csc E = {0, 3, 0, SPG_INT64, empty_colptr, NULL, SPG_DOUBLE, NULL};
+    CHECK_STATUS(spg_csc_check(ctx, &E), SPG_SUCCESS);
+}
+
 int main(void)
 {
     spg_context *ctx = NULL;
@@ -196,6 +320,8 @@ int main(void)
     test_plan_arguments(ctx);
     test_numeric_arguments(ctx);
     test_allocation_failures(ctx);
+    test_operation_arguments(ctx);
+    test_csc_check(ctx);
     spg_context_destroy(ctx);
     return spg_test_done();
 }

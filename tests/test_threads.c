@@ -1,6 +1,6 @@
-/* Results do not depend on the thread count: plans, assembly and pullbacks
- * with 1, 2, 3 and 8 threads are bitwise equal, on problems large enough for
- * the loops to run in parallel. */
+/* Results do not depend on the thread count: plans, assembly, every
+ * operation and every pullback with 1, 2, 3 and 8 threads are bitwise
+ * equal, on problems large enough for the loops to run in parallel. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -48,6 +48,90 @@ static void compare(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_dt
     free(ref_Ax), free(ref_dV);
 }
 
+/* Every operation's outputs, concatenated as bytes, for one thread count. */
+typedef struct outputs {
+    unsigned char *bytes;
+    size_t len;
+} outputs;
+
+static void append(outputs *o, const void *p, size_t len)
+{
+    o->bytes = realloc(o->bytes, o->len + len + 1);
+    memcpy(o->bytes + o->len, p, len);
+    o->len += len;
+}
+
+/* Runs every operation on A (square) and the COO triplets it came from. */
+static outputs run_ops(spg_context *ctx, const spg_csc *A, const spg_coo *coo, spg_dtype dt)
+{
+    const size_t vs = spg_vsize(dt);
+    const int64_t n = A->n, nnz = A->nnz, k = 3;
+    void *x = malloc((size_t)n * vs), *y = malloc((size_t)n * vs), *U = malloc((size_t)(n * k) * vs);
+    void *out = malloc((size_t)n * vs), *dA = malloc((size_t)nnz * vs), *dx = malloc((size_t)n * vs);
+    void *dy = malloc((size_t)n * vs), *dV = malloc((size_t)coo->nnz * vs);
+    spg_rng r = {77};
+    for (int64_t i = 0; i < n; i++)
+        spg_vset(dt, x, i, spg_rng_value(&r) / 3), spg_vset(dt, y, i, spg_rng_value(&r) / 7);
+    for (int64_t i = 0; i < n * k; i++)
+        spg_vset(dt, U, i, spg_rng_value(&r) / 5);
+    memset(dA, 0, (size_t)nnz * vs), memset(dx, 0, (size_t)n * vs), memset(dy, 0, (size_t)n * vs);
+    memset(dV, 0, (size_t)coo->nnz * vs);
+    outputs o = {NULL, 0};
+    double f[4];
+    for (int op = 0; op < 2; op++) {
+        memcpy(out, y, (size_t)n * vs);
+        CHECK_STATUS(spg_spmv(ctx, (spg_op)op, 0.5, A, x, 0.25, out), SPG_SUCCESS);
+        append(&o, out, (size_t)n * vs);
+        CHECK_STATUS(spg_spmv_pullback(ctx, (spg_op)op, 0.5, A, x, y, dA, dx), SPG_SUCCESS);
+        CHECK_STATUS(spg_coo_spmv_pullback(ctx, coo, 0, (spg_op)op, dt, 0.5, x, y, dV), SPG_SUCCESS);
+    }
+    CHECK_STATUS(spg_bilinear(ctx, A, x, y, &f[0]), SPG_SUCCESS);
+    CHECK_STATUS(spg_bilinear_value_and_grad(ctx, A, x, y, &f[1], dA, dx, dy), SPG_SUCCESS);
+    CHECK_STATUS(spg_bilinear_pullback(ctx, A, x, y, 3.0, dA, dx, dy), SPG_SUCCESS);
+    CHECK_STATUS(spg_quadratic(ctx, A, x, &f[2]), SPG_SUCCESS);
+    CHECK_STATUS(spg_quadratic_pullback(ctx, A, x, -1.0, dA, dx), SPG_SUCCESS);
+    CHECK_STATUS(spg_sampled_outer(ctx, A, k, U, n, U, n, 0.125, dA), SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, coo, 0, dt, x, y, 2.0, dV), SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_sampled_outer(ctx, coo, 0, dt, k, U, n, U, n, 0.5, dV), SPG_SUCCESS);
+    f[3] = 0;
+    append(&o, f, sizeof f);
+    append(&o, dA, (size_t)nnz * vs);
+    append(&o, dx, (size_t)n * vs);
+    append(&o, dy, (size_t)n * vs);
+    append(&o, dV, (size_t)coo->nnz * vs);
+    free(x), free(y), free(U), free(out), free(dA), free(dx), free(dy), free(dV);
+    return o;
+}
+
+/* The operations give the same bytes for every thread count. */
+static void compare_ops(spg_context *ctx, const spg_coo *coo, spg_dtype dt, const void *V,
+                        const char *name)
+{
+    spg_plan *plan = NULL;
+    if (!CHECK_STATUS(spg_plan_create(ctx, coo, 0, &plan), SPG_SUCCESS))
+        return;
+    void *Ax = malloc((size_t)spg_plan_nnz(plan) * spg_vsize(dt));
+    CHECK_STATUS(spg_assemble(ctx, plan, dt, V, Ax), SPG_SUCCESS);
+    spg_csc A;
+    spg_plan_csc(plan, dt, Ax, &A);
+    outputs ref = {NULL, 0};
+    for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
+        CHECK_STATUS(spg_context_set_threads(ctx, thread_counts[t]), SPG_SUCCESS);
+        outputs o = run_ops(ctx, &A, coo, dt);
+        if (t == 0) {
+            ref = o;
+            continue;
+        }
+        if (!CHECK(o.len == ref.len && !memcmp(o.bytes, ref.bytes, o.len)))
+            fprintf(stderr, "  %s: operations with %d threads differ from 1\n", name,
+                    thread_counts[t]);
+        free(o.bytes);
+    }
+    free(ref.bytes);
+    free(Ax);
+    spg_plan_destroy(plan);
+}
+
 int main(void)
 {
     spg_context *ctx = NULL;
@@ -75,10 +159,12 @@ int main(void)
         return spg_test_done();
     const spg_coo fc = {fem.nodes, fem.nodes, fem.triplets, SPG_INT32, fem.I, fem.J};
     compare(ctx, &fc, 0, SPG_DOUBLE, fem.V, "fem2d");
+    compare_ops(ctx, &fc, SPG_DOUBLE, fem.V, "fem2d operations");
     float *Vf = malloc((size_t)fem.triplets * sizeof *Vf);
     for (int64_t k = 0; k < fem.triplets; k++)
         Vf[k] = (float)fem.V[k];
     compare(ctx, &fc, 0, SPG_FLOAT, Vf, "fem2d float");
+    compare_ops(ctx, &fc, SPG_FLOAT, Vf, "fem2d operations float");
     free(Vf);
     spg_fem2d_free(&fem);
     spg_context_destroy(ctx);

@@ -24,7 +24,10 @@ static int usage(FILE *f)
                "      check the gradient by central finite differences\n"
                "  spgrad info FILE.mtx\n"
                "      read a Matrix Market file through the plan and assembly path\n"
-               "      and print its shape, stored entries and duplicates summed\n",
+               "      and print its shape, stored entries and duplicates summed\n"
+               "  spgrad check FILE.mtx [--type double|float]\n"
+               "      check every operation's pullback on the matrix against finite\n"
+               "      differences and the adjoint identity; exit 1 on any failure\n",
             spg_version());
     return f == stdout ? 0 : 2;
 }
@@ -37,6 +40,8 @@ int main(int argc, char **argv)
         return spg_cmd_demo(argc - 2, argv + 2);
     if (!strcmp(argv[1], "info"))
         return spg_cmd_info(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "check"))
+        return spg_cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return usage(stdout);
     fprintf(stderr, "spgrad: unknown command '%s'\n", argv[1]);
