@@ -92,6 +92,15 @@ SPG_API void spg_context_destroy(spg_context *ctx); /* NULL is a no-op */
 /* Threads of the CPU backend; 0 (the default) lets OpenMP choose. */
 SPG_API spg_status spg_context_set_threads(spg_context *ctx, int nthreads);
 
+/* The cudaStream_t a CUDA context runs on (NULL: the default stream);
+ * SPG_ERR_INVALID_VALUE on a CPU context. */
+SPG_API spg_status spg_context_set_stream(spg_context *ctx, void *stream);
+
+/* allow != 0 lets the CUDA backend use floating-point atomics where they are
+ * faster (A x on a CSC matrix): results may then differ in the last bits
+ * from run to run. Off by default; the CPU backend never uses them. */
+SPG_API spg_status spg_context_set_atomics(spg_context *ctx, int allow);
+
 /* Symbolic COO -> CSC analysis: pattern (rows sorted and unique in each
  * column), the stored entry of each triplet, and the duplicate segments.
  * O(nnz + m + n). With SPG_INT32 the triplets and the stored entries

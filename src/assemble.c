@@ -1,6 +1,5 @@
 /* Numeric assembly with a plan, and its pullback: validation and dispatch. */
-#include "internal.h"
-#include "cpu/cpu.h"
+#include "backend.h"
 
 static spg_status check(const spg_context *ctx, const spg_plan *plan, spg_dtype dtype,
                         const void *in, int64_t in_len, const void *out, int64_t out_len)
@@ -21,9 +20,9 @@ spg_status spg_assemble(spg_context *ctx, const spg_plan *plan, spg_dtype dtype,
 {
     spg_status st = check(ctx, plan, dtype, V, plan ? plan->nnz_coo : 0, Ax,
                           plan ? plan->nnz : 0);
-    if (st == SPG_SUCCESS)
-        spg_cpu_ops_get(dtype, plan->itype)->assemble(plan, V, Ax, spg_threads(ctx));
-    return st;
+    if (st != SPG_SUCCESS)
+        return st;
+    return spg_ops_get(ctx, dtype, plan->itype)->assemble(ctx, plan, V, Ax);
 }
 
 spg_status spg_assemble_pullback(spg_context *ctx, const spg_plan *plan,
@@ -31,8 +30,7 @@ spg_status spg_assemble_pullback(spg_context *ctx, const spg_plan *plan,
 {
     spg_status st = check(ctx, plan, dtype, dAx, plan ? plan->nnz : 0, dV,
                           plan ? plan->nnz_coo : 0);
-    if (st == SPG_SUCCESS)
-        spg_cpu_ops_get(dtype, plan->itype)->assemble_pullback(plan, dAx, dV,
-                                                                spg_threads(ctx));
-    return st;
+    if (st != SPG_SUCCESS)
+        return st;
+    return spg_ops_get(ctx, dtype, plan->itype)->assemble_pullback(ctx, plan, dAx, dV);
 }

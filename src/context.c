@@ -1,9 +1,10 @@
-/* Contexts: the backend and, on the CPU, the thread count. */
+/* Contexts: the backend, the CPU thread count, the CUDA stream and mode. */
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "internal.h"
+#include "cuda/cuda.h"
 
 spg_status spg_context_create(spg_backend backend, spg_context **ctx)
 {
@@ -11,19 +12,68 @@ spg_status spg_context_create(spg_backend backend, spg_context **ctx)
         return SPG_ERR_NULL_POINTER;
     if (backend != SPG_BACKEND_CPU && backend != SPG_BACKEND_CUDA)
         return SPG_ERR_INVALID_VALUE;
+#ifndef SPGRAD_HAVE_CUDA
     if (backend == SPG_BACKEND_CUDA)
         return SPG_ERR_NOT_BUILT;
+#endif
     spg_context *c = spg_calloc(1, sizeof *c);
     if (!c)
         return SPG_ERR_ALLOC;
     c->backend = backend;
+#ifdef SPGRAD_HAVE_CUDA
+    if (backend == SPG_BACKEND_CUDA) {
+        spg_status st = spg_cuda_context_init(c);
+        if (st != SPG_SUCCESS) {
+            spg_free(c);
+            return st;
+        }
+    }
+#endif
     *ctx = c;
     return SPG_SUCCESS;
 }
 
 void spg_context_destroy(spg_context *ctx)
 {
+#ifdef SPGRAD_HAVE_CUDA
+    if (ctx && ctx->cuda)
+        spg_cuda_context_fini(ctx);
+#endif
     spg_free(ctx);
+}
+
+spg_status spg_context_set_stream(spg_context *ctx, void *stream)
+{
+    if (!ctx)
+        return SPG_ERR_NULL_POINTER;
+    if (ctx->backend != SPG_BACKEND_CUDA)
+        return SPG_ERR_INVALID_VALUE;
+#ifdef SPGRAD_HAVE_CUDA
+    return spg_cuda_set_stream(ctx, stream);
+#else
+    (void)stream;
+    return SPG_ERR_NOT_BUILT;
+#endif
+}
+
+spg_status spg_context_set_atomics(spg_context *ctx, int allow)
+{
+    if (!ctx)
+        return SPG_ERR_NULL_POINTER;
+    ctx->atomics = allow != 0;
+    return SPG_SUCCESS;
+}
+
+void spg_backend_free(spg_backend backend, void *p)
+{
+#ifdef SPGRAD_HAVE_CUDA
+    if (backend == SPG_BACKEND_CUDA) {
+        spg_cuda_free(p);
+        return;
+    }
+#endif
+    (void)backend;
+    spg_free(p);
 }
 
 spg_status spg_context_set_threads(spg_context *ctx, int nthreads)

@@ -1,6 +1,5 @@
 /* COO views: their validation, and the pullbacks straight to COO values. */
-#include "internal.h"
-#include "cpu/cpu.h"
+#include "backend.h"
 
 spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed,
                             spg_triplets *t)
@@ -47,14 +46,12 @@ spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo, unsigned 
         return SPG_ERR_DIMENSION;
     if ((t.nnz > 0 && !dV) || (k > 0 && ((t.m > 0 && !U) || (t.n > 0 && !V))))
         return SPG_ERR_NULL_POINTER;
-    const spg_cpu_ops *o = spg_cpu_ops_get(dtype, coo->itype);
-    const int nthreads = spg_threads(ctx);
-    st = o->coo_check(&t, nthreads);
-    if (st == SPG_SUCCESS && k > 0) {
-        spg_kernel_ran(SPG_KERNEL_COO_SAMPLED_OUTER);
-        o->coo_sampled_outer(&t, k, U, ldu, V, ldv, alpha, dV, nthreads);
-    }
-    return st;
+    const spg_ops *o = spg_ops_get(ctx, dtype, coo->itype);
+    st = o->coo_check(ctx, &t);
+    if (st != SPG_SUCCESS || k == 0 || t.nnz == 0)
+        return st;
+    spg_kernel_ran(SPG_KERNEL_COO_SAMPLED_OUTER);
+    return o->coo_sampled_outer(ctx, &t, k, U, ldu, V, ldv, alpha, dV);
 }
 
 spg_status spg_coo_bilinear_pullback(spg_context *ctx, const spg_coo *coo, unsigned flags,

@@ -1,6 +1,5 @@
 /* Operations on CSC views and their pullbacks: validation and dispatch. */
-#include "internal.h"
-#include "cpu/cpu.h"
+#include "backend.h"
 
 /* The O(1) checks of a view; its arrays are trusted (see spg_csc_check). */
 static spg_status view_ok(const spg_csc *A)
@@ -38,33 +37,34 @@ static spg_status common(const spg_context *ctx, const spg_csc *A, const void *d
     return SPG_SUCCESS;
 }
 
-static const spg_cpu_ops *ops(const spg_csc *A)
+static const spg_ops *ops(const spg_context *ctx, const spg_csc *A)
 {
-    return spg_cpu_ops_get(A->dtype, A->itype);
+    return spg_ops_get(ctx, A->dtype, A->itype);
 }
 
-/* y = alpha op(A) x + beta y on the context's threads */
-static void spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A, const void *x,
-                 double beta, void *y)
+/* y = alpha op(A) x + beta y */
+static spg_status spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A,
+                       const void *x, double beta, void *y)
 {
     spg_kernel_ran(op == SPG_OP_N ? SPG_KERNEL_SPMV_N : SPG_KERNEL_SPMV_T);
-    ops(A)->spmv(A, op, alpha, x, beta, y, spg_threads(ctx));
+    return ops(ctx, A)->spmv(ctx, A, op, alpha, x, beta, y);
 }
 
 /* dA += alpha u v' on A's pattern (u of length m, v of length n) */
-static void outer(spg_context *ctx, const spg_csc *A, const void *u, const void *v,
-                  double alpha, void *dA)
+static spg_status outer(spg_context *ctx, const spg_csc *A, const void *u, const void *v,
+                        double alpha, void *dA)
 {
     spg_kernel_ran(SPG_KERNEL_SAMPLED_OUTER);
-    ops(A)->sampled_outer(A, 1, u, A->m, v, A->n, alpha, dA, spg_threads(ctx));
+    return ops(ctx, A)->sampled_outer(ctx, A, 1, u, A->m > 1 ? A->m : 1, v,
+                                      A->n > 1 ? A->n : 1, alpha, dA);
 }
 
 /* f = x' A y, with dA += x y' and dy += A' x where asked */
-static double bilinear_pass(spg_context *ctx, const spg_csc *A, const void *x, const void *y,
-                            void *dA, void *dy)
+static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *x,
+                                const void *y, void *dA, void *dy, double *f)
 {
     spg_kernel_ran(SPG_KERNEL_BILINEAR_PASS);
-    return ops(A)->bilinear_pass(A, x, y, dA, dy, spg_threads(ctx));
+    return ops(ctx, A)->bilinear_pass(ctx, A, x, y, dA, dy, f);
 }
 
 spg_status spg_csc_check(spg_context *ctx, const spg_csc *A)
@@ -72,7 +72,7 @@ spg_status spg_csc_check(spg_context *ctx, const spg_csc *A)
     spg_status st = common(ctx, A, NULL);
     if (st != SPG_SUCCESS)
         return st;
-    return ops(A)->csc_check(A, spg_threads(ctx)) ? SPG_SUCCESS : SPG_ERR_INVALID_MATRIX;
+    return ops(ctx, A)->csc_check(ctx, A);
 }
 
 spg_status spg_spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A, const void *x,
@@ -86,8 +86,7 @@ spg_status spg_spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A,
     const int64_t xlen = op == SPG_OP_N ? A->n : A->m, ylen = op == SPG_OP_N ? A->m : A->n;
     if (!given(x, xlen) || !given(y, ylen))
         return SPG_ERR_NULL_POINTER;
-    spmv(ctx, op, alpha, A, x, beta, y);
-    return SPG_SUCCESS;
+    return spmv(ctx, op, alpha, A, x, beta, y);
 }
 
 spg_status spg_spmv_pullback(spg_context *ctx, spg_op op, double alpha, const spg_csc *A,
@@ -102,10 +101,10 @@ spg_status spg_spmv_pullback(spg_context *ctx, spg_op op, double alpha, const sp
     if ((dA && !given(x, xlen)) || ((dA || dx) && !given(dy, ylen)))
         return SPG_ERR_NULL_POINTER;
     if (dx) /* dx += alpha op(A)' dy */
-        spmv(ctx, op == SPG_OP_N ? SPG_OP_T : SPG_OP_N, alpha, A, dy, 1, dx);
-    if (dA) /* dA += alpha dy x' (op N) or alpha x dy' (op T) */
-        outer(ctx, A, op == SPG_OP_N ? dy : x, op == SPG_OP_N ? x : dy, alpha, dA);
-    return SPG_SUCCESS;
+        st = spmv(ctx, op == SPG_OP_N ? SPG_OP_T : SPG_OP_N, alpha, A, dy, 1, dx);
+    if (dA && st == SPG_SUCCESS) /* dA += alpha dy x' (op N) or alpha x dy' (op T) */
+        st = outer(ctx, A, op == SPG_OP_N ? dy : x, op == SPG_OP_N ? x : dy, alpha, dA);
+    return st;
 }
 
 spg_status spg_bilinear(spg_context *ctx, const spg_csc *A, const void *x, const void *y,
@@ -116,8 +115,7 @@ spg_status spg_bilinear(spg_context *ctx, const spg_csc *A, const void *x, const
         return st;
     if (!given(x, A->m) || !given(y, A->n) || !f)
         return SPG_ERR_NULL_POINTER;
-    *f = bilinear_pass(ctx, A, x, y, NULL, NULL);
-    return SPG_SUCCESS;
+    return bilinear_pass(ctx, A, x, y, NULL, NULL, f);
 }
 
 spg_status spg_bilinear_pullback(spg_context *ctx, const spg_csc *A, const void *x,
@@ -129,12 +127,12 @@ spg_status spg_bilinear_pullback(spg_context *ctx, const spg_csc *A, const void 
     if (((dA || dy) && !given(x, A->m)) || ((dA || dx) && !given(y, A->n)))
         return SPG_ERR_NULL_POINTER;
     if (dx)
-        spmv(ctx, SPG_OP_N, df, A, y, 1, dx);
-    if (dy)
-        spmv(ctx, SPG_OP_T, df, A, x, 1, dy);
-    if (dA)
-        outer(ctx, A, x, y, df, dA);
-    return SPG_SUCCESS;
+        st = spmv(ctx, SPG_OP_N, df, A, y, 1, dx);
+    if (dy && st == SPG_SUCCESS)
+        st = spmv(ctx, SPG_OP_T, df, A, x, 1, dy);
+    if (dA && st == SPG_SUCCESS)
+        st = outer(ctx, A, x, y, df, dA);
+    return st;
 }
 
 spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A, const void *x,
@@ -145,10 +143,10 @@ spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A, const
         return st;
     if (!given(x, A->m) || !given(y, A->n) || !f)
         return SPG_ERR_NULL_POINTER;
-    *f = bilinear_pass(ctx, A, x, y, dA, dy);
-    if (dx) /* the scatter A y needs its own pass to stay deterministic */
-        spmv(ctx, SPG_OP_N, 1, A, y, 1, dx);
-    return SPG_SUCCESS;
+    st = bilinear_pass(ctx, A, x, y, dA, dy, f);
+    if (dx && st == SPG_SUCCESS) /* the scatter A y needs its own pass to stay deterministic */
+        st = spmv(ctx, SPG_OP_N, 1, A, y, 1, dx);
+    return st;
 }
 
 spg_status spg_quadratic(spg_context *ctx, const spg_csc *A, const void *x, double *f)
@@ -160,8 +158,7 @@ spg_status spg_quadratic(spg_context *ctx, const spg_csc *A, const void *x, doub
         return SPG_ERR_DIMENSION;
     if (!given(x, A->m) || !f)
         return SPG_ERR_NULL_POINTER;
-    *f = bilinear_pass(ctx, A, x, x, NULL, NULL);
-    return SPG_SUCCESS;
+    return bilinear_pass(ctx, A, x, x, NULL, NULL, f);
 }
 
 spg_status spg_quadratic_pullback(spg_context *ctx, const spg_csc *A, const void *x, double df,
@@ -174,13 +171,13 @@ spg_status spg_quadratic_pullback(spg_context *ctx, const spg_csc *A, const void
         return SPG_ERR_DIMENSION;
     if ((dA || dx) && !given(x, A->m))
         return SPG_ERR_NULL_POINTER;
-    if (dx) { /* dx += df A x + df A' x */
-        spmv(ctx, SPG_OP_N, df, A, x, 1, dx);
-        spmv(ctx, SPG_OP_T, df, A, x, 1, dx);
-    }
-    if (dA)
-        outer(ctx, A, x, x, df, dA);
-    return SPG_SUCCESS;
+    if (dx) /* dx += df A x + df A' x */
+        st = spmv(ctx, SPG_OP_N, df, A, x, 1, dx);
+    if (dx && st == SPG_SUCCESS)
+        st = spmv(ctx, SPG_OP_T, df, A, x, 1, dx);
+    if (dA && st == SPG_SUCCESS)
+        st = outer(ctx, A, x, x, df, dA);
+    return st;
 }
 
 spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, const void *U,
@@ -196,9 +193,8 @@ spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, cons
         return SPG_ERR_DIMENSION;
     if (!given(dA, A->nnz) || (k > 0 && (!given(U, A->m) || !given(V, A->n))))
         return SPG_ERR_NULL_POINTER;
-    if (k > 0 && A->nnz > 0) {
-        spg_kernel_ran(SPG_KERNEL_SAMPLED_OUTER);
-        ops(A)->sampled_outer(A, k, U, ldu, V, ldv, alpha, dA, spg_threads(ctx));
-    }
-    return SPG_SUCCESS;
+    if (k == 0 || A->nnz == 0)
+        return SPG_SUCCESS;
+    spg_kernel_ran(SPG_KERNEL_SAMPLED_OUTER);
+    return ops(ctx, A)->sampled_outer(ctx, A, k, U, ldu, V, ldv, alpha, dA);
 }

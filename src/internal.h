@@ -7,9 +7,13 @@
 
 #include "spgrad.h"
 
+struct spg_cuda_state; /* handles, stream and workspace: src/cuda/context.cu */
+
 struct spg_context {
     spg_backend backend;
-    int nthreads; /* 0: OpenMP's choice */
+    int nthreads;                /* CPU: 0 is OpenMP's choice */
+    int atomics;                 /* CUDA: floating-point atomics allowed */
+    struct spg_cuda_state *cuda; /* CUDA: NULL on the CPU */
 };
 
 /* The symbolic analysis of a COO pattern. Index arrays have the plan's
@@ -76,6 +80,9 @@ int64_t spg_kernel_runs(spg_kernel k); /* since the last call, then resets */
 
 /* Largest count an index type holds. */
 int64_t spg_index_max(spg_itype itype);
+
+/* Frees an array allocated by a backend (plans' arrays). */
+void spg_backend_free(spg_backend backend, void *p);
 
 /* The thread count a CPU loop of this context uses (at least 1). */
 int spg_threads(const spg_context *ctx);

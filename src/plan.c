@@ -1,6 +1,5 @@
 /* Plans: validation and dispatch of the symbolic analysis, and views. */
-#include "internal.h"
-#include "cpu/cpu.h"
+#include "backend.h"
 
 static const unsigned spg_plan_flags = SPG_ONE_BASED | SPG_SKIP_NEGATIVE | SPG_COMPRESS_ROWS;
 
@@ -22,7 +21,7 @@ spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
     p->m = t.m;
     p->n = t.n;
     p->nnz_coo = coo->nnz;
-    st = spg_cpu_ops_get(SPG_DOUBLE, coo->itype)->plan_build(&t, p);
+    st = spg_ops_get(ctx, SPG_DOUBLE, coo->itype)->plan_build(ctx, &t, p);
     if (st != SPG_SUCCESS) {
         spg_free(p);
         return st;
@@ -35,11 +34,9 @@ void spg_plan_destroy(spg_plan *plan)
 {
     if (!plan)
         return;
-    spg_free(plan->colptr);
-    spg_free(plan->rowind);
-    spg_free(plan->seg);
-    spg_free(plan->perm);
-    spg_free(plan->slot);
+    void *arrays[] = {plan->colptr, plan->rowind, plan->seg, plan->perm, plan->slot};
+    for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
+        spg_backend_free(plan->backend, arrays[a]);
     spg_free(plan);
 }
 

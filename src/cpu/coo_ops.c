@@ -5,8 +5,9 @@
 #include "../../kernels/coo.h"
 
 /* SPG_SUCCESS, or the status of the first bad triplet. */
-spg_status SPG_TYPED(spg_cpu_coo_check)(const spg_triplets *t, int nthreads)
+spg_status SPG_TYPED(spg_cpu_coo_check)(spg_context *ctx, const spg_triplets *t)
 {
+    const int nthreads = spg_threads(ctx);
     int worst = 0; /* the most negative code wins: -2 range, -1 negative */
     (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static) reduction(min : worst) if (t->nnz > SPG_PARALLEL_MIN)
@@ -21,13 +22,16 @@ spg_status SPG_TYPED(spg_cpu_coo_check)(const spg_triplets *t, int nthreads)
 }
 
 /* dV_k += alpha sum_r U_{I_k r} V_{J_k r} */
-void SPG_TYPED(spg_cpu_coo_sampled_outer)(const spg_triplets *t, int64_t k, const void *U,
-                                          int64_t ldu, const void *V, int64_t ldv, double alpha,
-                                          void *dV, int nthreads)
+spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_triplets *t,
+                                                int64_t k, const void *U, int64_t ldu,
+                                                const void *V, int64_t ldv, double alpha,
+                                                void *dV)
 {
+    const int nthreads = spg_threads(ctx);
     (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (t->nnz * k > SPG_PARALLEL_MIN)
     for (int64_t q = 0; q < t->nnz; q++)
         spg_k_coo_sampled_outer(t->I, t->J, t->base, t->skip_negative, q, k, U, ldu, V, ldv,
                                 (spg_real)alpha, dV);
+    return SPG_SUCCESS;
 }

@@ -1,67 +1,37 @@
-/* The CPU backend: OpenMP loops over the kernels/ bodies. Its sources are
- * compiled once per value and index type; each instance exports its
- * functions with the suffix SPG_SUFFIX (f32_i32, f32_i64, f64_i32, f64_i64)
- * and gathers them in a table. */
+/* The CPU backend: OpenMP loops over the kernels/ bodies, compiled once per
+ * value and index type (see src/backend.h). */
 #ifndef SPG_CPU_H
 #define SPG_CPU_H
 
-#include "../internal.h"
+#include "../backend.h"
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-typedef struct spg_cpu_ops {
-    /* Fills the pattern arrays and counts of plan, or leaves it untouched. */
-    spg_status (*plan_build)(const spg_triplets *t, spg_plan *plan);
-    void (*assemble)(const spg_plan *plan, const void *V, void *Ax, int nthreads);
-    void (*assemble_pullback)(const spg_plan *plan, const void *dAx, void *dV,
-                              int nthreads);
-    /* y = alpha op(A) x + beta y (beta == 0: y is not read) */
-    void (*spmv)(const spg_csc *A, spg_op op, double alpha, const void *x, double beta,
-                 void *y, int nthreads);
-    /* f = x' A y; where non-NULL, dy += A' x and dA += x y' on the pattern */
-    double (*bilinear_pass)(const spg_csc *A, const void *x, const void *y, void *dA,
-                            void *dy, int nthreads);
-    /* dA += alpha U V' on the pattern */
-    void (*sampled_outer)(const spg_csc *A, int64_t k, const void *U, int64_t ldu,
-                          const void *V, int64_t ldv, double alpha, void *dA, int nthreads);
-    /* 1 when A's structure is well formed */
-    int (*csc_check)(const spg_csc *A, int nthreads);
-    /* SPG_SUCCESS, else SPG_ERR_INDEX_RANGE when any index is out of range,
-     * else SPG_ERR_NEGATIVE_INDEX */
-    spg_status (*coo_check)(const spg_triplets *t, int nthreads);
-    /* dV += alpha U V' sampled at the triplets */
-    void (*coo_sampled_outer)(const spg_triplets *t, int64_t k, const void *U, int64_t ldu,
-                              const void *V, int64_t ldv, double alpha, void *dV,
-                              int nthreads);
-} spg_cpu_ops;
+extern const spg_ops spg_cpu_ops_f32_i32, spg_cpu_ops_f32_i64, spg_cpu_ops_f64_i32,
+    spg_cpu_ops_f64_i64;
 
-const spg_cpu_ops *spg_cpu_ops_get(spg_dtype dtype, spg_itype itype);
-
-/* Inside an instance: name##_##SPG_SUFFIX, and the functions of its table. */
 #ifdef SPG_SUFFIX
-#define SPG_PASTE_(a, b) a##_##b
-#define SPG_PASTE(a, b) SPG_PASTE_(a, b)
-#define SPG_TYPED(name) SPG_PASTE(name, SPG_SUFFIX)
-
-spg_status SPG_TYPED(spg_cpu_plan_build)(const spg_triplets *t, spg_plan *plan);
-void SPG_TYPED(spg_cpu_assemble)(const spg_plan *plan, const void *V, void *Ax,
-                                 int nthreads);
-void SPG_TYPED(spg_cpu_assemble_pullback)(const spg_plan *plan, const void *dAx,
-                                          void *dV, int nthreads);
-void SPG_TYPED(spg_cpu_spmv)(const spg_csc *A, spg_op op, double alpha, const void *x,
-                             double beta, void *y, int nthreads);
-double SPG_TYPED(spg_cpu_bilinear_pass)(const spg_csc *A, const void *x, const void *y,
-                                        void *dA, void *dy, int nthreads);
-void SPG_TYPED(spg_cpu_sampled_outer)(const spg_csc *A, int64_t k, const void *U, int64_t ldu,
-                                      const void *V, int64_t ldv, double alpha, void *dA,
-                                      int nthreads);
-int SPG_TYPED(spg_cpu_csc_check)(const spg_csc *A, int nthreads);
-spg_status SPG_TYPED(spg_cpu_coo_check)(const spg_triplets *t, int nthreads);
-void SPG_TYPED(spg_cpu_coo_sampled_outer)(const spg_triplets *t, int64_t k, const void *U,
-                                          int64_t ldu, const void *V, int64_t ldv, double alpha,
-                                          void *dV, int nthreads);
+spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t,
+                                         spg_plan *plan);
+spg_status SPG_TYPED(spg_cpu_assemble)(spg_context *ctx, const spg_plan *plan, const void *V,
+                                       void *Ax);
+spg_status SPG_TYPED(spg_cpu_assemble_pullback)(spg_context *ctx, const spg_plan *plan,
+                                                const void *dAx, void *dV);
+spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
+                                   const void *x, double beta, void *y);
+spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *x,
+                                            const void *y, void *dA, void *dy, double *f);
+spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k,
+                                            const void *U, int64_t ldu, const void *V,
+                                            int64_t ldv, double alpha, void *dA);
+spg_status SPG_TYPED(spg_cpu_csc_check)(spg_context *ctx, const spg_csc *A);
+spg_status SPG_TYPED(spg_cpu_coo_check)(spg_context *ctx, const spg_triplets *t);
+spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_triplets *t,
+                                                int64_t k, const void *U, int64_t ldu,
+                                                const void *V, int64_t ldv, double alpha,
+                                                void *dV);
 #endif
 
 /* Loops shorter than this run on one thread: a parallel region costs more. */

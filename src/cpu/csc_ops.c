@@ -43,20 +43,22 @@ static void spmv_t(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     }
 }
 
-void SPG_TYPED(spg_cpu_spmv)(const spg_csc *A, spg_op op, double alpha, const void *x,
-                             double beta, void *y, int nthreads)
+spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
+                                   const void *x, double beta, void *y)
 {
     if (op == SPG_OP_N)
-        spmv_n(A, (spg_real)alpha, x, (spg_real)beta, y, nthreads);
+        spmv_n(A, (spg_real)alpha, x, (spg_real)beta, y, spg_threads(ctx));
     else
-        spmv_t(A, (spg_real)alpha, x, (spg_real)beta, y, nthreads);
+        spmv_t(A, (spg_real)alpha, x, (spg_real)beta, y, spg_threads(ctx));
+    return SPG_SUCCESS;
 }
 
 /* One pass over the columns: t_j = (A' x)_j, f = sum_j y_j t_j, and where
  * asked dy_j += t_j and dA_p += x_{i_p} y_j. */
-double SPG_TYPED(spg_cpu_bilinear_pass)(const spg_csc *A, const void *xv, const void *yv,
-                                        void *dAv, void *dyv, int nthreads)
+spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *xv,
+                                            const void *yv, void *dAv, void *dyv, double *fout)
 {
+    const int nthreads = spg_threads(ctx);
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *x = xv, *y = yv;
     spg_real *dA = dAv, *dy = dyv;
@@ -79,33 +81,37 @@ double SPG_TYPED(spg_cpu_bilinear_pass)(const spg_csc *A, const void *xv, const 
     double f = 0;
     for (int64_t c = 0; c < chunks; c++)
         f += part[c];
-    return f;
+    *fout = f;
+    return SPG_SUCCESS;
 }
 
 /* dA += alpha (U V') on A's pattern, by columns */
-void SPG_TYPED(spg_cpu_sampled_outer)(const spg_csc *A, int64_t k, const void *U, int64_t ldu,
-                                      const void *V, int64_t ldv, double alpha, void *dA,
-                                      int nthreads)
+spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k,
+                                            const void *U, int64_t ldu, const void *V,
+                                            int64_t ldv, double alpha, void *dA)
 {
+    const int nthreads = spg_threads(ctx);
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
     (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz * k > SPG_PARALLEL_MIN)
     for (int64_t j = 0; j < n; j++)
         spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, (spg_real)alpha, dA, j);
+    return SPG_SUCCESS;
 }
 
-/* 1 when A's structure is well formed */
-int SPG_TYPED(spg_cpu_csc_check)(const spg_csc *A, int nthreads)
+/* SPG_SUCCESS when A's structure is well formed */
+spg_status SPG_TYPED(spg_cpu_csc_check)(spg_context *ctx, const spg_csc *A)
 {
+    const int nthreads = spg_threads(ctx);
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
     if (colptr[0] != 0 || colptr[n] != A->nnz)
-        return 0;
+        return SPG_ERR_INVALID_MATRIX;
     int bad = 0;
     (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static) reduction(| : bad) if (A->nnz > SPG_PARALLEL_MIN)
     for (int64_t j = 0; j < n; j++)
         bad |= !spg_k_col_valid(colptr, rowind, A->m, A->nnz, j);
-    return !bad;
+    return bad ? SPG_ERR_INVALID_MATRIX : SPG_SUCCESS;
 }

@@ -32,8 +32,10 @@ static void starts_from_ends(spg_int *p, int64_t len)
     p[0] = 0;
 }
 
-spg_status SPG_TYPED(spg_cpu_plan_build)(const spg_triplets *t, spg_plan *plan)
+spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t,
+                                         spg_plan *plan)
 {
+    (void)ctx; /* serial */
     const int64_t m = t->m, n = t->n, N = t->nnz;
     spg_status st = SPG_SUCCESS;
     spg_int *rowptr = spg_calloc(m + 1, sizeof(spg_int));

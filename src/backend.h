@@ -1,0 +1,50 @@
+/* The interface every backend implements, once per value and index type:
+ * each function takes the context (threads, or the CUDA handles and stream)
+ * and returns a status. The dispatch layer (the C files of src/) validates
+ * the inputs and composes these pieces; backends trust what they get. */
+#ifndef SPG_BACKEND_H
+#define SPG_BACKEND_H
+
+#include "internal.h"
+
+typedef struct spg_ops {
+    /* Fills the pattern arrays and counts of plan, or leaves it untouched. */
+    spg_status (*plan_build)(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
+    /* Ax = the sum of each entry's triplet values */
+    spg_status (*assemble)(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax);
+    /* dV += dAx gathered through each triplet's entry */
+    spg_status (*assemble_pullback)(spg_context *ctx, const spg_plan *plan, const void *dAx,
+                                    void *dV);
+    /* y = alpha op(A) x + beta y (beta == 0: y is not read) */
+    spg_status (*spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
+                       const void *x, double beta, void *y);
+    /* *f = x' A y; where non-NULL, dy += A' x and dA += x y' on the pattern */
+    spg_status (*bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *x,
+                                const void *y, void *dA, void *dy, double *f);
+    /* dA += alpha U V' on the pattern */
+    spg_status (*sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k, const void *U,
+                                int64_t ldu, const void *V, int64_t ldv, double alpha,
+                                void *dA);
+    /* SPG_SUCCESS when A's structure is well formed, else SPG_ERR_INVALID_MATRIX */
+    spg_status (*csc_check)(spg_context *ctx, const spg_csc *A);
+    /* SPG_SUCCESS, else SPG_ERR_INDEX_RANGE when any index is out of range,
+     * else SPG_ERR_NEGATIVE_INDEX */
+    spg_status (*coo_check)(spg_context *ctx, const spg_triplets *t);
+    /* dV += alpha U V' sampled at the triplets */
+    spg_status (*coo_sampled_outer)(spg_context *ctx, const spg_triplets *t, int64_t k,
+                                    const void *U, int64_t ldu, const void *V, int64_t ldv,
+                                    double alpha, void *dV);
+} spg_ops;
+
+/* The instance of the context's backend for a value and index type. */
+const spg_ops *spg_ops_get(const spg_context *ctx, spg_dtype dtype, spg_itype itype);
+
+/* Instances are compiled with SPG_SUFFIX (f32_i32, f32_i64, f64_i32,
+ * f64_i64); inside one, SPG_TYPED(name) is name##_##SPG_SUFFIX. */
+#ifdef SPG_SUFFIX
+#define SPG_PASTE_(a, b) a##_##b
+#define SPG_PASTE(a, b) SPG_PASTE_(a, b)
+#define SPG_TYPED(name) SPG_PASTE(name, SPG_SUFFIX)
+#endif
+
+#endif /* SPG_BACKEND_H */
