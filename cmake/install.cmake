@@ -23,7 +23,11 @@ install(FILES ${PROJECT_BINARY_DIR}/spgradConfig.cmake
 
 set(SPGRAD_PC_PRIVATE "")
 if(SPGRAD_USE_OPENMP)
-  set(SPGRAD_PC_PRIVATE "${OpenMP_C_FLAGS}")
+  string(APPEND SPGRAD_PC_PRIVATE " ${OpenMP_C_FLAGS}")
+endif()
+if(SPGRAD_USE_CUDA)
+  string(APPEND SPGRAD_PC_PRIVATE
+         " -L${CUDAToolkit_LIBRARY_DIR} -lcusparse -lcublas -lcudart -lstdc++")
 endif()
 # relocatable: the prefix is found from where the .pc file lies
 file(RELATIVE_PATH SPGRAD_PC_TO_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)

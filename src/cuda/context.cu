@@ -1,0 +1,105 @@
+// CUDA contexts: the cuSPARSE and cuBLAS handles, the stream, and the
+// workspace buffers that calls reuse (grown, never shrunk, freed with the
+// context).
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cusparse.h>
+
+#include "cuda_internal.h"
+
+spg_status spg_cuda_status(cudaError_t e)
+{
+    if (e == cudaSuccess)
+        return SPG_SUCCESS;
+    return e == cudaErrorMemoryAllocation ? SPG_ERR_ALLOC : SPG_ERR_DEVICE;
+}
+
+spg_status spg_cusparse_status(cusparseStatus_t s)
+{
+    if (s == CUSPARSE_STATUS_SUCCESS)
+        return SPG_SUCCESS;
+    return s == CUSPARSE_STATUS_ALLOC_FAILED ? SPG_ERR_ALLOC : SPG_ERR_DEVICE;
+}
+
+spg_status spg_cublas_status(cublasStatus_t s)
+{
+    if (s == CUBLAS_STATUS_SUCCESS)
+        return SPG_SUCCESS;
+    return s == CUBLAS_STATUS_ALLOC_FAILED ? SPG_ERR_ALLOC : SPG_ERR_DEVICE;
+}
+
+extern "C" spg_status spg_cuda_context_init(spg_context *ctx)
+{
+    int devices = 0;
+    if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+        cudaGetLastError(); /* clear the sticky "no device" error */
+        return SPG_ERR_NO_DEVICE;
+    }
+    spg_cuda_state *c = static_cast<spg_cuda_state *>(spg_calloc(1, sizeof *c));
+    if (!c)
+        return SPG_ERR_ALLOC;
+    spg_status st = spg_cusparse_status(cusparseCreate(&c->sparse));
+    if (st == SPG_SUCCESS)
+        st = spg_cublas_status(cublasCreate(&c->blas));
+    if (st != SPG_SUCCESS) {
+        if (c->sparse)
+            cusparseDestroy(c->sparse);
+        spg_free(c);
+        return st;
+    }
+    ctx->cuda = c;
+    return SPG_SUCCESS;
+}
+
+extern "C" void spg_cuda_context_fini(spg_context *ctx)
+{
+    spg_cuda_state *c = ctx->cuda;
+    for (int w = 0; w < SPG_WS_COUNT; w++)
+        cudaFree(c->ws[w]);
+    cusparseDestroy(c->sparse);
+    cublasDestroy(c->blas);
+    spg_free(c);
+    ctx->cuda = NULL;
+}
+
+extern "C" spg_status spg_cuda_set_stream(spg_context *ctx, void *stream)
+{
+    spg_cuda_state *c = ctx->cuda;
+    cudaStream_t s = static_cast<cudaStream_t>(stream);
+    spg_status st = spg_cusparse_status(cusparseSetStream(c->sparse, s));
+    if (st == SPG_SUCCESS)
+        st = spg_cublas_status(cublasSetStream(c->blas, s));
+    if (st == SPG_SUCCESS)
+        c->stream = s;
+    return st;
+}
+
+extern "C" void spg_cuda_free(void *p)
+{
+    cudaFree(p);
+}
+
+spg_status spg_cuda_reserve(spg_context *ctx, spg_workspace w, size_t bytes, void **p)
+{
+    spg_cuda_state *c = ctx->cuda;
+    if (c->size[w] < bytes) {
+        /* the buffer may still be in use by queued work on the stream */
+        spg_status st = spg_cuda_status(cudaStreamSynchronize(c->stream));
+        if (st != SPG_SUCCESS)
+            return st;
+        cudaFree(c->ws[w]);
+        c->ws[w] = NULL;
+        c->size[w] = 0;
+        st = spg_cuda_status(cudaMalloc(&c->ws[w], bytes));
+        if (st != SPG_SUCCESS)
+            return st;
+        c->size[w] = bytes;
+    }
+    *p = c->ws[w];
+    return SPG_SUCCESS;
+}
+
+spg_status spg_cuda_launched(void)
+{
+    return spg_cuda_status(cudaGetLastError());
+}

@@ -1,0 +1,70 @@
+// Inside the CUDA backend: the context state, workspace slots, status
+// mapping and launch geometry. C++ (CUDA) only.
+#ifndef SPG_CUDA_INTERNAL_H
+#define SPG_CUDA_INTERNAL_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cusparse.h>
+
+extern "C" {
+#include "../backend.h"
+}
+#include "cuda.h"
+
+/* Buffers a context keeps between calls, one per use. */
+typedef enum spg_workspace {
+    SPG_WS_SPMV,   /* cusparseSpMV's external buffer */
+    SPG_WS_VEC,    /* a vector of length n: A' x in the bilinear pass */
+    SPG_WS_FLAG,   /* an int that validation kernels reduce into */
+    SPG_WS_ONES,   /* the values of a pattern matrix */
+    SPG_WS_COL,    /* the transpose: column of each entry */
+    SPG_WS_IDX,    /* the transpose: 0, 1, ..., nnz - 1 */
+    SPG_WS_ROWS,   /* the transpose: rows sorted */
+    SPG_WS_PERM,   /* the transpose: entries in row order */
+    SPG_WS_ROWPTR, /* the transpose: row starts */
+    SPG_WS_COLT,   /* the transpose: columns in row order */
+    SPG_WS_VALT,   /* the transpose: values in row order */
+    SPG_WS_SORT,   /* the radix sort's temporary storage */
+    SPG_WS_COUNT
+} spg_workspace;
+
+struct spg_cuda_state {
+    cusparseHandle_t sparse;
+    cublasHandle_t blas;
+    cudaStream_t stream;
+    void *ws[SPG_WS_COUNT];
+    size_t size[SPG_WS_COUNT];
+};
+
+spg_status spg_cuda_status(cudaError_t e);
+spg_status spg_cusparse_status(cusparseStatus_t s);
+spg_status spg_cublas_status(cublasStatus_t s);
+
+/* A workspace buffer of at least bytes (its contents are not kept). */
+spg_status spg_cuda_reserve(spg_context *ctx, spg_workspace w, size_t bytes, void **p);
+
+/* The status of the last kernel launch. */
+spg_status spg_cuda_launched(void);
+
+/* Grid-stride loops: this thread's first index and the stride. */
+__device__ inline int64_t spg_first(void)
+{
+    return (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+}
+
+__device__ inline int64_t spg_stride(void)
+{
+    return (int64_t)gridDim.x * blockDim.x;
+}
+
+#define SPG_BLOCK 256
+
+/* Blocks for a grid-stride loop over len items (at least 1). */
+static inline unsigned spg_blocks(int64_t len)
+{
+    int64_t b = (len + SPG_BLOCK - 1) / SPG_BLOCK;
+    return (unsigned)(b < 1 ? 1 : b > 65535 ? 65535 : b);
+}
+
+#endif /* SPG_CUDA_INTERNAL_H */

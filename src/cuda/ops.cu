@@ -1,0 +1,473 @@
+// The CUDA backend's operations for one value and index type (compiled once
+// per type, see src/backend.h): grid-stride launches of the kernels/ bodies,
+// cuSPARSE for SpMV, cuBLAS for dots, updates and scaling, CUB for the
+// stable sort behind the deterministic A x. No arithmetic of its own.
+#include <cub/device/device_radix_sort.cuh>
+
+#include "cuda_internal.h"
+
+extern "C" {
+#include "../cpu/cpu.h" /* the host symbolic phase of this type */
+}
+#include "../../kernels/assemble.h"
+#include "../../kernels/coo.h"
+#include "../../kernels/transpose.h"
+
+#if defined(SPG_REAL_FLOAT)
+static const cudaDataType spg_cuda_real = CUDA_R_32F;
+#else
+static const cudaDataType spg_cuda_real = CUDA_R_64F;
+#endif
+#if defined(SPG_INDEX_INT32)
+static const cusparseIndexType_t spg_cuda_index = CUSPARSE_INDEX_32I;
+#else
+static const cusparseIndexType_t spg_cuda_index = CUSPARSE_INDEX_64I;
+#endif
+
+namespace {
+
+// ---- kernels: one element body per index of a grid-stride loop ----------
+
+__global__ void assemble_kernel(int64_t nnz, const spg_int *seg, const spg_int *perm,
+                                const spg_real *V, spg_real *Ax)
+{
+    for (int64_t s = spg_first(); s < nnz; s += spg_stride())
+        Ax[s] = spg_k_segment_sum(seg, perm, V, s);
+}
+
+__global__ void gather_kernel(int64_t N, const spg_int *slot, const spg_real *dA, spg_real *dV)
+{
+    for (int64_t k = spg_first(); k < N; k += spg_stride())
+        spg_k_slot_gather_add(slot, dA, dV, k);
+}
+
+__global__ void sampled_outer_kernel(int64_t n, const spg_int *colptr, const spg_int *rowind,
+                                     int64_t k, const spg_real *U, int64_t ldu,
+                                     const spg_real *V, int64_t ldv, spg_real alpha,
+                                     spg_real *dA)
+{
+    for (int64_t j = spg_first(); j < n; j += spg_stride())
+        spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, alpha, dA, j);
+}
+
+__global__ void csc_check_kernel(int64_t n, const spg_int *colptr, const spg_int *rowind,
+                                 int64_t m, int64_t nnz, int *bad)
+{
+    for (int64_t j = spg_first(); j < n; j += spg_stride())
+        if (!spg_k_col_valid(colptr, rowind, m, nnz, j))
+            atomicExch(bad, 1);
+}
+
+__global__ void coo_check_kernel(spg_triplets t, int *worst)
+{
+    for (int64_t k = spg_first(); k < t.nnz; k += spg_stride()) {
+        int64_t i, j;
+        int r = spg_k_coo_index(static_cast<const spg_int *>(t.I),
+                                static_cast<const spg_int *>(t.J), k, t.base, t.skip_negative,
+                                t.m, t.n, &i, &j);
+        if (r < 0)
+            atomicMin(worst, r);
+    }
+}
+
+__global__ void coo_sampled_outer_kernel(spg_triplets t, int64_t rank, const spg_real *U,
+                                         int64_t ldu, const spg_real *V, int64_t ldv,
+                                         spg_real alpha, spg_real *dV)
+{
+    for (int64_t k = spg_first(); k < t.nnz; k += spg_stride())
+        spg_k_coo_sampled_outer(static_cast<const spg_int *>(t.I),
+                                static_cast<const spg_int *>(t.J), t.base, t.skip_negative, k,
+                                rank, U, ldu, V, ldv, alpha, dV);
+}
+
+__global__ void col_fill_kernel(int64_t n, const spg_int *colptr, spg_int *col)
+{
+    for (int64_t j = spg_first(); j < n; j += spg_stride())
+        spg_k_col_fill(colptr, col, j);
+}
+
+__global__ void iota_kernel(int64_t nnz, spg_int *idx)
+{
+    for (int64_t p = spg_first(); p < nnz; p += spg_stride())
+        spg_k_iota(idx, p);
+}
+
+__global__ void row_start_kernel(int64_t rows, const spg_int *sorted, int64_t nnz,
+                                 spg_int *rowptr)
+{
+    for (int64_t i = spg_first(); i < rows; i += spg_stride())
+        spg_k_row_start(sorted, nnz, rowptr, i);
+}
+
+__global__ void permute_kernel(int64_t nnz, const spg_int *perm, const spg_int *col,
+                               const spg_real *a, spg_int *colT, spg_real *valT)
+{
+    for (int64_t q = spg_first(); q < nnz; q += spg_stride())
+        spg_k_permute_entry(perm, col, a, colT, valT, q);
+}
+
+__global__ void ones_kernel(int64_t nnz, spg_real *ones)
+{
+    for (int64_t p = spg_first(); p < nnz; p += spg_stride())
+        spg_k_one(ones, p);
+}
+
+// ---- helpers --------------------------------------------------------------
+
+cudaStream_t stream_of(const spg_context *ctx)
+{
+    return ctx->cuda->stream;
+}
+
+/* y = beta y over len values (beta == 0: zeroes, y is not read) */
+spg_status scale(spg_context *ctx, double beta, void *y, int64_t len)
+{
+    if (len == 0 || beta == 1)
+        return SPG_SUCCESS;
+    if (beta == 0)
+        return spg_cuda_status(
+            cudaMemsetAsync(y, 0, (size_t)len * sizeof(spg_real), stream_of(ctx)));
+    const spg_real b = (spg_real)beta;
+    return spg_cublas_status(cublasScalEx_64(ctx->cuda->blas, len, &b, spg_cuda_real, y,
+                                             spg_cuda_real, 1, spg_cuda_real));
+}
+
+/* The stored values of A, or a workspace of ones for a pattern matrix. */
+spg_status values_of(spg_context *ctx, const spg_csc *A, const spg_real **a)
+{
+    if (A->values) {
+        *a = static_cast<const spg_real *>(A->values);
+        return SPG_SUCCESS;
+    }
+    void *ones;
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_ONES, (size_t)A->nnz * sizeof(spg_real), &ones);
+    if (st != SPG_SUCCESS)
+        return st;
+    ones_kernel<<<spg_blocks(A->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        A->nnz, static_cast<spg_real *>(ones));
+    *a = static_cast<const spg_real *>(ones);
+    return spg_cuda_launched();
+}
+
+/* y = alpha op(M) x + beta y for a CSR matrix M (rows x cols) through
+ * cusparseSpMV; its buffer is the context's, grown when needed. */
+spg_status spmv_csr(spg_context *ctx, int64_t rows, int64_t cols, int64_t nnz,
+                    const void *rowptr, const void *colind, const void *val,
+                    cusparseOperation_t op, cusparseSpMVAlg_t alg, double alpha, const void *x,
+                    double beta, void *y)
+{
+    const int64_t xlen = op == CUSPARSE_OPERATION_NON_TRANSPOSE ? cols : rows;
+    const int64_t ylen = op == CUSPARSE_OPERATION_NON_TRANSPOSE ? rows : cols;
+    const spg_real al = (spg_real)alpha, be = (spg_real)beta;
+    cusparseHandle_t h = ctx->cuda->sparse;
+    cusparseConstSpMatDescr_t M = NULL;
+    cusparseConstDnVecDescr_t X = NULL;
+    cusparseDnVecDescr_t Y = NULL;
+    size_t bytes = 0;
+    void *buf = NULL;
+    spg_status st = spg_cusparse_status(cusparseCreateConstCsr(
+        &M, rows, cols, nnz, rowptr, colind, val, spg_cuda_index, spg_cuda_index,
+        CUSPARSE_INDEX_BASE_ZERO, spg_cuda_real));
+    if (!st)
+        st = spg_cusparse_status(cusparseCreateConstDnVec(&X, xlen, x, spg_cuda_real));
+    if (!st)
+        st = spg_cusparse_status(cusparseCreateDnVec(&Y, ylen, y, spg_cuda_real));
+    if (!st)
+        st = spg_cusparse_status(
+            cusparseSpMV_bufferSize(h, op, &al, M, X, &be, Y, spg_cuda_real, alg, &bytes));
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_SPMV, bytes > 0 ? bytes : 1, &buf);
+    if (!st)
+        st = spg_cusparse_status(cusparseSpMV(h, op, &al, M, X, &be, Y, spg_cuda_real, alg, buf));
+    if (M)
+        cusparseDestroySpMat(M);
+    if (X)
+        cusparseDestroyDnVec(X);
+    if (Y)
+        cusparseDestroyDnVec(Y);
+    return st;
+}
+
+/* A's row-compressed copy: rowptr (m + 1), colT and valT (nnz), each row's
+ * entries in ascending column order, through a stable radix sort of the
+ * rows: deterministic, no arithmetic on the values. */
+spg_status transpose(spg_context *ctx, const spg_csc *A, void **rowptr, void **colT,
+                     void **valT)
+{
+    const int64_t m = A->m, n = A->n, nnz = A->nnz;
+    const size_t ib = (size_t)nnz * sizeof(spg_int);
+    cudaStream_t s = stream_of(ctx);
+    void *col, *idx, *rows, *perm, *tmp = NULL;
+    size_t tmp_bytes = 0;
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_COL, ib, &col);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_IDX, ib, &idx);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_ROWS, ib, &rows);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_PERM, ib, &perm);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_ROWPTR, (size_t)(m + 1) * sizeof(spg_int), rowptr);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_COLT, ib, colT);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_VALT, (size_t)nnz * sizeof(spg_real), valT);
+    const spg_int *rowind = static_cast<const spg_int *>(A->rowind);
+    if (!st)
+        st = spg_cuda_status(cub::DeviceRadixSort::SortPairs(
+            NULL, tmp_bytes, rowind, static_cast<spg_int *>(rows), static_cast<spg_int *>(idx),
+            static_cast<spg_int *>(perm), nnz, 0, (int)(sizeof(spg_int) * 8), s));
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_SORT, tmp_bytes > 0 ? tmp_bytes : 1, &tmp);
+    if (st)
+        return st;
+    col_fill_kernel<<<spg_blocks(n), SPG_BLOCK, 0, s>>>(
+        n, static_cast<const spg_int *>(A->colptr), static_cast<spg_int *>(col));
+    iota_kernel<<<spg_blocks(nnz), SPG_BLOCK, 0, s>>>(nnz, static_cast<spg_int *>(idx));
+    st = spg_cuda_launched();
+    if (!st)
+        st = spg_cuda_status(cub::DeviceRadixSort::SortPairs(
+            tmp, tmp_bytes, rowind, static_cast<spg_int *>(rows), static_cast<spg_int *>(idx),
+            static_cast<spg_int *>(perm), nnz, 0, (int)(sizeof(spg_int) * 8), s));
+    if (st)
+        return st;
+    row_start_kernel<<<spg_blocks(m + 1), SPG_BLOCK, 0, s>>>(
+        m + 1, static_cast<const spg_int *>(rows), nnz, static_cast<spg_int *>(*rowptr));
+    permute_kernel<<<spg_blocks(nnz), SPG_BLOCK, 0, s>>>(
+        nnz, static_cast<const spg_int *>(perm), static_cast<const spg_int *>(col),
+        static_cast<const spg_real *>(A->values), static_cast<spg_int *>(*colT),
+        static_cast<spg_real *>(*valT));
+    return spg_cuda_launched();
+}
+
+/* Copies count elements of an index array from the device to new host
+ * memory. */
+spg_status download(spg_context *ctx, const void *d, int64_t count, spg_int **h)
+{
+    *h = static_cast<spg_int *>(spg_malloc(count, sizeof(spg_int)));
+    if (!*h)
+        return SPG_ERR_ALLOC;
+    spg_status st = spg_cuda_status(cudaMemcpyAsync(*h, d, (size_t)count * sizeof(spg_int),
+                                                    cudaMemcpyDeviceToHost, stream_of(ctx)));
+    if (!st)
+        st = spg_cuda_status(cudaStreamSynchronize(stream_of(ctx)));
+    return st;
+}
+
+/* Moves a host index array of count elements to new device memory. */
+spg_status upload(spg_context *ctx, void *h, int64_t count, void **d)
+{
+    const size_t bytes = (size_t)(count > 0 ? count : 1) * sizeof(spg_int);
+    spg_status st = spg_cuda_status(cudaMalloc(d, bytes));
+    if (!st && count > 0)
+        st = spg_cuda_status(cudaMemcpyAsync(*d, h, (size_t)count * sizeof(spg_int),
+                                             cudaMemcpyHostToDevice, stream_of(ctx)));
+    return st;
+}
+
+} // namespace
+
+// ---- the operations -------------------------------------------------------
+
+/* The symbolic phase runs on the host from a copy of the indices; the
+ * plan's arrays are then moved to the device. */
+static spg_status plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan)
+{
+    spg_int *I = NULL, *J = NULL;
+    spg_status st = download(ctx, t->I, t->nnz, &I);
+    if (!st)
+        st = download(ctx, t->J, t->nnz, &J);
+    spg_triplets ht = *t;
+    ht.I = I;
+    ht.J = J;
+    spg_plan hp = *plan;
+    if (!st)
+        st = SPG_TYPED(spg_cpu_plan_build)(ctx, &ht, &hp);
+    spg_free(I);
+    spg_free(J);
+    if (st)
+        return st;
+    void *host[5] = {hp.colptr, hp.rowind, hp.seg, hp.perm, hp.slot}, *dev[5] = {0};
+    const int64_t count[5] = {hp.n + 1, hp.nnz, hp.nnz + 1, hp.nnz_kept, hp.nnz_coo};
+    for (int a = 0; a < 5 && !st; a++)
+        st = upload(ctx, host[a], count[a], &dev[a]);
+    if (!st) /* the host copies are freed below */
+        st = spg_cuda_status(cudaStreamSynchronize(stream_of(ctx)));
+    for (int a = 0; a < 5; a++) {
+        spg_free(host[a]);
+        if (st)
+            cudaFree(dev[a]);
+    }
+    if (st)
+        return st;
+    *plan = hp;
+    plan->colptr = dev[0], plan->rowind = dev[1], plan->seg = dev[2];
+    plan->perm = dev[3], plan->slot = dev[4];
+    return SPG_SUCCESS;
+}
+
+static spg_status assemble(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax)
+{
+    if (plan->nnz == 0)
+        return SPG_SUCCESS;
+    assemble_kernel<<<spg_blocks(plan->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        plan->nnz, static_cast<const spg_int *>(plan->seg),
+        static_cast<const spg_int *>(plan->perm), static_cast<const spg_real *>(V),
+        static_cast<spg_real *>(Ax));
+    return spg_cuda_launched();
+}
+
+static spg_status assemble_pullback(spg_context *ctx, const spg_plan *plan, const void *dAx,
+                                    void *dV)
+{
+    if (plan->nnz_coo == 0)
+        return SPG_SUCCESS;
+    gather_kernel<<<spg_blocks(plan->nnz_coo), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        plan->nnz_coo, static_cast<const spg_int *>(plan->slot),
+        static_cast<const spg_real *>(dAx), static_cast<spg_real *>(dV));
+    return spg_cuda_launched();
+}
+
+/* A' x: A's CSC arrays are the CSR arrays of A' (deterministic ALG2).
+ * A x: the CSR copy of A (deterministic), or with atomics allowed the
+ * transposed product on A' directly. */
+static spg_status spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
+                       const void *x, double beta, void *y)
+{
+    const int64_t ylen = op == SPG_OP_N ? A->m : A->n, xlen = op == SPG_OP_N ? A->n : A->m;
+    if (A->nnz == 0 || xlen == 0)
+        return scale(ctx, beta, y, ylen);
+    spg_status st = beta == 0 ? scale(ctx, 0, y, ylen) : SPG_SUCCESS; /* no NaN leaks */
+    if (!st && op == SPG_OP_N && !ctx->atomics) {
+        void *rowptr, *colT, *valT;
+        st = transpose(ctx, A, &rowptr, &colT, &valT);
+        if (st)
+            return st;
+        return spmv_csr(ctx, A->m, A->n, A->nnz, rowptr, colT, valT,
+                        CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG2, alpha, x, beta,
+                        y);
+    }
+    const spg_real *a = NULL;
+    if (!st)
+        st = values_of(ctx, A, &a);
+    if (st)
+        return st;
+    if (op == SPG_OP_T)
+        return spmv_csr(ctx, A->n, A->m, A->nnz, A->colptr, A->rowind, a,
+                        CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG2, alpha, x, beta,
+                        y);
+    return spmv_csr(ctx, A->n, A->m, A->nnz, A->colptr, A->rowind, a,
+                    CUSPARSE_OPERATION_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG1, alpha, x, beta, y);
+}
+
+/* t = A' x (cuSPARSE), f = y . t and dy += t (cuBLAS), dA += x y' (kernel) */
+static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *x,
+                                const void *y, void *dA, void *dy, double *f)
+{
+    const int64_t n = A->n;
+    void *t;
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_VEC, (size_t)(n > 0 ? n : 1) * sizeof(spg_real), &t);
+    if (!st)
+        st = spmv(ctx, A, SPG_OP_T, 1.0, x, 0.0, t);
+    spg_real dot = 0;
+    if (!st && n > 0) /* host pointer mode: waits for the result */
+        st = spg_cublas_status(cublasDotEx_64(ctx->cuda->blas, n, t, spg_cuda_real, 1, y,
+                                              spg_cuda_real, 1, &dot, spg_cuda_real,
+                                              spg_cuda_real));
+    const spg_real one = 1;
+    if (!st && dy && n > 0)
+        st = spg_cublas_status(cublasAxpyEx_64(ctx->cuda->blas, n, &one, spg_cuda_real, t,
+                                               spg_cuda_real, 1, dy, spg_cuda_real, 1,
+                                               spg_cuda_real));
+    if (!st && dA && A->nnz > 0) {
+        sampled_outer_kernel<<<spg_blocks(n), SPG_BLOCK, 0, stream_of(ctx)>>>(
+            n, static_cast<const spg_int *>(A->colptr), static_cast<const spg_int *>(A->rowind),
+            1, static_cast<const spg_real *>(x), 0, static_cast<const spg_real *>(y), 0, 1,
+            static_cast<spg_real *>(dA));
+        st = spg_cuda_launched();
+    }
+    if (!st)
+        *f = (double)dot;
+    return st;
+}
+
+static spg_status sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, const void *U,
+                                int64_t ldu, const void *V, int64_t ldv, double alpha, void *dA)
+{
+    sampled_outer_kernel<<<spg_blocks(A->n), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        A->n, static_cast<const spg_int *>(A->colptr), static_cast<const spg_int *>(A->rowind),
+        k, static_cast<const spg_real *>(U), ldu, static_cast<const spg_real *>(V), ldv,
+        (spg_real)alpha, static_cast<spg_real *>(dA));
+    return spg_cuda_launched();
+}
+
+/* Reduces a validation kernel's int flag to the host (starting from init). */
+template <class Launch>
+static spg_status reduce_flag(spg_context *ctx, int init, int *result, Launch launch)
+{
+    void *flag;
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_FLAG, sizeof(int), &flag);
+    if (!st)
+        st = spg_cuda_status(cudaMemcpyAsync(flag, &init, sizeof init, cudaMemcpyHostToDevice,
+                                             stream_of(ctx)));
+    if (st)
+        return st;
+    launch(static_cast<int *>(flag));
+    st = spg_cuda_launched();
+    if (!st)
+        st = spg_cuda_status(cudaMemcpyAsync(result, flag, sizeof *result,
+                                             cudaMemcpyDeviceToHost, stream_of(ctx)));
+    if (!st)
+        st = spg_cuda_status(cudaStreamSynchronize(stream_of(ctx)));
+    return st;
+}
+
+static spg_status csc_check(spg_context *ctx, const spg_csc *A)
+{
+    spg_int ends[2];
+    const spg_int *colptr = static_cast<const spg_int *>(A->colptr);
+    spg_status st = spg_cuda_status(cudaMemcpyAsync(&ends[0], colptr, sizeof(spg_int),
+                                                    cudaMemcpyDeviceToHost, stream_of(ctx)));
+    if (!st)
+        st = spg_cuda_status(cudaMemcpyAsync(&ends[1], colptr + A->n, sizeof(spg_int),
+                                             cudaMemcpyDeviceToHost, stream_of(ctx)));
+    int bad = 0;
+    if (!st)
+        st = reduce_flag(ctx, 0, &bad, [&](int *flag) {
+            csc_check_kernel<<<spg_blocks(A->n), SPG_BLOCK, 0, stream_of(ctx)>>>(
+                A->n, colptr, static_cast<const spg_int *>(A->rowind), A->m, A->nnz, flag);
+        });
+    if (st)
+        return st;
+    return ends[0] != 0 || ends[1] != A->nnz || bad ? SPG_ERR_INVALID_MATRIX : SPG_SUCCESS;
+}
+
+static spg_status coo_check(spg_context *ctx, const spg_triplets *t)
+{
+    int worst = 0;
+    spg_status st = SPG_SUCCESS;
+    if (t->nnz > 0)
+        st = reduce_flag(ctx, 0, &worst, [&](int *flag) {
+            coo_check_kernel<<<spg_blocks(t->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(*t, flag);
+        });
+    if (st)
+        return st;
+    if (worst == -2)
+        return SPG_ERR_INDEX_RANGE;
+    return worst == -1 ? SPG_ERR_NEGATIVE_INDEX : SPG_SUCCESS;
+}
+
+static spg_status coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int64_t k,
+                                    const void *U, int64_t ldu, const void *V, int64_t ldv,
+                                    double alpha, void *dV)
+{
+    coo_sampled_outer_kernel<<<spg_blocks(t->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        *t, k, static_cast<const spg_real *>(U), ldu, static_cast<const spg_real *>(V), ldv,
+        (spg_real)alpha, static_cast<spg_real *>(dV));
+    return spg_cuda_launched();
+}
+
+extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
+    plan_build, assemble,      assemble_pullback, spmv,          bilinear_pass,
+    sampled_outer, csc_check, coo_check,         coo_sampled_outer,
+};
