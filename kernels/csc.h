@@ -20,6 +20,20 @@ SPG_HD spg_real spg_k_col_dot(const spg_int *colptr, const spg_int *rowind, cons
     return t;
 }
 
+/* y_j t_j in double: a term of x' A y = sum_j y_j (A' x)_j */
+SPG_HD double spg_k_product(spg_real y, spg_real t)
+{
+    return (double)y * (double)t;
+}
+
+/* The term of column j, 0 for a column with no stored entry (y_j is then in
+ * no product, even if infinite) */
+SPG_HD double spg_k_bilinear_term(const spg_int *colptr, const spg_real *y, const spg_real *t,
+                                  int64_t j)
+{
+    return colptr[j] == colptr[j + 1] ? 0.0 : spg_k_product(y[j], t[j]);
+}
+
 /* The first p in [lo, hi) with rowind_p >= r (rows ascend), else hi. */
 SPG_HD spg_int spg_k_lower_bound(const spg_int *rowind, spg_int lo, spg_int hi, int64_t r)
 {

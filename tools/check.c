@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "mmread.h"
 #include "spgrad.h"
 #include "tools.h"
@@ -30,6 +31,7 @@ static const char *const param_names[NPARAMS] = {"x", "y", "A", "V"};
 
 typedef struct checker {
     spg_context *ctx;
+    spg_backend backend;
     spg_plan *plan;
     spg_dtype dt;
     int64_t m, n, nnz, N;
@@ -54,25 +56,56 @@ static void *xmalloc(int64_t count, size_t size)
     return p;
 }
 
-/* A typed copy of a double array. */
-static void *typed(spg_dtype dt, const double *a, int64_t len)
+/* Releases an array made by typed() or zeros(). */
+static void drop(const checker *c, void *t)
 {
-    void *t = xmalloc(len, dt == SPG_DOUBLE ? sizeof(double) : sizeof(float));
+    if (c->backend == SPG_BACKEND_CPU)
+        free(t);
+    else
+        spg_tool_drop(c->backend, t);
+}
+
+/* A copy of a host array (typed: dt, else raw bytes) where the calls see it. */
+static void *placed(const checker *c, void *host, size_t bytes)
+{
+    if (c->backend == SPG_BACKEND_CPU)
+        return host;
+    void *t = spg_tool_put(c->ctx, c->backend, host, bytes);
+    free(host);
+    return t;
+}
+
+/* A typed copy of a double array, where the calls see it. */
+static void *typed(const checker *c, spg_dtype dt, const double *a, int64_t len)
+{
+    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    void *t = xmalloc(len, vs);
     for (int64_t k = 0; k < len; k++) {
         if (dt == SPG_DOUBLE)
             ((double *)t)[k] = a[k];
         else
             ((float *)t)[k] = (float)a[k];
     }
-    return t;
+    return placed(c, t, (size_t)len * vs);
 }
 
-/* Adds a typed array into a double array and frees it. */
-static void add_untyped(spg_dtype dt, void *t, double *a, int64_t len)
+/* len zeroed elements of size bytes where the calls see them. */
+static void *zeros(const checker *c, int64_t len, size_t size)
 {
+    return placed(c, xmalloc(len, size), (size_t)(len > 0 ? len : 1) * size);
+}
+
+/* Adds a typed array (where the calls see it) into a double array and
+ * releases it. */
+static void add_untyped(const checker *c, spg_dtype dt, void *t, double *a, int64_t len)
+{
+    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    void *h = xmalloc(len, vs);
+    spg_tool_get(c->backend, h, t, (size_t)len * vs);
     for (int64_t k = 0; k < len; k++)
-        a[k] += dt == SPG_DOUBLE ? ((double *)t)[k] : (double)((float *)t)[k];
-    free(t);
+        a[k] += dt == SPG_DOUBLE ? ((double *)h)[k] : (double)((float *)h)[k];
+    free(h);
+    drop(c, t);
 }
 
 static void ok_or_die(spg_status st, const char *what)
@@ -98,11 +131,11 @@ static int64_t ylen(const checker *c, int op)
  * operations. Returns the typed values array (owned by the caller). */
 static void *matrix(const checker *c, int op, const params *p, spg_dtype dt, spg_csc *A)
 {
-    void *a = typed(dt, p->p[PA], c->nnz);
+    void *a = typed(c, dt, p->p[PA], c->nnz);
     if (op >= COO_BILINEAR) {
-        void *V = typed(dt, p->p[PV], c->N);
+        void *V = typed(c, dt, p->p[PV], c->N);
         ok_or_die(spg_assemble(c->ctx, c->plan, dt, V, a), "assemble");
-        free(V);
+        drop(c, V);
     }
     ok_or_die(spg_plan_csc(c->plan, dt, c->pattern && op < COO_BILINEAR ? NULL : a, A), "view");
     return a;
@@ -112,8 +145,8 @@ static void *matrix(const checker *c, int op, const params *p, spg_dtype dt, spg
 static double loss(const checker *c, int op, const params *p, spg_dtype dt)
 {
     spg_csc A;
-    void *a = matrix(c, op, p, dt, &A), *x = typed(dt, p->p[PX], xlen(c, op));
-    void *y = typed(dt, p->p[PY], ylen(c, op));
+    void *a = matrix(c, op, p, dt, &A), *x = typed(c, dt, p->p[PX], xlen(c, op));
+    void *y = typed(c, dt, p->p[PY], ylen(c, op));
     double f = 0;
     if (op == BILINEAR || op == COO_BILINEAR) {
         ok_or_die(spg_bilinear(c->ctx, &A, x, y, &f), "bilinear");
@@ -122,14 +155,18 @@ static double loss(const checker *c, int op, const params *p, spg_dtype dt)
     } else { /* 1/2 sum_i w_i (op(A) x)_i^2 */
         const spg_op o = op == SPMV_N || op == COO_SPMV_N ? SPG_OP_N : SPG_OP_T;
         ok_or_die(spg_spmv(c->ctx, o, 1.0, &A, x, 0.0, y), "spmv");
+        double *yh = xmalloc(ylen(c, op), sizeof *yh);
+        add_untyped(c, dt, y, yh, ylen(c, op));
+        y = NULL;
         long double s = 0;
-        for (int64_t i = 0; i < ylen(c, op); i++) {
-            double yi = dt == SPG_DOUBLE ? ((double *)y)[i] : (double)((float *)y)[i];
-            s += 0.5L * p->w[i] * yi * yi;
-        }
+        for (int64_t i = 0; i < ylen(c, op); i++)
+            s += 0.5L * p->w[i] * yh[i] * yh[i];
         f = (double)s;
+        free(yh);
     }
-    free(a), free(x), free(y);
+    drop(c, a), drop(c, x);
+    if (y)
+        drop(c, y);
     return f;
 }
 
@@ -138,10 +175,10 @@ static void gradient(const checker *c, int op, const params *p, spg_dtype dt, pa
 {
     spg_csc A;
     const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
-    void *a = matrix(c, op, p, dt, &A), *x = typed(dt, p->p[PX], xlen(c, op));
-    void *y = typed(dt, p->p[PY], ylen(c, op));
-    void *gx = xmalloc(xlen(c, op), vs), *gy = xmalloc(ylen(c, op), vs), *gA = xmalloc(c->nnz, vs);
-    void *gV = xmalloc(c->N, vs), *dA = c->pattern && op < COO_BILINEAR ? NULL : gA;
+    void *a = matrix(c, op, p, dt, &A), *x = typed(c, dt, p->p[PX], xlen(c, op));
+    void *y = typed(c, dt, p->p[PY], ylen(c, op));
+    void *gx = zeros(c, xlen(c, op), vs), *gy = zeros(c, ylen(c, op), vs), *gA = zeros(c, c->nnz, vs);
+    void *gV = zeros(c, c->N, vs), *dA = c->pattern && op < COO_BILINEAR ? NULL : gA;
     if (op == BILINEAR) {
         double f;
         ok_or_die(spg_bilinear_value_and_grad(c->ctx, &A, x, y, &f, dA, gx, gy), "value and grad");
@@ -153,23 +190,23 @@ static void gradient(const checker *c, int op, const params *p, spg_dtype dt, pa
     } else {
         const spg_op o = op == SPMV_N || op == COO_SPMV_N ? SPG_OP_N : SPG_OP_T;
         ok_or_die(spg_spmv(c->ctx, o, 1.0, &A, x, 0.0, y), "spmv");
-        for (int64_t i = 0; i < ylen(c, op); i++) { /* dy_i = w_i y_i */
-            if (dt == SPG_DOUBLE)
-                ((double *)y)[i] *= p->w[i];
-            else
-                ((float *)y)[i] *= (float)p->w[i];
-        }
+        double *dy = xmalloc(ylen(c, op), sizeof *dy);
+        add_untyped(c, dt, y, dy, ylen(c, op)); /* y, in the value type */
+        for (int64_t i = 0; i < ylen(c, op); i++) /* dy_i = w_i y_i, rounded once */
+            dy[i] = dt == SPG_DOUBLE ? p->w[i] * dy[i] : (double)(float)(p->w[i] * dy[i]);
+        y = typed(c, dt, dy, ylen(c, op));
+        free(dy);
         if (op == SPMV_N || op == SPMV_T)
             ok_or_die(spg_spmv_pullback(c->ctx, o, 1.0, &A, x, y, dA, gx), "spmv pullback");
         else
             ok_or_die(spg_coo_spmv_pullback(c->ctx, &c->coo, SPG_ONE_BASED, o, dt, 1.0, x, y, gV),
                       "coo spmv pullback");
     }
-    add_untyped(dt, gx, g->p[PX], xlen(c, op));
-    add_untyped(dt, gy, g->p[PY], ylen(c, op));
-    add_untyped(dt, gA, g->p[PA], c->nnz);
-    add_untyped(dt, gV, g->p[PV], c->N);
-    free(a), free(x), free(y);
+    add_untyped(c, dt, gx, g->p[PX], xlen(c, op));
+    add_untyped(c, dt, gy, g->p[PY], ylen(c, op));
+    add_untyped(c, dt, gA, g->p[PA], c->nnz);
+    add_untyped(c, dt, gV, g->p[PV], c->N);
+    drop(c, a), drop(c, x), drop(c, y);
 }
 
 /* Which parameter groups an operation's gradient covers. */
@@ -283,15 +320,15 @@ static void check_adjoint(checker *c, int op, const params *p, uint64_t *seed)
     for (int s = 0; s < 2; s++) { /* s = 0: the values; s = 1: their magnitudes */
         spg_dtype dt = s ? SPG_DOUBLE : c->dt;
         spg_csc A;
-        void *a = typed(dt, s ? aa : p->p[PA], c->nnz), *tv = typed(dt, s ? av : v, xl);
-        void *tdy = typed(dt, s ? ady : dy, yl), *ty = xmalloc(yl, 8), *tdx = xmalloc(xl, 8);
+        void *a = typed(c, dt, s ? aa : p->p[PA], c->nnz), *tv = typed(c, dt, s ? av : v, xl);
+        void *tdy = typed(c, dt, s ? ady : dy, yl), *ty = zeros(c, yl, 8), *tdx = zeros(c, xl, 8);
         ok_or_die(spg_plan_csc(c->plan, dt, c->pattern ? NULL : a, &A), "view");
         ok_or_die(spg_spmv(c->ctx, o, 1.0, &A, tv, 0.0, ty), "spmv");
         ok_or_die(spg_spmv_pullback(c->ctx, o, 1.0, &A, tv, tdy, NULL, tdx), "spmv pullback");
         double *yy = s ? aout : out, *xx = (s ? aout : out) + yl;
         memset(yy, 0, (size_t)(yl + xl) * 8);
-        add_untyped(dt, ty, yy, yl);
-        add_untyped(dt, tdx, xx, xl);
+        add_untyped(c, dt, ty, yy, yl);
+        add_untyped(c, dt, tdx, xx, xl);
         long double lhs = 0, rhs = 0;
         for (int64_t i = 0; i < yl; i++)
             lhs += (long double)(s ? ady : dy)[i] * yy[i];
@@ -301,7 +338,7 @@ static void check_adjoint(checker *c, int op, const params *p, uint64_t *seed)
             mag = (double)(lhs + rhs);
         else
             sides[0] = (double)lhs, sides[1] = (double)rhs;
-        free(a), free(tv), free(tdy);
+        drop(c, a), drop(c, tv), drop(c, tdy);
     }
     const double err = fabs(sides[0] - sides[1]), bound = c->Ku * mag;
     const int ok = err <= bound;
@@ -313,16 +350,18 @@ static void check_adjoint(checker *c, int op, const params *p, uint64_t *seed)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: spgrad check FILE.mtx [--type double|float]\n");
+    fprintf(stderr, "usage: spgrad check FILE.mtx [--type double|float] [--backend cpu|cuda]\n");
     return 2;
 }
 
 int spg_cmd_check(int argc, char **argv)
 {
-    checker c = {.dt = SPG_DOUBLE};
+    checker c = {.dt = SPG_DOUBLE, .backend = SPG_BACKEND_CPU};
     if (argc < 1 || argv[0][0] == '-')
         return usage();
     for (int a = 1; a < argc; a++) {
+        if (spg_tool_backend_arg(argc, argv, &a, &c.backend))
+            continue;
         if (!strcmp(argv[a], "--type") && a + 1 < argc && !strcmp(argv[a + 1], "float"))
             c.dt = SPG_FLOAT, a++;
         else if (!strcmp(argv[a], "--type") && a + 1 < argc && !strcmp(argv[a + 1], "double"))
@@ -343,8 +382,14 @@ int spg_cmd_check(int argc, char **argv)
         fprintf(stderr, "spgrad check: %s: %s\n", argv[0], err);
         return 1;
     }
-    ok_or_die(spg_context_create(SPG_BACKEND_CPU, &c.ctx), "context");
-    c.coo = (spg_coo){mm.m, mm.n, mm.nnz, SPG_INT64, mm.I, mm.J};
+    c.ctx = spg_tool_context("spgrad check", c.backend);
+    if (!c.ctx) {
+        spg_mm_free(&mm);
+        return 1;
+    }
+    const size_t ib = (size_t)mm.nnz * sizeof(int64_t);
+    c.coo = (spg_coo){mm.m, mm.n, mm.nnz, SPG_INT64, spg_tool_put(c.ctx, c.backend, mm.I, ib),
+                      spg_tool_put(c.ctx, c.backend, mm.J, ib)};
     ok_or_die(spg_plan_create(c.ctx, &c.coo, SPG_ONE_BASED, &c.plan), "plan");
     c.m = mm.m, c.n = mm.n, c.N = mm.nnz, c.nnz = spg_plan_nnz(c.plan), c.pattern = mm.pattern;
 
@@ -352,15 +397,17 @@ int spg_cmd_check(int argc, char **argv)
     spg_csc P;
     ok_or_die(spg_plan_csc(c.plan, SPG_DOUBLE, NULL, &P), "view");
     int64_t cmax = 0, *rows = xmalloc(c.m, sizeof(int64_t));
+    int64_t *cp = xmalloc(c.n + 1, sizeof *cp), *ri = xmalloc(c.nnz, sizeof *ri);
+    spg_tool_get(c.backend, cp, P.colptr, (size_t)(c.n + 1) * sizeof *cp);
+    spg_tool_get(c.backend, ri, P.rowind, (size_t)c.nnz * sizeof *ri);
     for (int64_t j = 0; j < c.n; j++) {
-        const int64_t *cp = P.colptr, *ri = P.rowind;
         cmax = cp[j + 1] - cp[j] > cmax ? cp[j + 1] - cp[j] : cmax;
         for (int64_t q = cp[j]; q < cp[j + 1]; q++)
             rows[ri[q]]++;
     }
     for (int64_t i = 0; i < c.m; i++)
         cmax = rows[i] > cmax ? rows[i] : cmax;
-    free(rows);
+    free(rows), free(cp), free(ri);
     const double u = c.dt == SPG_DOUBLE ? DBL_EPSILON / 2 : FLT_EPSILON / 2;
     c.Ku = 2 * (double)(cmax + 3) * u + (double)(c.m + c.n + 3) * (DBL_EPSILON / 2);
 
@@ -373,9 +420,10 @@ int spg_cmd_check(int argc, char **argv)
     }
     for (int64_t k = 0; k < c.N; k++)
         p.p[PV][k] = mm.V ? mm.V[k] : 1.0;
-    void *a = typed(SPG_DOUBLE, p.p[PV], c.N);
-    ok_or_die(spg_assemble(c.ctx, c.plan, SPG_DOUBLE, a, p.p[PA]), "assemble");
-    free(a);
+    void *a = typed(&c, SPG_DOUBLE, p.p[PV], c.N), *pa = zeros(&c, c.nnz, sizeof(double));
+    ok_or_die(spg_assemble(c.ctx, c.plan, SPG_DOUBLE, a, pa), "assemble");
+    add_untyped(&c, SPG_DOUBLE, pa, p.p[PA], c.nnz);
+    drop(&c, a);
 
     printf("spgrad check: %s: %lld x %lld, %lld stored entries%s, %s\n", argv[0],
            (long long)c.m, (long long)c.n, (long long)c.nnz,
@@ -394,6 +442,8 @@ int spg_cmd_check(int argc, char **argv)
     printf("%s: %d check%s failed\n", c.failures ? "FAILED" : "ok", c.failures,
            c.failures == 1 ? "" : "s");
     params_free(&p);
+    if (c.backend != SPG_BACKEND_CPU)
+        spg_tool_drop(c.backend, (void *)c.coo.I), spg_tool_drop(c.backend, (void *)c.coo.J);
     spg_plan_destroy(c.plan);
     spg_context_destroy(c.ctx);
     spg_mm_free(&mm);

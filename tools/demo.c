@@ -14,20 +14,28 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "device.h"
 #include "fem2d.h"
 #include "spgrad.h"
 #include "tools.h"
 
 #define DEMO_REPS 5
 
+/* The demo's arrays of dtype: on the host, and where the library's calls
+ * see them (the same arrays on the CPU, device copies with CUDA). */
+typedef struct arrays {
+    void *V, *Ax, *dA, *dV, *x, *y;
+} arrays;
+
 typedef struct demo {
     spg_context *ctx;
+    spg_backend backend;
     spg_plan *plan;
     spg_dtype dtype;
-    size_t vs;          /* bytes of a value */
+    size_t vs; /* bytes of a value */
     int64_t nodes, nt, nnz;
-    spg_coo coo;
-    void *V, *Ax, *dA, *dV, *x, *y; /* arrays of dtype */
+    spg_coo coo; /* its indices where the calls see them */
+    arrays host, at;
 } demo;
 
 static void check(spg_status st, const char *what)
@@ -80,7 +88,8 @@ static double median(double *t, int n)
     return t[n / 2];
 }
 
-/* f = x' A(V) y: assembly, then the bilinear form. */
+/* f = x' A(V) y: assembly, then the bilinear form (arrays where the calls
+ * see them). */
 static double forward(demo *d, const void *V, spg_dtype dt, const void *x, const void *y,
                       void *Ax)
 {
@@ -97,17 +106,36 @@ static double forward(demo *d, const void *V, spg_dtype dt, const void *x, const
 static void gradient_plan(demo *d)
 {
     spg_csc A;
-    memset(d->dA, 0, (size_t)d->nnz * d->vs);
-    check(spg_plan_csc(d->plan, d->dtype, d->Ax, &A), "view");
-    check(spg_bilinear_pullback(d->ctx, &A, d->x, d->y, 1.0, d->dA, NULL, NULL), "pullback");
-    check(spg_assemble_pullback(d->ctx, d->plan, d->dtype, d->dA, d->dV), "assembly pullback");
+    spg_tool_zero(d->backend, d->at.dA, (size_t)d->nnz * d->vs);
+    check(spg_plan_csc(d->plan, d->dtype, d->at.Ax, &A), "view");
+    check(spg_bilinear_pullback(d->ctx, &A, d->at.x, d->at.y, 1.0, d->at.dA, NULL, NULL),
+          "pullback");
+    check(spg_assemble_pullback(d->ctx, d->plan, d->dtype, d->at.dA, d->at.dV),
+          "assembly pullback");
 }
 
 /* dV += df/dV straight to the triplets */
 static void gradient_coo(demo *d)
 {
-    check(spg_coo_bilinear_pullback(d->ctx, &d->coo, 0, d->dtype, d->x, d->y, 1.0, d->dV),
+    check(spg_coo_bilinear_pullback(d->ctx, &d->coo, 0, d->dtype, d->at.x, d->at.y, 1.0,
+                                    d->at.dV),
           "coo pullback");
+}
+
+/* forward() on host arrays of type dt (copied to where the calls see them). */
+static double forward_host(demo *d, const void *V, spg_dtype dt, const void *x, const void *y)
+{
+    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    void *Vp = spg_tool_put(d->ctx, d->backend, V, (size_t)d->nt * vs);
+    void *xp = spg_tool_put(d->ctx, d->backend, x, (size_t)d->nodes * vs);
+    void *yp = spg_tool_put(d->ctx, d->backend, y, (size_t)d->nodes * vs);
+    void *Ax = alloc(d->nnz, vs), *Axp = spg_tool_put(d->ctx, d->backend, Ax, (size_t)d->nnz * vs);
+    const double f = forward(d, Vp, dt, xp, yp, Axp);
+    if (d->backend != SPG_BACKEND_CPU)
+        spg_tool_drop(d->backend, Vp), spg_tool_drop(d->backend, xp), spg_tool_drop(d->backend, yp),
+            spg_tool_drop(d->backend, Axp);
+    free(Ax);
+    return f;
 }
 
 /* The most triplets summed into one entry, and the most entries in a column
@@ -115,18 +143,24 @@ static void gradient_coo(demo *d)
 static void pattern_counts(demo *d, int64_t *cmax_entry, int64_t *cmax_col)
 {
     double *ones = alloc(d->nt, sizeof *ones), *count = alloc(d->nnz, sizeof *count);
+    int32_t *colptr = alloc(d->nodes + 1, sizeof *colptr);
     for (int64_t k = 0; k < d->nt; k++)
         ones[k] = 1;
-    check(spg_assemble(d->ctx, d->plan, SPG_DOUBLE, ones, count), "assemble");
+    void *op = spg_tool_put(d->ctx, d->backend, ones, (size_t)d->nt * sizeof *ones);
+    void *cp = spg_tool_put(d->ctx, d->backend, count, (size_t)d->nnz * sizeof *count);
+    check(spg_assemble(d->ctx, d->plan, SPG_DOUBLE, op, cp), "assemble");
+    spg_tool_get(d->backend, count, cp, (size_t)d->nnz * sizeof *count);
     spg_csc P;
     check(spg_plan_csc(d->plan, SPG_DOUBLE, NULL, &P), "view");
-    const int32_t *colptr = P.colptr;
+    spg_tool_get(d->backend, colptr, P.colptr, (size_t)(d->nodes + 1) * sizeof *colptr);
+    if (d->backend != SPG_BACKEND_CPU)
+        spg_tool_drop(d->backend, op), spg_tool_drop(d->backend, cp);
     *cmax_entry = *cmax_col = 0;
     for (int64_t s = 0; s < d->nnz; s++)
         *cmax_entry = count[s] > *cmax_entry ? (int64_t)count[s] : *cmax_entry;
     for (int64_t j = 0; j < d->nodes; j++)
         *cmax_col = colptr[j + 1] - colptr[j] > *cmax_col ? colptr[j + 1] - colptr[j] : *cmax_col;
-    free(ones), free(count);
+    free(ones), free(count), free(colptr);
 }
 
 /* Central difference along dir and its rounding bound. An evaluation of f
@@ -144,39 +178,42 @@ static void fd_check(demo *d, const double *V0, const double *dir, double *err, 
     for (int64_t k = 0; k < d->nt; k++)
         vmax = fmax(vmax, fabs(V0[k]));
     const double h = 0x1p-5 * vmax;
-    double f[2], mag = 0, *Vd = alloc(d->nt, sizeof *Vd), *Ad = alloc(d->nnz, sizeof *Ad);
+    double f[2], mag = 0, *Vd = alloc(d->nt, sizeof *Vd);
     double *ax = alloc(d->nodes, sizeof *ax), *ay = alloc(d->nodes, sizeof *ay);
     for (int64_t i = 0; i < d->nodes; i++)
-        ax[i] = fabs(get(d, d->x, i)), ay[i] = fabs(get(d, d->y, i));
+        ax[i] = fabs(get(d, d->host.x, i)), ay[i] = fabs(get(d, d->host.y, i));
     for (int s = 0; s < 2; s++) {
         const double sign = s ? -1 : 1;
         for (int64_t k = 0; k < d->nt; k++) {
-            set(d, d->V, k, V0[k] + sign * h * dir[k]);
-            Vd[k] = fabs(get(d, d->V, k));
+            set(d, d->host.V, k, V0[k] + sign * h * dir[k]);
+            Vd[k] = fabs(get(d, d->host.V, k));
         }
-        f[s] = forward(d, d->V, d->dtype, d->x, d->y, d->Ax);
-        mag += forward(d, Vd, SPG_DOUBLE, ax, ay, Ad);
+        f[s] = forward_host(d, d->host.V, d->dtype, d->host.x, d->host.y);
+        mag += forward_host(d, Vd, SPG_DOUBLE, ax, ay);
     }
     /* the direction as the value type holds the two points */
     long double gd = 0, gmag = 0;
     for (int64_t k = 0; k < d->nt; k++) {
-        set(d, d->V, k, V0[k] + h * dir[k]);
-        double vp = get(d, d->V, k);
-        set(d, d->V, k, V0[k] - h * dir[k]);
-        double dk = (vp - get(d, d->V, k)) / (2 * h);
-        gd += (long double)get(d, d->dV, k) * dk;
-        gmag += fabsl((long double)get(d, d->dV, k) * dk);
+        set(d, d->host.V, k, V0[k] + h * dir[k]);
+        double vp = get(d, d->host.V, k);
+        set(d, d->host.V, k, V0[k] - h * dir[k]);
+        double dk = (vp - get(d, d->host.V, k)) / (2 * h);
+        gd += (long double)get(d, d->host.dV, k) * dk;
+        gmag += fabsl((long double)get(d, d->host.dV, k) * dk);
     }
     *err = fabs((f[0] - f[1]) / (2 * h) - (double)gd) / fabs((double)gd);
     *bound = (Ku * mag / (2 * h) + 2 * u * (double)gmag) / fabs((double)gd);
-    free(Vd), free(Ad), free(ax), free(ay);
+    free(Vd), free(ax), free(ay);
 }
 
-static int parse(int argc, char **argv, int64_t *N, spg_dtype *dtype, int *threads)
+static int parse(int argc, char **argv, int64_t *N, spg_dtype *dtype, int *threads,
+                 spg_backend *backend)
 {
     for (int a = 0; a < argc; a++) {
         const char *v = a + 1 < argc ? argv[a + 1] : NULL;
         char *end = NULL;
+        if (spg_tool_backend_arg(argc, argv, &a, backend))
+            continue;
         if (!strcmp(argv[a], "--n") && v) {
             *N = strtoll(v, &end, 10);
             if (*end || *N < 2 || *N > 46340)
@@ -201,58 +238,76 @@ int spg_cmd_demo(int argc, char **argv)
 {
     int64_t N = 1000;
     int threads = 0;
-    demo d = {.dtype = SPG_DOUBLE};
-    if (parse(argc, argv, &N, &d.dtype, &threads)) {
+    demo d = {.dtype = SPG_DOUBLE, .backend = SPG_BACKEND_CPU};
+    if (parse(argc, argv, &N, &d.dtype, &threads, &d.backend)) {
         fprintf(stderr, "usage: spgrad demo [--n N (2..46340)] [--type double|float] "
-                        "[--threads T]\n");
+                        "[--threads T] [--backend cpu|cuda]\n");
         return 2;
     }
+    d.ctx = spg_tool_context("spgrad demo", d.backend);
+    if (!d.ctx)
+        return 1;
     d.vs = d.dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
     spg_fem2d fem;
     if (spg_fem2d_make(N, &fem)) {
         fprintf(stderr, "spgrad demo: out of memory for the triplets\n");
         return 1;
     }
-    check(spg_context_create(SPG_BACKEND_CPU, &d.ctx), "context");
-    check(spg_context_set_threads(d.ctx, threads), "threads");
+    if (d.backend == SPG_BACKEND_CPU)
+        check(spg_context_set_threads(d.ctx, threads), "threads");
     d.nodes = fem.nodes, d.nt = fem.triplets;
-    d.coo = (spg_coo){fem.nodes, fem.nodes, fem.triplets, SPG_INT32, fem.I, fem.J};
+    const size_t ib = (size_t)d.nt * sizeof(int32_t);
+    d.coo = (spg_coo){fem.nodes, fem.nodes, fem.triplets, SPG_INT32,
+                      spg_tool_put(d.ctx, d.backend, fem.I, ib),
+                      spg_tool_put(d.ctx, d.backend, fem.J, ib)};
 
     double t0 = spg_now();
     check(spg_plan_create(d.ctx, &d.coo, 0, &d.plan), "plan");
     const double t_plan = spg_now() - t0;
     d.nnz = spg_plan_nnz(d.plan);
-    d.V = alloc(d.nt, d.vs), d.dV = alloc(d.nt, d.vs), d.Ax = alloc(d.nnz, d.vs);
-    d.dA = alloc(d.nnz, d.vs), d.x = alloc(d.nodes, d.vs), d.y = alloc(d.nodes, d.vs);
+    arrays *h = &d.host, *at = &d.at;
+    h->V = alloc(d.nt, d.vs), h->dV = alloc(d.nt, d.vs), h->Ax = alloc(d.nnz, d.vs);
+    h->dA = alloc(d.nnz, d.vs), h->x = alloc(d.nodes, d.vs), h->y = alloc(d.nodes, d.vs);
     double *dir = alloc(d.nt, sizeof *dir);
     uint64_t seed = 42;
     for (int64_t i = 0; i < d.nodes; i++) {
-        set(&d, d.x, i, 0.5 + uniform(&seed));
-        set(&d, d.y, i, uniform(&seed) - 0.5);
+        set(&d, h->x, i, 0.5 + uniform(&seed));
+        set(&d, h->y, i, uniform(&seed) - 0.5);
     }
     for (int64_t k = 0; k < d.nt; k++) {
-        set(&d, d.V, k, fem.V[k]);
+        set(&d, h->V, k, fem.V[k]);
         dir[k] = 2 * uniform(&seed) - 1;
     }
+    const size_t tb = (size_t)d.nt * d.vs, eb = (size_t)d.nnz * d.vs, nb = (size_t)d.nodes * d.vs;
+    *at = (arrays){spg_tool_put(d.ctx, d.backend, h->V, tb), spg_tool_put(d.ctx, d.backend, h->Ax, eb),
+                   spg_tool_put(d.ctx, d.backend, h->dA, eb), spg_tool_put(d.ctx, d.backend, h->dV, tb),
+                   spg_tool_put(d.ctx, d.backend, h->x, nb), spg_tool_put(d.ctx, d.backend, h->y, nb)};
 
     /* timings: medians of DEMO_REPS runs */
     double ta[DEMO_REPS], tf[DEMO_REPS], tp[DEMO_REPS], tc[DEMO_REPS], f = 0;
     for (int r = 0; r < DEMO_REPS; r++) {
         t0 = spg_now();
-        check(spg_assemble(d.ctx, d.plan, d.dtype, d.V, d.Ax), "assemble");
+        check(spg_assemble(d.ctx, d.plan, d.dtype, at->V, at->Ax), "assemble");
+        spg_tool_sync(d.backend);
         ta[r] = spg_now() - t0;
         t0 = spg_now();
-        f = forward(&d, d.V, d.dtype, d.x, d.y, d.Ax);
+        f = forward(&d, at->V, d.dtype, at->x, at->y, at->Ax);
+        spg_tool_sync(d.backend);
         tf[r] = spg_now() - t0;
-        memset(d.dV, 0, (size_t)d.nt * d.vs);
+        spg_tool_zero(d.backend, at->dV, tb);
+        spg_tool_sync(d.backend);
         t0 = spg_now();
         gradient_plan(&d);
+        spg_tool_sync(d.backend);
         tp[r] = spg_now() - t0;
-        memset(d.dV, 0, (size_t)d.nt * d.vs);
+        spg_tool_zero(d.backend, at->dV, tb);
+        spg_tool_sync(d.backend);
         t0 = spg_now();
         gradient_coo(&d);
+        spg_tool_sync(d.backend);
         tc[r] = spg_now() - t0;
     }
+    spg_tool_get(d.backend, h->dV, at->dV, tb);
     const double t_asm = median(ta, DEMO_REPS), t_fwd = median(tf, DEMO_REPS);
     const double t_gp = median(tp, DEMO_REPS), t_gc = median(tc, DEMO_REPS);
 
@@ -262,9 +317,9 @@ int spg_cmd_demo(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
 
     printf("spgrad demo: f(V) = x' A(V) y, A assembled from P1 finite elements on a\n"
-           "%lld x %lld node grid (%s, %s threads)\n",
+           "%lld x %lld node grid (%s, %s)\n",
            (long long)N, (long long)N, d.dtype == SPG_DOUBLE ? "double" : "float",
-           threads ? "set" : "default");
+           d.backend == SPG_BACKEND_CUDA ? "CUDA" : threads ? "CPU, threads set" : "CPU");
     printf("  matrix        %lld x %lld, %lld stored entries\n", (long long)d.nodes,
            (long long)d.nodes, (long long)d.nnz);
     printf("  triplets      %lld (%lld duplicates summed)\n", (long long)d.nt,
@@ -282,9 +337,14 @@ int spg_cmd_demo(int argc, char **argv)
     printf("  fd check      relative error %.2e (rounding bound %.2e): %s\n", err, bound,
            err <= bound ? "ok" : "FAILED");
 
+    if (d.backend != SPG_BACKEND_CPU) {
+        void *dev[] = {at->V, at->Ax, at->dA, at->dV, at->x, at->y, (void *)d.coo.I, (void *)d.coo.J};
+        for (size_t a = 0; a < sizeof dev / sizeof dev[0]; a++)
+            spg_tool_drop(d.backend, dev[a]);
+    }
     spg_plan_destroy(d.plan);
     spg_context_destroy(d.ctx);
     spg_fem2d_free(&fem);
-    free(d.V), free(d.dV), free(d.Ax), free(d.dA), free(d.x), free(d.y), free(dir);
+    free(h->V), free(h->dV), free(h->Ax), free(h->dA), free(h->x), free(h->y), free(dir);
     return err <= bound ? 0 : 1;
 }

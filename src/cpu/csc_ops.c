@@ -69,8 +69,10 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
     for (int64_t c = 0; c < chunks; c++) {
         double f = 0;
         for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
+            if (colptr[j] == colptr[j + 1])
+                continue; /* no stored entry: y_j is in no term, even if infinite */
             spg_real t = spg_k_col_dot(colptr, rowind, a, x, j);
-            f += (double)y[j] * (double)t;
+            f += spg_k_product(y[j], t);
             if (dy)
                 dy[j] += t;
             if (dA)

@@ -26,6 +26,8 @@ typedef enum spg_workspace {
     SPG_WS_COLT,   /* the transpose: columns in row order */
     SPG_WS_VALT,   /* the transpose: values in row order */
     SPG_WS_SORT,   /* the radix sort's temporary storage */
+    SPG_WS_TERMS,  /* the bilinear form's terms, in double */
+    SPG_WS_REDUCE, /* the reduction's temporary storage and result */
     SPG_WS_COUNT
 } spg_workspace;
 

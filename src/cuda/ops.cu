@@ -1,8 +1,9 @@
 // The CUDA backend's operations for one value and index type (compiled once
 // per type, see src/backend.h): grid-stride launches of the kernels/ bodies,
-// cuSPARSE for SpMV, cuBLAS for dots, updates and scaling, CUB for the
-// stable sort behind the deterministic A x. No arithmetic of its own.
+// cuSPARSE for SpMV, cuBLAS for updates and scaling, CUB for the stable
+// sort behind the deterministic A x and for sums. No arithmetic of its own.
 #include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_reduce.cuh>
 
 #include "cuda_internal.h"
 
@@ -48,6 +49,13 @@ __global__ void sampled_outer_kernel(int64_t n, const spg_int *colptr, const spg
 {
     for (int64_t j = spg_first(); j < n; j += spg_stride())
         spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, alpha, dA, j);
+}
+
+__global__ void bilinear_terms_kernel(int64_t n, const spg_int *colptr, const spg_real *y,
+                                      const spg_real *t, double *terms)
+{
+    for (int64_t j = spg_first(); j < n; j += spg_stride())
+        terms[j] = spg_k_bilinear_term(colptr, y, t, j);
 }
 
 __global__ void csc_check_kernel(int64_t n, const spg_int *colptr, const spg_int *rowind,
@@ -360,20 +368,50 @@ static spg_status spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alp
                     CUSPARSE_OPERATION_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG1, alpha, x, beta, y);
 }
 
-/* t = A' x (cuSPARSE), f = y . t and dy += t (cuBLAS), dA += x y' (kernel) */
+/* Sums len doubles on the device into *sum on the host: CUB's reduction,
+ * the same tree every run. */
+static spg_status device_sum(spg_context *ctx, const double *terms, int64_t len, double *sum)
+{
+    size_t bytes = 0;
+    void *tmp;
+    cudaStream_t s = stream_of(ctx);
+    spg_status st = spg_cuda_status(
+        cub::DeviceReduce::Sum(NULL, bytes, terms, static_cast<double *>(NULL), len, s));
+    if (!st) /* the result first, the temporary storage 256 bytes on (aligned) */
+        st = spg_cuda_reserve(ctx, SPG_WS_REDUCE, bytes + 256, &tmp);
+    double *result = static_cast<double *>(tmp);
+    if (!st)
+        st = spg_cuda_status(cub::DeviceReduce::Sum(static_cast<char *>(tmp) + 256, bytes, terms,
+                                                    result, len, s));
+    if (!st)
+        st = spg_cuda_status(
+            cudaMemcpyAsync(sum, result, sizeof *sum, cudaMemcpyDeviceToHost, s));
+    if (!st)
+        st = spg_cuda_status(cudaStreamSynchronize(s));
+    return st;
+}
+
+/* t = A' x (cuSPARSE); f = sum of the column terms y_j t_j (kernel, CUB);
+ * dy += t (cuBLAS); dA += x y' (kernel) */
 static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *x,
                                 const void *y, void *dA, void *dy, double *f)
 {
     const int64_t n = A->n;
-    void *t;
+    void *t, *terms;
     spg_status st = spg_cuda_reserve(ctx, SPG_WS_VEC, (size_t)(n > 0 ? n : 1) * sizeof(spg_real), &t);
     if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_TERMS, (size_t)(n > 0 ? n : 1) * sizeof(double), &terms);
+    if (!st)
         st = spmv(ctx, A, SPG_OP_T, 1.0, x, 0.0, t);
-    spg_real dot = 0;
-    if (!st && n > 0) /* host pointer mode: waits for the result */
-        st = spg_cublas_status(cublasDotEx_64(ctx->cuda->blas, n, t, spg_cuda_real, 1, y,
-                                              spg_cuda_real, 1, &dot, spg_cuda_real,
-                                              spg_cuda_real));
+    double sum = 0;
+    if (!st && n > 0) {
+        bilinear_terms_kernel<<<spg_blocks(n), SPG_BLOCK, 0, stream_of(ctx)>>>(
+            n, static_cast<const spg_int *>(A->colptr), static_cast<const spg_real *>(y),
+            static_cast<const spg_real *>(t), static_cast<double *>(terms));
+        st = spg_cuda_launched();
+        if (!st)
+            st = device_sum(ctx, static_cast<const double *>(terms), n, &sum);
+    }
     const spg_real one = 1;
     if (!st && dy && n > 0)
         st = spg_cublas_status(cublasAxpyEx_64(ctx->cuda->blas, n, &one, spg_cuda_real, t,
@@ -387,7 +425,7 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
         st = spg_cuda_launched();
     }
     if (!st)
-        *f = (double)dot;
+        *f = sum;
     return st;
 }
 

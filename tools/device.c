@@ -1,0 +1,107 @@
+#include "device.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef SPGRAD_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+int spg_tool_backend_arg(int argc, char **argv, int *a, spg_backend *backend)
+{
+    if (strcmp(argv[*a], "--backend") || *a + 1 >= argc)
+        return 0;
+    if (!strcmp(argv[*a + 1], "cpu"))
+        *backend = SPG_BACKEND_CPU;
+    else if (!strcmp(argv[*a + 1], "cuda"))
+        *backend = SPG_BACKEND_CUDA;
+    else
+        return 0;
+    (*a)++;
+    return 1;
+}
+
+spg_context *spg_tool_context(const char *tool, spg_backend backend)
+{
+    spg_context *ctx = NULL;
+    spg_status st = spg_context_create(backend, &ctx);
+    if (st == SPG_SUCCESS)
+        return ctx;
+    if (backend == SPG_BACKEND_CUDA)
+        fprintf(stderr, "%s: the CUDA backend cannot run here: %s\n", tool,
+                spg_status_string(st));
+    else
+        fprintf(stderr, "%s: context: %s\n", tool, spg_status_string(st));
+    return NULL;
+}
+
+/* Exits on a failed device call: the tools cannot go on without it. */
+static void device_check(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "spgrad: device %s failed\n", what);
+        exit(1);
+    }
+}
+
+void *spg_tool_put(const spg_context *ctx, spg_backend backend, const void *host, size_t bytes)
+{
+    (void)ctx;
+    if (backend == SPG_BACKEND_CPU)
+        return (void *)host;
+#ifdef SPGRAD_HAVE_CUDA
+    void *d = NULL;
+    device_check(cudaMalloc(&d, bytes ? bytes : 1) == cudaSuccess, "allocation");
+    if (bytes)
+        device_check(cudaMemcpy(d, host, bytes, cudaMemcpyHostToDevice) == cudaSuccess, "copy");
+    return d;
+#else
+    device_check(0, "backend");
+    return NULL;
+#endif
+}
+
+void spg_tool_get(spg_backend backend, void *host, const void *where, size_t bytes)
+{
+    if (backend == SPG_BACKEND_CPU) {
+        if (host != where)
+            memcpy(host, where, bytes);
+        return;
+    }
+#ifdef SPGRAD_HAVE_CUDA
+    if (bytes)
+        device_check(cudaMemcpy(host, where, bytes, cudaMemcpyDeviceToHost) == cudaSuccess,
+                     "copy");
+#endif
+}
+
+void spg_tool_zero(spg_backend backend, void *where, size_t bytes)
+{
+    if (backend == SPG_BACKEND_CPU) {
+        memset(where, 0, bytes);
+        return;
+    }
+#ifdef SPGRAD_HAVE_CUDA
+    device_check(cudaMemset(where, 0, bytes) == cudaSuccess, "memset");
+#endif
+}
+
+void spg_tool_drop(spg_backend backend, void *where)
+{
+#ifdef SPGRAD_HAVE_CUDA
+    if (backend == SPG_BACKEND_CUDA)
+        cudaFree(where);
+#endif
+    (void)backend;
+    (void)where;
+}
+
+void spg_tool_sync(spg_backend backend)
+{
+#ifdef SPGRAD_HAVE_CUDA
+    if (backend == SPG_BACKEND_CUDA)
+        device_check(cudaDeviceSynchronize() == cudaSuccess, "synchronisation");
+#endif
+    (void)backend;
+}
