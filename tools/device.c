@@ -48,6 +48,7 @@ static void device_check(int ok, const char *what)
 void *spg_tool_put(const spg_context *ctx, spg_backend backend, const void *host, size_t bytes)
 {
     (void)ctx;
+    (void)bytes;
     if (backend == SPG_BACKEND_CPU)
         return (void *)host;
 #ifdef SPGRAD_HAVE_CUDA
