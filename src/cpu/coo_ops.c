@@ -29,7 +29,7 @@ spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_trip
 {
     const int nthreads = spg_threads(ctx);
     (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (t->nnz * k > SPG_PARALLEL_MIN)
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (t->nnz > SPG_PARALLEL_MIN / k)
     for (int64_t q = 0; q < t->nnz; q++)
         spg_k_coo_sampled_outer(t->I, t->J, t->base, t->skip_negative, q, k, U, ldu, V, ldv,
                                 (spg_real)alpha, dV);

@@ -96,7 +96,7 @@ spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, 
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
     (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz * k > SPG_PARALLEL_MIN)
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN / k)
     for (int64_t j = 0; j < n; j++)
         spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, (spg_real)alpha, dA, j);
     return SPG_SUCCESS;
