@@ -1,0 +1,321 @@
+// spgrad's benchmark suite. Every kernel benchmark reports its effective
+// bandwidth from a minimum-bytes model (written next to it: what the
+// operation must read and write at least, values of the value type, indices
+// of 4 bytes) and that bandwidth as a fraction of a STREAM triad measured in
+// the same run with the same thread count. Times are per call, medians of
+// repetitions. Problems: fem2d-N, fem3d-N (the finite-element generators of
+// tools/), random-M (M x M, 8M uniform triplets), and mtx:FILE.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "fem2d.h"
+#include "fem3d.h"
+#include "mmread.h"
+#include "spgrad.h"
+}
+
+namespace {
+
+void ok(spg_status st, const char *what)
+{
+    if (st != SPG_SUCCESS) {
+        std::fprintf(stderr, "spgrad_bench: %s: %s\n", what, spg_status_string(st));
+        std::exit(1);
+    }
+}
+
+// A problem: its triplets, plan, and vectors in both value types.
+struct problem {
+    int64_t m = 0, n = 0, nt = 0, nnz = 0;
+    std::vector<int32_t> I, J;
+    std::vector<double> V;
+    spg_plan *plan = nullptr;
+    ~problem() { spg_plan_destroy(plan); }
+};
+
+spg_context *context()
+{
+    static spg_context *ctx = [] {
+        spg_context *c = nullptr;
+        ok(spg_context_create(SPG_BACKEND_CPU, &c), "context");
+        return c;
+    }();
+    return ctx;
+}
+
+// Builds the triplets of a problem by name.
+void generate(const std::string &name, problem &p)
+{
+    if (name.rfind("fem2d-", 0) == 0 || name.rfind("fem3d-", 0) == 0) {
+        const int64_t N = std::atoll(name.c_str() + 6);
+        int32_t *I, *J;
+        double *V;
+        if (name[3] == '2') {
+            spg_fem2d f;
+            if (spg_fem2d_make(N, &f))
+                std::exit(1);
+            p.m = p.n = f.nodes, p.nt = f.triplets, I = f.I, J = f.J, V = f.V;
+        } else {
+            spg_fem3d f;
+            if (spg_fem3d_make(N, &f))
+                std::exit(1);
+            p.m = p.n = f.nodes, p.nt = f.triplets, I = f.I, J = f.J, V = f.V;
+        }
+        p.I.assign(I, I + p.nt), p.J.assign(J, J + p.nt), p.V.assign(V, V + p.nt);
+        std::free(I), std::free(J), std::free(V);
+    } else if (name.rfind("random-", 0) == 0) {
+        p.m = p.n = std::atoll(name.c_str() + 7);
+        p.nt = 8000000;
+        std::mt19937_64 rng(7);
+        p.I.resize(p.nt), p.J.resize(p.nt), p.V.resize(p.nt);
+        for (int64_t k = 0; k < p.nt; k++) {
+            p.I[k] = (int32_t)(rng() % (uint64_t)p.m);
+            p.J[k] = (int32_t)(rng() % (uint64_t)p.n);
+            p.V[k] = (double)(rng() >> 11) * 0x1.0p-53 - 0.5;
+        }
+    } else if (name.rfind("mtx:", 0) == 0) {
+        FILE *f = std::fopen(name.c_str() + 4, "r");
+        spg_mm mm;
+        char err[256];
+        if (!f || spg_mm_read(f, &mm, err, sizeof err)) {
+            std::fprintf(stderr, "spgrad_bench: %s: cannot read\n", name.c_str());
+            std::exit(1);
+        }
+        std::fclose(f);
+        p.m = mm.m, p.n = mm.n, p.nt = mm.nnz;
+        for (int64_t k = 0; k < p.nt; k++) {
+            p.I.push_back((int32_t)(mm.I[k] - 1));
+            p.J.push_back((int32_t)(mm.J[k] - 1));
+            p.V.push_back(mm.V ? mm.V[k] : 1.0);
+        }
+        spg_mm_free(&mm);
+    } else {
+        std::fprintf(stderr, "spgrad_bench: unknown problem %s\n", name.c_str());
+        std::exit(1);
+    }
+}
+
+// The problems, made once each.
+problem &get(const std::string &name)
+{
+    static std::map<std::string, std::unique_ptr<problem>> cache;
+    auto &slot = cache[name];
+    if (!slot) {
+        slot = std::make_unique<problem>();
+        generate(name, *slot);
+        const spg_coo coo = {slot->m, slot->n, slot->nt, SPG_INT32, slot->I.data(), slot->J.data()};
+        ok(spg_plan_create(context(), &coo, 0, &slot->plan), "plan");
+        slot->nnz = spg_plan_nnz(slot->plan);
+    }
+    return *slot;
+}
+
+// STREAM triad a = b + s c over arrays far larger than the caches, GB/s,
+// the median of several runs, per thread count.
+double triad_gbs(int threads)
+{
+    static std::map<int, double> measured;
+    if (measured.count(threads))
+        return measured[threads];
+    const int64_t len = 40 * 1000 * 1000;
+    std::vector<double> a(len), b(len, 1.0), c(len, 2.0);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < len; i++) /* first touch by the threads that use them */
+        a[i] = 0, b[i] = 1, c[i] = 2;
+    std::vector<double> gbs;
+    for (int r = 0; r < 9; r++) {
+        auto t0 = std::chrono::steady_clock::now();
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int64_t i = 0; i < len; i++)
+            a[i] = b[i] + 3.0 * c[i];
+        std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+        gbs.push_back(24.0 * (double)len / dt.count() / 1e9);
+    }
+    benchmark::DoNotOptimize(a.data());
+    std::sort(gbs.begin(), gbs.end());
+    return measured[threads] = gbs[gbs.size() / 2];
+}
+
+// Typed copies of a double array.
+struct values {
+    std::vector<char> bytes;
+    void *data() { return bytes.data(); }
+};
+
+values typed(spg_dtype dt, const std::vector<double> &src)
+{
+    values v;
+    const size_t vs = dt == SPG_DOUBLE ? 8 : 4;
+    v.bytes.resize(src.size() * vs + 8);
+    for (size_t k = 0; k < src.size(); k++) {
+        if (dt == SPG_DOUBLE)
+            std::memcpy(v.bytes.data() + k * 8, &src[k], 8);
+        else {
+            float f = (float)src[k];
+            std::memcpy(v.bytes.data() + k * 4, &f, 4);
+        }
+    }
+    return v;
+}
+
+std::vector<double> filled(int64_t len, double base)
+{
+    std::vector<double> v((size_t)len);
+    for (int64_t k = 0; k < len; k++)
+        v[k] = base + 1e-3 * (double)(k % 977);
+    return v;
+}
+
+enum op_kind {
+    ASSEMBLE, ASSEMBLE_PULLBACK, SPMV_N, SPMV_T, SPMV_PULLBACK, BILINEAR, BILINEAR_VG,
+    SAMPLED_OUTER_1, SAMPLED_OUTER_8, COO_BILINEAR, COO_SPMV, PLAN
+};
+const char *const op_names[] = {"assemble", "assemble_pullback", "spmv_N", "spmv_T",
+                                "spmv_pullback", "bilinear", "bilinear_value_and_grad",
+                                "sampled_outer_k1", "sampled_outer_k8", "coo_bilinear_pullback",
+                                "coo_spmv_pullback", "plan_create"};
+
+// The minimum bytes each operation moves (vs: value size, 4-byte indices).
+double min_bytes(op_kind op, const problem &p, double vs)
+{
+    const double N = (double)p.nt, z = (double)p.nnz, m = (double)p.m, n = (double)p.n;
+    const double structure = 4 * z + 4 * (n + 1); // rowind, colptr
+    switch (op) {
+    case ASSEMBLE: return N * (vs + 4) + z * (vs + 4);           // V, perm; Ax, seg
+    case ASSEMBLE_PULLBACK: return N * (4 + 2 * vs) + z * vs;      // slot, dV rw; dAx
+    case SPMV_N: case SPMV_T: return structure + z * vs + (m + n) * vs; // A, x, y
+    case SPMV_PULLBACK: return structure + z * vs + 2 * z * vs + (m + n) * vs + 2 * n * vs;
+    case BILINEAR: return structure + z * vs + (m + n) * vs;     // A, x, y
+    case BILINEAR_VG: return structure + 3 * z * vs + 3 * (m + n) * vs; // A, dA rw, x y, dx dy rw
+    case SAMPLED_OUTER_1: return structure + 2 * z * vs + (m + n) * vs;  // dA rw, u, v
+    case SAMPLED_OUTER_8: return structure + 2 * z * vs + 8 * (m + n) * vs;
+    case COO_BILINEAR: case COO_SPMV: return N * (8 + 2 * vs) + (m + n) * vs; // I J, dV rw, x y
+    case PLAN: return 0;
+    }
+    return 0;
+}
+
+// One benchmark: the operation on the problem, value type, thread count.
+void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, int threads)
+{
+    problem &p = get(name);
+    spg_context *ctx = context();
+    ok(spg_context_set_threads(ctx, threads), "threads");
+    const int64_t big = std::max(std::max(p.m, p.n) * 8, std::max(p.nnz, p.nt));
+    values Vt = typed(dt, p.V), x = typed(dt, filled(big, 0.5)), y = typed(dt, filled(big, -0.25));
+    values a = typed(dt, filled(p.nnz, 1.0)), g = typed(dt, filled(big, 0.0));
+    values g2 = typed(dt, filled(big, 0.0)), g3 = typed(dt, filled(big, 0.0));
+    spg_csc A;
+    ok(spg_assemble(ctx, p.plan, dt, Vt.data(), a.data()), "assemble");
+    ok(spg_plan_csc(p.plan, dt, a.data(), &A), "view");
+    const spg_coo coo = {p.m, p.n, p.nt, SPG_INT32, p.I.data(), p.J.data()};
+    double f = 0, total = 0;
+    for (auto _ : state) {
+        auto t0 = std::chrono::steady_clock::now();
+        switch (op) {
+        case PLAN: {
+            spg_plan *q = nullptr;
+            ok(spg_plan_create(ctx, &coo, 0, &q), "plan");
+            spg_plan_destroy(q);
+            break;
+        }
+        case ASSEMBLE: ok(spg_assemble(ctx, p.plan, dt, Vt.data(), a.data()), "assemble"); break;
+        case ASSEMBLE_PULLBACK:
+            ok(spg_assemble_pullback(ctx, p.plan, dt, a.data(), g.data()), "pullback");
+            break;
+        case SPMV_N: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &A, x.data(), 0.0, y.data()), "spmv"); break;
+        case SPMV_T: ok(spg_spmv(ctx, SPG_OP_T, 1.0, &A, x.data(), 0.0, y.data()), "spmv"); break;
+        case SPMV_PULLBACK:
+            ok(spg_spmv_pullback(ctx, SPG_OP_N, 1.0, &A, x.data(), y.data(), g.data(), g2.data()),
+               "spmv pullback");
+            break;
+        case BILINEAR: ok(spg_bilinear(ctx, &A, x.data(), y.data(), &f), "bilinear"); break;
+        case BILINEAR_VG:
+            ok(spg_bilinear_value_and_grad(ctx, &A, x.data(), y.data(), &f, g.data(), g2.data(),
+                                           g3.data()),
+               "value and grad");
+            break;
+        case SAMPLED_OUTER_1:
+            ok(spg_sampled_outer(ctx, &A, 1, x.data(), p.m, y.data(), p.n, 1.0, g.data()), "sddmm");
+            break;
+        case SAMPLED_OUTER_8:
+            ok(spg_sampled_outer(ctx, &A, 8, x.data(), p.m, y.data(), p.n, 1.0, g.data()), "sddmm");
+            break;
+        case COO_BILINEAR:
+            ok(spg_coo_bilinear_pullback(ctx, &coo, 0, dt, x.data(), y.data(), 1.0, g.data()), "coo");
+            break;
+        case COO_SPMV:
+            ok(spg_coo_spmv_pullback(ctx, &coo, 0, SPG_OP_N, dt, 1.0, x.data(), y.data(), g.data()),
+               "coo");
+            break;
+        }
+        std::chrono::duration<double> dt_s = std::chrono::steady_clock::now() - t0;
+        state.SetIterationTime(dt_s.count());
+        total += dt_s.count();
+    }
+    benchmark::DoNotOptimize(f);
+    const double bytes = min_bytes(op, p, dt == SPG_DOUBLE ? 8 : 4);
+    state.counters["nnz"] = (double)p.nnz;
+    state.counters["triplets"] = (double)p.nt;
+    if (bytes > 0 && total > 0) {
+        const double gbs = bytes * (double)state.iterations() / total / 1e9;
+        state.counters["GB/s"] = gbs;
+        state.counters["triad_GB/s"] = triad_gbs(threads);
+        state.counters["of_triad"] = gbs / triad_gbs(threads);
+    } else {
+        state.counters["triplets/s"] =
+            benchmark::Counter((double)p.nt, benchmark::Counter::kIsIterationInvariantRate);
+    }
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // problems: SPGRAD_BENCH_PROBLEMS (comma separated), default the issue's
+    const char *env = std::getenv("SPGRAD_BENCH_PROBLEMS");
+    std::string list = env ? env : "fem2d-1000,fem3d-80,random-1000000";
+    std::vector<std::string> problems;
+    for (size_t s = 0, e; s < list.size(); s = e + 1) {
+        e = list.find(',', s);
+        if (e == std::string::npos)
+            e = list.size();
+        problems.push_back(list.substr(s, e - s));
+    }
+    const int all = omp_get_max_threads();
+    std::vector<int> thread_counts = {1};
+    if (all > 1)
+        thread_counts.push_back(all);
+    for (const auto &name : problems)
+        for (int op = 0; op <= PLAN; op++)
+            for (spg_dtype dt : {SPG_DOUBLE, SPG_FLOAT})
+                for (int t : thread_counts) {
+                    if (op == PLAN && dt == SPG_FLOAT)
+                        continue; // the symbolic phase has no value type
+                    std::string bname = name + "/" + op_names[op] + "/" +
+                                        (dt == SPG_DOUBLE ? "double" : "float") + "/threads:" +
+                                        std::to_string(t);
+                    benchmark::RegisterBenchmark(bname.c_str(), run, name, (op_kind)op, dt, t)
+                        ->UseManualTime()
+                        ->Unit(benchmark::kMillisecond)
+                        ->Repetitions(5)
+                        ->ReportAggregatesOnly(true);
+                }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
