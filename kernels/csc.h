@@ -52,7 +52,9 @@ SPG_HD void spg_k_col_axpy_rows(const spg_int *colptr, const spg_int *rowind, co
                                 spg_real s, spg_real *y, int64_t j, int64_t r0, int64_t r1)
 {
     spg_int p = colptr[j], end = colptr[j + 1];
-    if (r0 > 0)
+    if (p == end || rowind[p] >= r1 || rowind[end - 1] < r0)
+        return; /* the column has no row in [r0, r1): rows ascend */
+    if (rowind[p] < r0)
         p = spg_k_lower_bound(rowind, p, end, r0);
     for (; p < end && rowind[p] < r1; p++)
         y[rowind[p]] += (a ? a[p] : (spg_real)1) * s;

@@ -75,15 +75,27 @@ spg_status spg_csc_check(spg_context *ctx, const spg_csc *A)
     return ops(ctx, A)->csc_check(ctx, A);
 }
 
-spg_status spg_spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A, const void *x,
-                    double beta, void *y)
+/* The common checks of the SpMV calls, and the lengths of x and y for op. */
+static spg_status spmv_common(const spg_context *ctx, spg_op op, const spg_csc *A,
+                              const void *dA, int64_t *xlen, int64_t *ylen)
 {
-    spg_status st = common(ctx, A, NULL);
+    spg_status st = common(ctx, A, dA);
     if (st != SPG_SUCCESS)
         return st;
     if (op != SPG_OP_N && op != SPG_OP_T)
         return SPG_ERR_INVALID_VALUE;
-    const int64_t xlen = op == SPG_OP_N ? A->n : A->m, ylen = op == SPG_OP_N ? A->m : A->n;
+    *xlen = op == SPG_OP_N ? A->n : A->m;
+    *ylen = op == SPG_OP_N ? A->m : A->n;
+    return SPG_SUCCESS;
+}
+
+spg_status spg_spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A, const void *x,
+                    double beta, void *y)
+{
+    int64_t xlen, ylen;
+    spg_status st = spmv_common(ctx, op, A, NULL, &xlen, &ylen);
+    if (st != SPG_SUCCESS)
+        return st;
     if (!given(x, xlen) || !given(y, ylen))
         return SPG_ERR_NULL_POINTER;
     return spmv(ctx, op, alpha, A, x, beta, y);
@@ -92,12 +104,10 @@ spg_status spg_spmv(spg_context *ctx, spg_op op, double alpha, const spg_csc *A,
 spg_status spg_spmv_pullback(spg_context *ctx, spg_op op, double alpha, const spg_csc *A,
                              const void *x, const void *dy, void *dA, void *dx)
 {
-    spg_status st = common(ctx, A, dA);
+    int64_t xlen, ylen;
+    spg_status st = spmv_common(ctx, op, A, dA, &xlen, &ylen);
     if (st != SPG_SUCCESS)
         return st;
-    if (op != SPG_OP_N && op != SPG_OP_T)
-        return SPG_ERR_INVALID_VALUE;
-    const int64_t xlen = op == SPG_OP_N ? A->n : A->m, ylen = op == SPG_OP_N ? A->m : A->n;
     if ((dA && !given(x, xlen)) || ((dA || dx) && !given(dy, ylen)))
         return SPG_ERR_NULL_POINTER;
     if (dx) /* dx += alpha op(A)' dy */
