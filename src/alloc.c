@@ -1,5 +1,5 @@
 /* Allocation with overflow checks and a failure-injection hook for tests;
- * the kernel-run counters; sizes of the element types. */
+ * the kernel-run counters. */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -73,14 +73,4 @@ int64_t spg_kernel_runs(spg_kernel k)
 int64_t spg_index_max(spg_itype itype)
 {
     return itype == SPG_INT32 ? INT32_MAX : INT64_MAX;
-}
-
-size_t spg_index_size(spg_itype itype)
-{
-    return itype == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
-}
-
-size_t spg_value_size(spg_dtype dtype)
-{
-    return dtype == SPG_FLOAT ? sizeof(float) : sizeof(double);
 }

@@ -62,9 +62,6 @@ void spg_free(void *p);
 void spg_alloc_fail_at(int64_t k);
 int64_t spg_alloc_count(void);
 
-size_t spg_index_size(spg_itype itype);
-size_t spg_value_size(spg_dtype dtype);
-
 /* Runs of each backend kernel, counted by the dispatch layer so that tests
  * can see which work a call did and which it skipped. Per thread. */
 typedef enum spg_kernel {

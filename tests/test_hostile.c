@@ -1,0 +1,1303 @@
+/* Hostile inputs: sizes and counts at the limits of the index types, NaN
+ * and infinities through every operation, malformed CSC views, and NULL for
+ * every pointer argument of every public function. Each case checks the
+ * exact status and that the outputs are untouched. Arrays that must not be
+ * read are a page that can be neither read nor written: touching one
+ * crashes the test. */
+#define _DEFAULT_SOURCE /* mmap */
+#include <float.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "check.h"
+
+/* Under AddressSanitizer an allocation larger than any memory returns NULL,
+ * as glibc's malloc does, instead of ending the program: some cases below
+ * ask for 2^61 to 2^63 bytes and expect SPG_ERR_ALLOC. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+
+/* A page that cannot be read or written: an array that must not be touched. */
+static void *unreadable(void)
+{
+    static void *page;
+    if (!page) {
+        page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page == MAP_FAILED) {
+            fprintf(stderr, "mmap failed\n");
+            exit(2);
+        }
+    }
+    return page;
+}
+
+/* A typed copy of len doubles (value type dt). */
+static void *vec(spg_dtype dt, const double *src, int64_t len)
+{
+    void *a = malloc((size_t)(len > 0 ? len : 1) * spg_vsize(dt));
+    if (!a)
+        exit(2);
+    for (int64_t i = 0; i < len; i++)
+        spg_vset(dt, a, i, src[i]);
+    return a;
+}
+
+/* A typed copy of len indices (index type it). */
+static void *ivec(spg_itype it, const int64_t *src, int64_t len)
+{
+    void *a = malloc((size_t)(len > 0 ? len : 1) * spg_isize(it));
+    if (!a)
+        exit(2);
+    for (int64_t i = 0; i < len; i++)
+        spg_iset(it, a, i, src[i]);
+    return a;
+}
+
+/* ---- the calls of the public API, by the role of each pointer argument -- */
+
+/* The pointer arguments of the public functions, by role. */
+enum slot {
+    S_CTX, S_PLAN, S_COO, S_I, S_J, S_CSC, S_COLPTR, S_ROWIND, S_VALUES,
+    S_X, S_Y, S_U, S_W, S_TRIP, S_DAX,                       /* inputs */
+    S_CTX_OUT, S_PLAN_OUT, S_VIEW_OUT, S_AX, S_DV, S_OUT, S_F, S_DA, S_DX, S_DY, /* outputs */
+    NSLOT
+};
+static const int first_output = S_CTX_OUT;
+
+/* What a NULL in a slot gives: not an argument of the call, the NULL
+ * pointer status, success (the input or output is not requested), or the
+ * pattern-gradient status (values NULL with dA asked). */
+enum { NA = 0, ERR, OK, PAT };
+
+/* The arguments of a call; coo and A give the shapes and types of the views
+ * whose arrays come from the slots. */
+typedef struct args {
+    void *p[NSLOT];
+    spg_coo coo;
+    spg_csc A;
+    spg_dtype dtype; /* of the plan and COO calls */
+} args;
+
+/* The COO view of a, or NULL when its slot is NULL. */
+static const spg_coo *coo_of(const args *a, spg_coo *c)
+{
+    *c = a->coo;
+    c->I = a->p[S_I];
+    c->J = a->p[S_J];
+    return a->p[S_COO] ? c : NULL;
+}
+
+/* The CSC view of a, or NULL when its slot is NULL. */
+static const spg_csc *csc_of(const args *a, spg_csc *A)
+{
+    *A = a->A;
+    A->colptr = a->p[S_COLPTR];
+    A->rowind = a->p[S_ROWIND];
+    A->values = a->p[S_VALUES];
+    return a->p[S_CSC] ? A : NULL;
+}
+
+/* The smallest leading dimension for len rows. */
+static int64_t ld(int64_t len)
+{
+    return len > 1 ? len : 1;
+}
+
+typedef spg_status (*call_fn)(const args *a);
+
+/* spg_context_create; a context made is destroyed again */
+static spg_status w_context_create(const args *a)
+{
+    spg_context **out = a->p[S_CTX_OUT];
+    spg_status st = spg_context_create(SPG_BACKEND_CPU, out);
+    if (st == SPG_SUCCESS)
+        spg_context_destroy(*out);
+    return st;
+}
+
+/* spg_context_set_threads */
+static spg_status w_set_threads(const args *a)
+{
+    return spg_context_set_threads(a->p[S_CTX], 1);
+}
+
+/* spg_context_set_atomics, set to its default (off) */
+static spg_status w_set_atomics(const args *a)
+{
+    return spg_context_set_atomics(a->p[S_CTX], 0);
+}
+
+/* spg_plan_create; a plan made is destroyed again */
+static spg_status w_plan_create(const args *a)
+{
+    spg_coo c;
+    spg_plan **out = a->p[S_PLAN_OUT];
+    spg_status st = spg_plan_create(a->p[S_CTX], coo_of(a, &c), 0, out);
+    if (st == SPG_SUCCESS)
+        spg_plan_destroy(*out);
+    return st;
+}
+
+/* spg_plan_csc */
+static spg_status w_plan_csc(const args *a)
+{
+    return spg_plan_csc(a->p[S_PLAN], a->dtype, a->p[S_VALUES], a->p[S_VIEW_OUT]);
+}
+
+/* spg_assemble */
+static spg_status w_assemble(const args *a)
+{
+    return spg_assemble(a->p[S_CTX], a->p[S_PLAN], a->dtype, a->p[S_TRIP], a->p[S_AX]);
+}
+
+/* spg_assemble_pullback */
+static spg_status w_assemble_pullback(const args *a)
+{
+    return spg_assemble_pullback(a->p[S_CTX], a->p[S_PLAN], a->dtype, a->p[S_DAX], a->p[S_DV]);
+}
+
+/* spg_csc_check */
+static spg_status w_csc_check(const args *a)
+{
+    spg_csc A;
+    return spg_csc_check(a->p[S_CTX], csc_of(a, &A));
+}
+
+/* spg_spmv, op N, beta 0 */
+static spg_status w_spmv_n(const args *a)
+{
+    spg_csc A;
+    return spg_spmv(a->p[S_CTX], SPG_OP_N, 2.0, csc_of(a, &A), a->p[S_X], 0.0, a->p[S_OUT]);
+}
+
+/* spg_spmv, op T, beta 1 */
+static spg_status w_spmv_t(const args *a)
+{
+    spg_csc A;
+    return spg_spmv(a->p[S_CTX], SPG_OP_T, 2.0, csc_of(a, &A), a->p[S_X], 1.0, a->p[S_OUT]);
+}
+
+/* spg_spmv_pullback, op N, with dy from the y slot */
+static spg_status w_spmv_pullback_n(const args *a)
+{
+    spg_csc A;
+    return spg_spmv_pullback(a->p[S_CTX], SPG_OP_N, 2.0, csc_of(a, &A), a->p[S_X], a->p[S_Y],
+                             a->p[S_DA], a->p[S_DX]);
+}
+
+/* spg_spmv_pullback, op T, with dy from the y slot */
+static spg_status w_spmv_pullback_t(const args *a)
+{
+    spg_csc A;
+    return spg_spmv_pullback(a->p[S_CTX], SPG_OP_T, 2.0, csc_of(a, &A), a->p[S_X], a->p[S_Y],
+                             a->p[S_DA], a->p[S_DX]);
+}
+
+/* spg_bilinear */
+static spg_status w_bilinear(const args *a)
+{
+    spg_csc A;
+    return spg_bilinear(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y], a->p[S_F]);
+}
+
+/* spg_bilinear_pullback, df 2 */
+static spg_status w_bilinear_pullback(const args *a)
+{
+    spg_csc A;
+    return spg_bilinear_pullback(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y], 2.0,
+                                 a->p[S_DA], a->p[S_DX], a->p[S_DY]);
+}
+
+/* spg_bilinear_value_and_grad */
+static spg_status w_value_and_grad(const args *a)
+{
+    spg_csc A;
+    return spg_bilinear_value_and_grad(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y],
+                                       a->p[S_F], a->p[S_DA], a->p[S_DX], a->p[S_DY]);
+}
+
+/* spg_quadratic */
+static spg_status w_quadratic(const args *a)
+{
+    spg_csc A;
+    return spg_quadratic(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_F]);
+}
+
+/* spg_quadratic_pullback, df -1 */
+static spg_status w_quadratic_pullback(const args *a)
+{
+    spg_csc A;
+    return spg_quadratic_pullback(a->p[S_CTX], csc_of(a, &A), a->p[S_X], -1.0, a->p[S_DA],
+                                  a->p[S_DX]);
+}
+
+/* spg_sampled_outer, rank 1 */
+static spg_status w_sampled_outer(const args *a)
+{
+    spg_csc A;
+    return spg_sampled_outer(a->p[S_CTX], csc_of(a, &A), 1, a->p[S_U], ld(a->A.m), a->p[S_W],
+                             ld(a->A.n), 0.5, a->p[S_DA]);
+}
+
+/* spg_coo_sampled_outer, rank 1 */
+static spg_status w_coo_sampled_outer(const args *a)
+{
+    spg_coo c;
+    return spg_coo_sampled_outer(a->p[S_CTX], coo_of(a, &c), 0, a->dtype, 1, a->p[S_U],
+                                 ld(a->coo.m), a->p[S_W], ld(a->coo.n), 0.5, a->p[S_DV]);
+}
+
+/* spg_coo_bilinear_pullback */
+static spg_status w_coo_bilinear_pullback(const args *a)
+{
+    spg_coo c;
+    return spg_coo_bilinear_pullback(a->p[S_CTX], coo_of(a, &c), 0, a->dtype, a->p[S_X],
+                                     a->p[S_Y], 3.0, a->p[S_DV]);
+}
+
+/* spg_coo_spmv_pullback, op N, with dy from the y slot */
+static spg_status w_coo_spmv_pullback_n(const args *a)
+{
+    spg_coo c;
+    return spg_coo_spmv_pullback(a->p[S_CTX], coo_of(a, &c), 0, SPG_OP_N, a->dtype, 1.0,
+                                 a->p[S_X], a->p[S_Y], a->p[S_DV]);
+}
+
+/* spg_coo_spmv_pullback, op T, with dy from the y slot */
+static spg_status w_coo_spmv_pullback_t(const args *a)
+{
+    spg_coo c;
+    return spg_coo_spmv_pullback(a->p[S_CTX], coo_of(a, &c), 0, SPG_OP_T, a->dtype, 1.0,
+                                 a->p[S_X], a->p[S_Y], a->p[S_DV]);
+}
+
+/* A public function and what a NULL in each of its pointer arguments gives. */
+typedef struct call {
+    const char *name;
+    call_fn fn;
+    unsigned char when_null[NSLOT];
+} call;
+
+static const call calls[] = {
+    {"spg_context_create", w_context_create, {[S_CTX_OUT] = ERR}},
+    {"spg_context_set_threads", w_set_threads, {[S_CTX] = ERR}},
+    {"spg_context_set_atomics", w_set_atomics, {[S_CTX] = ERR}},
+    {"spg_plan_create", w_plan_create,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_PLAN_OUT] = ERR}},
+    {"spg_plan_csc", w_plan_csc, {[S_PLAN] = ERR, [S_VALUES] = OK, [S_VIEW_OUT] = ERR}},
+    {"spg_assemble", w_assemble, {[S_CTX] = ERR, [S_PLAN] = ERR, [S_TRIP] = ERR, [S_AX] = ERR}},
+    {"spg_assemble_pullback", w_assemble_pullback,
+     {[S_CTX] = ERR, [S_PLAN] = ERR, [S_DAX] = ERR, [S_DV] = ERR}},
+    {"spg_csc_check", w_csc_check,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK}},
+    {"spg_spmv N", w_spmv_n,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_OUT] = ERR}},
+    {"spg_spmv T", w_spmv_t,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_OUT] = ERR}},
+    {"spg_spmv_pullback N", w_spmv_pullback_n,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK}},
+    {"spg_spmv_pullback T", w_spmv_pullback_t,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK}},
+    {"spg_bilinear", w_bilinear,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_Y] = ERR, [S_F] = ERR}},
+    {"spg_bilinear_pullback", w_bilinear_pullback,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK, [S_DY] = OK}},
+    {"spg_bilinear_value_and_grad", w_value_and_grad,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_F] = ERR, [S_DA] = OK, [S_DX] = OK, [S_DY] = OK}},
+    {"spg_quadratic", w_quadratic,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_F] = ERR}},
+    {"spg_quadratic_pullback", w_quadratic_pullback,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_DA] = OK, [S_DX] = OK}},
+    {"spg_sampled_outer", w_sampled_outer,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_U] = ERR, [S_W] = ERR, [S_DA] = ERR}},
+    {"spg_coo_sampled_outer", w_coo_sampled_outer,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_U] = ERR, [S_W] = ERR,
+      [S_DV] = ERR}},
+    {"spg_coo_bilinear_pullback", w_coo_bilinear_pullback,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
+      [S_DV] = ERR}},
+    {"spg_coo_spmv_pullback N", w_coo_spmv_pullback_n,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
+      [S_DV] = ERR}},
+    {"spg_coo_spmv_pullback T", w_coo_spmv_pullback_t,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
+      [S_DV] = ERR}},
+};
+static const int ncalls = (int)(sizeof calls / sizeof calls[0]);
+
+/* The output buffers of a call, filled with a sentinel byte before it. */
+typedef struct workspace {
+    _Alignas(16) unsigned char out[NSLOT][128];
+} workspace;
+
+static const unsigned char sentinel_byte = 0x5a;
+
+/* Fills every output buffer with the sentinel and points a's output slots
+ * at them. */
+static void ws_reset(workspace *ws, args *a)
+{
+    memset(ws, sentinel_byte, sizeof *ws);
+    for (int s = first_output; s < NSLOT; s++)
+        a->p[s] = ws->out[s];
+}
+
+/* Output buffer s still holds the sentinel. */
+static int ws_untouched(const workspace *ws, int s)
+{
+    for (size_t b = 0; b < sizeof ws->out[s]; b++)
+        if (ws->out[s][b] != sentinel_byte)
+            return 0;
+    return 1;
+}
+
+/* Every output buffer still holds the sentinel. */
+static int ws_all_untouched(const workspace *ws)
+{
+    for (int s = first_output; s < NSLOT; s++)
+        if (!ws_untouched(ws, s))
+            return 0;
+    return 1;
+}
+
+/* The status a NULL of the given kind should give. */
+static spg_status status_of(int kind)
+{
+    return kind == ERR ? SPG_ERR_NULL_POINTER
+                       : (kind == PAT ? SPG_ERR_PATTERN_GRADIENT : SPG_SUCCESS);
+}
+
+/* Runs c with the slots in nulls (count of them) NULL: want, and outputs
+ * untouched on an error; on success every output not left NULL equals the
+ * run with every pointer given (unless values is NULL: a pattern matrix
+ * gives other results), and the others untouched. */
+static void run_nulled(const call *c, const args *given, const int *nulls, int count,
+                       spg_status want, const char *tag)
+{
+    workspace full, ws;
+    args a = *given;
+    ws_reset(&full, &a);
+    if (!CHECK_STATUS(c->fn(&a), SPG_SUCCESS)) {
+        fprintf(stderr, "  %s %s with every pointer given\n", tag, c->name);
+        return;
+    }
+    ws_reset(&ws, &a);
+    int compare = want == SPG_SUCCESS, nulled[NSLOT] = {0};
+    for (int q = 0; q < count; q++) {
+        a.p[nulls[q]] = NULL;
+        nulled[nulls[q]] = 1;
+        compare = compare && nulls[q] != S_VALUES;
+    }
+    spg_status st = c->fn(&a);
+    int ok = CHECK(st == want);
+    for (int s = first_output; s < NSLOT && ok; s++) {
+        if (want != SPG_SUCCESS || nulled[s])
+            ok = CHECK(ws_untouched(&ws, s));
+        else if (compare)
+            ok = CHECK(!memcmp(ws.out[s], full.out[s], sizeof ws.out[s]));
+    }
+    if (!ok)
+        fprintf(stderr, "  %s %s with slot %d (first of %d) NULL: got %d, wanted %d\n", tag,
+                c->name, nulls[0], count, st, want);
+}
+
+/* Every call with each of its pointer arguments NULL in turn. */
+static void test_null_each(const args *given, const char *tag)
+{
+    for (int k = 0; k < ncalls; k++)
+        for (int s = 0; s < NSLOT; s++)
+            if (calls[k].when_null[s] != NA)
+                run_nulled(&calls[k], given, &s, 1, status_of(calls[k].when_null[s]), tag);
+}
+
+/* The call of the table with this wrapper. */
+static const call *call_of(call_fn fn)
+{
+    for (int k = 0; k < ncalls; k++)
+        if (calls[k].fn == fn)
+            return &calls[k];
+    return NULL;
+}
+
+/* Several pointers NULL at once: the inputs of gradients not asked for may
+ * be NULL, those of gradients asked for may not. */
+typedef struct combo {
+    call_fn fn;
+    int nulls[5], count;
+    spg_status want;
+} combo;
+
+static const combo combos[] = {
+    {w_spmv_pullback_n, {S_DA, S_X}, 2, SPG_SUCCESS},
+    {w_spmv_pullback_t, {S_DA, S_X}, 2, SPG_SUCCESS},
+    {w_spmv_pullback_n, {S_DA, S_DX, S_X, S_Y}, 4, SPG_SUCCESS},
+    {w_spmv_pullback_t, {S_DX, S_Y}, 2, SPG_ERR_NULL_POINTER},
+    {w_spmv_pullback_n, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {w_bilinear_pullback, {S_DA, S_DY, S_X}, 3, SPG_SUCCESS},
+    {w_bilinear_pullback, {S_DA, S_DX, S_Y}, 3, SPG_SUCCESS},
+    {w_bilinear_pullback, {S_DA, S_DX, S_DY, S_X, S_Y}, 5, SPG_SUCCESS},
+    {w_bilinear_pullback, {S_DA, S_DY, S_Y}, 3, SPG_ERR_NULL_POINTER},
+    {w_bilinear_pullback, {S_DA, S_DX, S_X}, 3, SPG_ERR_NULL_POINTER},
+    {w_bilinear_pullback, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {w_value_and_grad, {S_DA, S_DX, S_DY}, 3, SPG_SUCCESS},
+    {w_value_and_grad, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {w_quadratic_pullback, {S_DA, S_DX, S_X}, 3, SPG_SUCCESS},
+    {w_quadratic_pullback, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {w_sampled_outer, {S_DA, S_VALUES}, 2, SPG_ERR_NULL_POINTER},
+};
+
+/* Every combination of the table above. */
+static void test_null_combos(const args *given, const char *tag)
+{
+    for (size_t k = 0; k < sizeof combos / sizeof combos[0]; k++)
+        run_nulled(call_of(combos[k].fn), given, combos[k].nulls, combos[k].count,
+                   combos[k].want, tag);
+}
+
+/* Every call that takes slot s fails with want on a and writes nothing. */
+static void table_fails(const args *given, int s, spg_status want, const char *what)
+{
+    for (int k = 0; k < ncalls; k++) {
+        if (calls[k].when_null[s] == NA)
+            continue;
+        workspace ws;
+        args a = *given;
+        ws_reset(&ws, &a);
+        spg_status st = calls[k].fn(&a);
+        if (!CHECK(st == want) || !CHECK(ws_all_untouched(&ws)))
+            fprintf(stderr, "  %s: %s gave %d (%s), wanted %d\n", what, calls[k].name, st,
+                    spg_status_string(st), want);
+    }
+}
+
+/* ---- the 3 x 3 problem every call of the table runs on ------------------ */
+
+/* Its arrays in one value and index type, and the arguments pointing at
+ * them: 5 triplets (one duplicate), 4 stored entries, vectors of length 3. */
+typedef struct fixture {
+    spg_plan *plan;
+    void *I, *J, *trip, *values, *x, *y, *dAx;
+    args a;
+} fixture;
+
+static int marker; /* the target of the view slots: non-NULL means given */
+
+/* Builds the fixture; 0 when the plan could not be made. */
+static int fixture_make(spg_context *ctx, spg_dtype dt, spg_itype it, fixture *f)
+{
+    const int64_t I[] = {0, 2, 1, 2, 0}, J[] = {0, 0, 1, 0, 2};
+    const double trip[] = {1, 2, 3, 4, 5}, values[] = {1, -2, 3, 4};
+    const double x[] = {1, 2, 3}, y[] = {-1, 0.5, 2}, dAx[] = {1, 2, 3, 4};
+    *f = (fixture){.I = ivec(it, I, 5), .J = ivec(it, J, 5), .trip = vec(dt, trip, 5),
+                   .values = vec(dt, values, 4), .x = vec(dt, x, 3), .y = vec(dt, y, 3),
+                   .dAx = vec(dt, dAx, 4)};
+    const spg_coo coo = {3, 3, 5, it, f->I, f->J};
+    if (!CHECK_STATUS(spg_plan_create(ctx, &coo, 0, &f->plan), SPG_SUCCESS) ||
+        !CHECK(spg_plan_nnz(f->plan) == 4))
+        return 0;
+    args *a = &f->a;
+    a->coo = coo;
+    spg_plan_csc(f->plan, dt, f->values, &a->A);
+    a->dtype = dt;
+    void *in[] = {[S_CTX] = ctx, [S_PLAN] = f->plan, [S_COO] = &marker, [S_I] = f->I,
+                  [S_J] = f->J, [S_CSC] = &marker, [S_COLPTR] = (void *)a->A.colptr,
+                  [S_ROWIND] = (void *)a->A.rowind, [S_VALUES] = f->values, [S_X] = f->x,
+                  [S_Y] = f->y, [S_U] = f->x, [S_W] = f->y, [S_TRIP] = f->trip,
+                  [S_DAX] = f->dAx};
+    memcpy(a->p, in, sizeof in);
+    return 1;
+}
+
+/* Frees the fixture's plan and arrays. */
+static void fixture_free(fixture *f)
+{
+    spg_plan_destroy(f->plan);
+    free(f->I), free(f->J), free(f->trip), free(f->values);
+    free(f->x), free(f->y), free(f->dAx);
+}
+
+/* Every pointer argument of every public function NULL, alone and in the
+ * combinations above; the calls with no status; and the stream of a
+ * context, whose NULL means the default stream (a CPU context has none). */
+static void test_null_pointers(spg_context *ctx)
+{
+    const spg_dtype dts[] = {SPG_DOUBLE, SPG_FLOAT};
+    const spg_itype its[] = {SPG_INT32, SPG_INT64};
+    for (int t = 0; t < 2; t++) {
+        fixture f;
+        if (fixture_make(ctx, dts[t], its[t], &f)) {
+            test_null_each(&f.a, t ? "float int64" : "double int32");
+            test_null_combos(&f.a, t ? "float int64" : "double int32");
+        }
+        fixture_free(&f);
+    }
+    int stream;
+    CHECK_STATUS(spg_context_set_stream(NULL, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_context_set_stream(NULL, &stream), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_context_set_stream(ctx, NULL), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_context_set_stream(ctx, &stream), SPG_ERR_INVALID_VALUE);
+    spg_context_destroy(NULL);
+    spg_plan_destroy(NULL);
+    CHECK(spg_plan_nnz(NULL) == -1);
+    CHECK(spg_status_string(SPG_SUCCESS) != NULL);
+    CHECK(spg_version() != NULL);
+}
+
+/* ---- sizes and counts at the limits ------------------------------------- */
+
+/* Plan creation on an m x n view of nnz triplets whose arrays cannot be
+ * read gives want and leaves the plan pointer as it was. */
+static void plan_size(spg_context *ctx, int64_t m, int64_t n, int64_t nnz, spg_itype it,
+                      unsigned flags, spg_status want, const char *what)
+{
+    spg_plan *const before = (spg_plan *)&marker;
+    spg_plan *plan = before;
+    const spg_coo coo = {m, n, nnz, it, unreadable(), unreadable()};
+    spg_status st = spg_plan_create(ctx, &coo, flags, &plan);
+    if (!CHECK(st == want) || !CHECK(plan == before))
+        fprintf(stderr, "  %s (itype %d, flags %u): got %d (%s), wanted %d\n", what, it, flags,
+                st, spg_status_string(st), want);
+}
+
+/* Shapes near INT64_MAX: m + 1 or n + 1 not representable is a dimension
+ * error; the O(m + n) workspace that cannot be allocated is an allocation
+ * error, found before any triplet is read. */
+static void test_plan_shapes(spg_context *ctx)
+{
+    const int64_t near[] = {INT64_MAX - 1, INT64_MAX / 2, INT64_MAX / 8, (INT64_C(1) << 59) - 1};
+    for (int it = 0; it < 2; it++) {
+        for (unsigned flags = 0; flags <= SPG_COMPRESS_ROWS; flags += SPG_COMPRESS_ROWS) {
+            const spg_itype t = (spg_itype)it;
+            plan_size(ctx, INT64_MAX, 3, 0, t, flags, SPG_ERR_DIMENSION, "m = INT64_MAX");
+            plan_size(ctx, 3, INT64_MAX, 2, t, flags, SPG_ERR_DIMENSION, "n = INT64_MAX");
+            plan_size(ctx, INT64_MAX, INT64_MAX, 2, t, flags | SPG_ONE_BASED, SPG_ERR_DIMENSION,
+                      "m = n = INT64_MAX");
+            plan_size(ctx, INT64_MIN, 3, 0, t, flags, SPG_ERR_DIMENSION, "m = INT64_MIN");
+            for (int k = 0; k < 4; k++) {
+                plan_size(ctx, near[k], 3, 2, t, flags, SPG_ERR_ALLOC, "m near INT64_MAX");
+                plan_size(ctx, 3, near[k], 2, t, flags, SPG_ERR_ALLOC, "n near INT64_MAX");
+                plan_size(ctx, near[k], near[k], 0, t, flags, SPG_ERR_ALLOC, "m, n near max");
+            }
+        }
+    }
+}
+
+/* Triplet counts the index type cannot hold, or whose arrays cannot be
+ * allocated: rejected before the triplets are read. */
+static void test_plan_counts(spg_context *ctx)
+{
+    const int64_t over32[] = {(int64_t)INT32_MAX + 1, UINT32_MAX, INT64_MAX - 1, INT64_MAX};
+    for (int k = 0; k < 4; k++) {
+        plan_size(ctx, 3, 3, over32[k], SPG_INT32, 0, SPG_ERR_INDEX_OVERFLOW, "int32 count");
+        plan_size(ctx, 3, 3, over32[k], SPG_INT32, SPG_COMPRESS_ROWS | SPG_SKIP_NEGATIVE,
+                  SPG_ERR_INDEX_OVERFLOW, "int32 count, by rows");
+    }
+    /* int64: the per-triplet arrays' bytes overflow size_t, or are 2^63 or
+     * 2^62 bytes */
+    const int64_t huge[] = {INT64_MAX, INT64_MAX / 4 + 1, INT64_C(1) << 60, INT64_C(1) << 59};
+    for (int k = 0; k < 4; k++)
+        plan_size(ctx, 3, 3, huge[k], SPG_INT64, SPG_SKIP_NEGATIVE, SPG_ERR_ALLOC, "int64 count");
+    plan_size(ctx, 3, 3, INT64_MIN, SPG_INT64, 0, SPG_ERR_INVALID_VALUE, "nnz = INT64_MIN");
+}
+
+/* The table's calls on views whose arrays cannot be read: the counts and
+ * shapes that are checked before any array is read. */
+static void test_view_limits(spg_context *ctx)
+{
+    fixture f;
+    if (!fixture_make(ctx, SPG_DOUBLE, SPG_INT32, &f)) {
+        fixture_free(&f);
+        return;
+    }
+    args a = f.a;
+    const int in[] = {S_I, S_J, S_COLPTR, S_ROWIND, S_VALUES, S_X, S_Y, S_U, S_W};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
+        a.p[in[k]] = unreadable();
+    const int64_t over32[] = {(int64_t)INT32_MAX + 1, UINT32_MAX, INT64_MAX};
+    for (int k = 0; k < 3; k++) {
+        a.A.itype = a.coo.itype = SPG_INT32;
+        a.A.nnz = a.coo.nnz = over32[k];
+        table_fails(&a, S_CSC, SPG_ERR_INDEX_OVERFLOW, "CSC int32, nnz > INT32_MAX");
+        table_fails(&a, S_COO, SPG_ERR_INDEX_OVERFLOW, "COO int32, nnz > INT32_MAX");
+    }
+    a.A = f.a.A, a.coo = f.a.coo;
+    a.A.n = a.coo.n = INT64_MAX; /* colptr would hold n + 1 entries */
+    table_fails(&a, S_CSC, SPG_ERR_DIMENSION, "CSC n = INT64_MAX");
+    table_fails(&a, S_COO, SPG_ERR_DIMENSION, "COO n = INT64_MAX");
+    a.A = f.a.A, a.coo = f.a.coo;
+    a.coo.m = INT64_MAX;
+    table_fails(&a, S_COO, SPG_ERR_DIMENSION, "COO m = INT64_MAX");
+    a.A = f.a.A, a.coo = f.a.coo;
+    a.A.nnz = a.coo.nnz = INT64_MIN;
+    table_fails(&a, S_CSC, SPG_ERR_INVALID_VALUE, "CSC nnz = INT64_MIN");
+    table_fails(&a, S_COO, SPG_ERR_INVALID_VALUE, "COO nnz = INT64_MIN");
+    a.A = f.a.A;
+    a.A.m = INT64_MIN;
+    table_fails(&a, S_CSC, SPG_ERR_DIMENSION, "CSC m = INT64_MIN");
+    fixture_free(&f);
+}
+
+/* Views of INT64_MAX rows with no entries, and rows near INT64_MAX: the
+ * calls that read only the columns succeed without touching the arrays of
+ * length m. */
+static void test_tall_views(spg_context *ctx)
+{
+    const int64_t colptr0[] = {0, 0}, colptr1[] = {0, 1}, row[] = {INT64_MAX - 1};
+    const double no_values = 0;
+    spg_csc E = {INT64_MAX, 1, 0, SPG_INT64, colptr0, NULL, SPG_DOUBLE, &no_values};
+    double y = NAN, f = NAN, dx = 4, dA = 7;
+    void *x = unreadable();
+    CHECK_STATUS(spg_csc_check(ctx, &E), SPG_SUCCESS);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_T, 1, &E, x, 0, &y), SPG_SUCCESS);
+    CHECK(y == 0); /* beta 0: the NaN in y does not leak through */
+    CHECK_STATUS(spg_bilinear(ctx, &E, x, &dx, &f), SPG_SUCCESS);
+    CHECK(f == 0);
+    CHECK_STATUS(spg_spmv_pullback(ctx, SPG_OP_N, 1, &E, &y, x, NULL, &dx), SPG_SUCCESS);
+    CHECK(dx == 4);
+    CHECK_STATUS(spg_sampled_outer(ctx, &E, 1, x, INT64_MAX, &y, 1, 1, &dA), SPG_SUCCESS);
+    CHECK_STATUS(spg_sampled_outer(ctx, &E, 2, x, INT64_MAX, &y, 1, 1, &dA), SPG_ERR_DIMENSION);
+    CHECK_STATUS(spg_sampled_outer(ctx, &E, INT64_MAX, x, 1, &y, 1, 1, &dA), SPG_ERR_DIMENSION);
+    E.m = INT64_MAX / 2; /* rank 2: 2 ldu is INT64_MAX - 1, then INT64_MAX + 1 */
+    CHECK_STATUS(spg_sampled_outer(ctx, &E, 2, x, INT64_MAX / 2, &y, 1, 1, &dA), SPG_SUCCESS);
+    CHECK_STATUS(spg_sampled_outer(ctx, &E, 2, x, INT64_MAX / 2 + 1, &y, 1, 1, &dA),
+                 SPG_ERR_DIMENSION);
+    E.m = 1; /* rank INT64_MAX with ldu 1 fits; with ldu 2 it does not */
+    CHECK_STATUS(spg_sampled_outer(ctx, &E, INT64_MAX, x, 1, &y, 1, 1, &dA), SPG_SUCCESS);
+    CHECK_STATUS(spg_sampled_outer(ctx, &E, INT64_MAX, x, 2, &y, 1, 1, &dA), SPG_ERR_DIMENSION);
+    CHECK(dA == 7);
+    spg_csc T = {INT64_MAX, 1, 1, SPG_INT64, colptr1, row, SPG_DOUBLE, NULL};
+    CHECK_STATUS(spg_csc_check(ctx, &T), SPG_SUCCESS);
+    T.m = INT64_MAX - 1; /* the row is now m */
+    CHECK_STATUS(spg_csc_check(ctx, &T), SPG_ERR_INVALID_MATRIX);
+    const int32_t colptr32[] = {0, 1}, row32[] = {INT32_MAX - 1};
+    spg_csc T32 = {INT32_MAX, 1, 1, SPG_INT32, colptr32, row32, SPG_FLOAT, NULL};
+    CHECK_STATUS(spg_csc_check(ctx, &T32), SPG_SUCCESS);
+    T32.m = INT32_MAX - 1;
+    CHECK_STATUS(spg_csc_check(ctx, &T32), SPG_ERR_INVALID_MATRIX);
+}
+
+/* COO views near INT64_MAX: index errors are found before x, y or dV is
+ * touched; triplets all skipped read nothing, whatever the rank. */
+static void test_tall_coo(spg_context *ctx)
+{
+    const int64_t big = INT64_MAX - 1;
+    const int64_t Ibad[] = {0, big}, J[] = {0, 0}, Ineg[] = {INT64_MIN, -1}, Imax[] = {0, INT64_MAX};
+    double dV[2] = {5, 6};
+    void *u = unreadable();
+    spg_coo c = {big, big, 2, SPG_INT64, Ibad, J};
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &c, 0, SPG_DOUBLE, u, u, 1, dV), SPG_ERR_INDEX_RANGE);
+    c.I = Imax;
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &c, SPG_ONE_BASED, SPG_DOUBLE, u, u, 1, dV),
+                 SPG_ERR_INDEX_RANGE);
+    c.I = Ineg;
+    CHECK_STATUS(spg_coo_spmv_pullback(ctx, &c, 0, SPG_OP_T, SPG_FLOAT, 1, u, u, dV),
+                 SPG_ERR_NEGATIVE_INDEX);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &c, SPG_SKIP_NEGATIVE, SPG_DOUBLE, u, u, 1, dV),
+                 SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_sampled_outer(ctx, &c, SPG_SKIP_NEGATIVE, SPG_DOUBLE, INT64_MAX, u, 1,
+                                       u, 1, 1, dV),
+                 SPG_ERR_DIMENSION); /* ldu < m */
+    c.m = c.n = 1;
+    CHECK_STATUS(spg_coo_sampled_outer(ctx, &c, SPG_SKIP_NEGATIVE, SPG_DOUBLE, INT64_MAX, u, 2,
+                                       u, 1, 1, dV),
+                 SPG_ERR_DIMENSION); /* k ldu overflows */
+    CHECK(dV[0] == 5 && dV[1] == 6);
+    int32_t I32[] = {INT32_MIN, INT32_MAX}, J32[] = {0, INT32_MAX};
+    c = (spg_coo){INT32_MAX, INT32_MAX, 2, SPG_INT32, I32, J32};
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &c, SPG_ONE_BASED, SPG_DOUBLE, u, u, 1, dV),
+                 SPG_ERR_NEGATIVE_INDEX);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &c, SPG_SKIP_NEGATIVE, SPG_DOUBLE, u, u, 1, dV),
+                 SPG_ERR_INDEX_RANGE); /* INT32_MAX == m */
+    CHECK(dV[0] == 5 && dV[1] == 6);
+}
+
+/* A rank k whose product with the triplet count overflows int64, on
+ * triplets that are all skipped: valid (k ldu fits), nothing to read, so
+ * success with dV untouched, and no signed overflow on the way (the
+ * sanitizer build stops at one). Runs last: such a stop ends the program. */
+static void test_rank_overflow(spg_context *ctx)
+{
+    const int64_t I[] = {INT64_MIN, -1}, J[] = {0, 0};
+    const spg_coo c = {1, 1, 2, SPG_INT64, I, J};
+    double dV[2] = {5, 6};
+    void *u = unreadable();
+    CHECK_STATUS(spg_coo_sampled_outer(ctx, &c, SPG_SKIP_NEGATIVE, SPG_DOUBLE, INT64_MAX, u, 1,
+                                       u, 1, 1, dV),
+                 SPG_SUCCESS);
+    CHECK(dV[0] == 5 && dV[1] == 6);
+}
+
+/* ---- malformed CSC views ------------------------------------------------ */
+
+/* spg_csc_check on an m x n view of nnz entries given as int64 numbers, in
+ * both index types (where they fit), both value types, with and without
+ * values. */
+static void csc_case(spg_context *ctx, int64_t m, int64_t n, int64_t nnz, const int64_t *colptr,
+                     const int64_t *rowind, int64_t rows_len, spg_status want, const char *what)
+{
+    for (int it = 0; it < 2; it++) {
+        int fits = 1;
+        for (int64_t k = 0; k <= n; k++)
+            fits = fits && colptr[k] >= INT32_MIN && colptr[k] <= INT32_MAX;
+        for (int64_t k = 0; k < rows_len; k++)
+            fits = fits && rowind[k] >= INT32_MIN && rowind[k] <= INT32_MAX;
+        if (it == SPG_INT32 && !fits)
+            continue;
+        void *cp = ivec((spg_itype)it, colptr, n + 1), *ri = ivec((spg_itype)it, rowind, rows_len);
+        double values[8] = {0};
+        for (int dt = 0; dt < 2; dt++) {
+            spg_csc A = {m, n, nnz, (spg_itype)it, cp, ri, (spg_dtype)dt, dt ? values : NULL};
+            spg_status st = spg_csc_check(ctx, &A);
+            if (!CHECK(st == want))
+                fprintf(stderr, "  csc_check %s (itype %d): got %d, wanted %d\n", what, it, st,
+                        want);
+        }
+        free(cp), free(ri);
+    }
+}
+
+/* Every way a view can be malformed, with small and extreme values. */
+static void test_csc_malformed(spg_context *ctx)
+{
+    const int64_t rows[] = {0, 2, 1, 0}, good[] = {0, 2, 3};
+    const spg_status bad = SPG_ERR_INVALID_MATRIX;
+    csc_case(ctx, 3, 2, 3, good, rows, 3, SPG_SUCCESS, "well formed");
+    const int64_t decreasing[] = {0, 2, 1, 3}, late[] = {1, 2, 3}, negative_start[] = {-1, 2, 3};
+    csc_case(ctx, 3, 3, 3, decreasing, rows, 3, bad, "decreasing colptr");
+    csc_case(ctx, 3, 2, 3, late, rows, 3, bad, "colptr[0] = 1");
+    csc_case(ctx, 3, 2, 3, negative_start, rows, 3, bad, "colptr[0] = -1");
+    const int64_t short_end[] = {0, 1, 2}, long_end[] = {0, 2, 4};
+    csc_case(ctx, 3, 2, 3, short_end, rows, 3, bad, "colptr[n] < nnz");
+    csc_case(ctx, 3, 2, 3, long_end, rows, 4, bad, "colptr[n] > nnz");
+    const int64_t past[] = {0, 5, 3}, dip[] = {0, -2, 3}, top[] = {0, INT64_MAX, 3},
+                  bottom[] = {0, INT64_MIN, 3}, top32[] = {0, INT32_MAX, 3},
+                  bottom32[] = {0, INT32_MIN, 3};
+    csc_case(ctx, 3, 2, 3, past, rows, 3, bad, "colptr[1] > nnz");
+    csc_case(ctx, 3, 2, 3, dip, rows, 3, bad, "colptr[1] < 0");
+    csc_case(ctx, 3, 2, 3, top, rows, 3, bad, "colptr[1] = INT64_MAX");
+    csc_case(ctx, 3, 2, 3, bottom, rows, 3, bad, "colptr[1] = INT64_MIN");
+    csc_case(ctx, 3, 2, 3, top32, rows, 3, bad, "colptr[1] = INT32_MAX");
+    csc_case(ctx, 3, 2, 3, bottom32, rows, 3, bad, "colptr[1] = INT32_MIN");
+    const int64_t dup[] = {1, 1, 0}, unsorted[] = {2, 0, 1}, neg[] = {-1, 0, 1},
+                  at_m[] = {0, 3, 1}, min64[] = {INT64_MIN, 0, 1}, min32[] = {INT32_MIN, 0, 1},
+                  max64[] = {0, INT64_MAX, 1}, max32[] = {0, INT32_MAX, 1};
+    const int64_t *bad_rows[] = {dup, unsorted, neg, at_m, min64, min32, max64, max32};
+    for (int k = 0; k < 8; k++)
+        csc_case(ctx, 3, 2, 3, good, bad_rows[k], 3, bad, "bad rows");
+    /* rows at the top of each index type: m = INT32_MAX, INT64_MAX */
+    const int64_t r32[] = {0, INT32_MAX - 1, 5}, r64[] = {0, INT64_MAX - 1, 5};
+    csc_case(ctx, INT32_MAX, 2, 3, good, r32, 3, SPG_SUCCESS, "row INT32_MAX - 1");
+    csc_case(ctx, INT32_MAX - 1, 2, 3, good, r32, 3, bad, "row == m = INT32_MAX - 1");
+    csc_case(ctx, INT64_MAX, 2, 3, good, r64, 3, SPG_SUCCESS, "row INT64_MAX - 1");
+    csc_case(ctx, INT64_MAX - 1, 2, 3, good, r64, 3, bad, "row == m = INT64_MAX - 1");
+    const int64_t none[] = {0, 0, 0}, one[] = {0, 0, 1};
+    csc_case(ctx, 3, 2, 0, none, rows, 0, SPG_SUCCESS, "empty");
+    csc_case(ctx, 3, 2, 0, one, rows, 1, bad, "empty with colptr[n] = 1");
+    csc_case(ctx, 0, 2, 3, good, rows, 3, bad, "rows in a 0-row view");
+}
+
+/* A malformed column among many, on the threads: found wherever it is. */
+static void test_csc_malformed_large(spg_context *ctx)
+{
+    const int64_t n = 50000; /* one entry per column: past the parallel threshold */
+    int64_t *colptr = malloc((size_t)(n + 1) * sizeof *colptr), *rowind = malloc((size_t)n * sizeof *rowind);
+    if (!colptr || !rowind)
+        exit(2);
+    for (int64_t j = 0; j <= n; j++)
+        colptr[j] = j;
+    for (int64_t j = 0; j < n; j++)
+        rowind[j] = j % 7;
+    CHECK_STATUS(spg_context_set_threads(ctx, 2), SPG_SUCCESS);
+    csc_case(ctx, 7, n, n, colptr, rowind, n, SPG_SUCCESS, "large, well formed");
+    const int64_t where[] = {0, n / 2 - 1, n / 2, n - 1};
+    for (int k = 0; k < 4; k++) {
+        rowind[where[k]] = 7; /* == m */
+        csc_case(ctx, 7, n, n, colptr, rowind, n, SPG_ERR_INVALID_MATRIX, "large, row == m");
+        rowind[where[k]] = where[k] % 7;
+        colptr[where[k] + 1]--; /* column where[k] ends before it starts... */
+        colptr[where[k]]++;     /* ...when both move */
+        csc_case(ctx, 7, n, n, colptr, rowind, n, SPG_ERR_INVALID_MATRIX, "large, decreasing");
+        colptr[where[k] + 1]++;
+        colptr[where[k]]--;
+    }
+    CHECK_STATUS(spg_context_set_threads(ctx, 0), SPG_SUCCESS);
+    free(colptr), free(rowind);
+}
+
+/* ---- NaN and infinities ------------------------------------------------- */
+
+/* The 4 x 4 problem of the NaN cases: 8 triplets, one skipped (row -1),
+ * three summed into entry (2,0) in triplet order; row 3 and column 3 are
+ * empty. Entries in CSC order: (0,0) (2,0) (1,1) (0,2) (2,2). */
+enum { NT = 8, NE = 5, NV = 4 };
+static const int64_t nan_I[NT] = {0, 2, 1, 2, 0, -1, 2, 2}, nan_J[NT] = {0, 0, 1, 0, 2, 1, 2, 0};
+static const int64_t ent_row[NE] = {0, 2, 1, 0, 2}, ent_col[NE] = {0, 0, 1, 2, 2};
+static const int64_t trip_slot[NT] = {0, 1, 2, 1, 3, -1, 4, 1};
+static const double ent_a[NE] = {1, 2, 3, 0, -1};
+
+/* The plan and the CSC matrix of that problem in one value and index type. */
+typedef struct nanfix {
+    spg_context *ctx;
+    spg_dtype dt;
+    spg_itype it;
+    void *I, *J, *a;
+    spg_coo coo;
+    spg_plan *plan;
+    spg_csc A;
+} nanfix;
+
+static const double inf = INFINITY;
+
+/* Builds the NaN problem; 0 when its plan is not the one described. */
+static int nanfix_make(spg_context *ctx, spg_dtype dt, spg_itype it, nanfix *f)
+{
+    *f = (nanfix){.ctx = ctx, .dt = dt, .it = it, .I = ivec(it, nan_I, NT),
+                  .J = ivec(it, nan_J, NT), .a = vec(dt, ent_a, NE)};
+    f->coo = (spg_coo){NV, NV, NT, it, f->I, f->J};
+    if (!CHECK_STATUS(spg_plan_create(ctx, &f->coo, SPG_SKIP_NEGATIVE, &f->plan), SPG_SUCCESS) ||
+        !CHECK(spg_plan_nnz(f->plan) == NE))
+        return 0;
+    spg_plan_csc(f->plan, dt, f->a, &f->A);
+    int ok = 1;
+    for (int64_t p = 0; p < NE; p++)
+        ok = ok && spg_iget(it, f->A.rowind, p) == ent_row[p] &&
+             spg_iget(it, f->A.colptr, ent_col[p]) <= p && p < spg_iget(it, f->A.colptr, ent_col[p] + 1);
+    return CHECK(ok);
+}
+
+/* Frees the NaN problem's plan and arrays. */
+static void nanfix_free(nanfix *f)
+{
+    spg_plan_destroy(f->plan);
+    free(f->I), free(f->J), free(f->a);
+}
+
+/* got is want: both NaN, or equal (infinities with their sign). */
+static int same(double got, double want)
+{
+    return (isnan(got) && isnan(want)) || got == want;
+}
+
+/* Each of the len entries of the typed array got is want[i]. */
+static int check_vec(spg_dtype dt, const void *got, const double *want, int64_t len,
+                     const char *what)
+{
+    for (int64_t i = 0; i < len; i++) {
+        double g = spg_vget(dt, got, i);
+        if (!CHECK(same(g, want[i]))) {
+            fprintf(stderr, "  %s (dtype %d) [%lld]: got %g, wanted %g\n", what, dt, (long long)i,
+                    g, want[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Assembly of V, then checks Ax against want. */
+static void assemble_case(const nanfix *f, const double *V, const double *want, const char *what)
+{
+    void *v = vec(f->dt, V, NT), *Ax = vec(f->dt, (const double[NE]){-9, -9, -9, -9, -9}, NE);
+    CHECK_STATUS(spg_assemble(f->ctx, f->plan, f->dt, v, Ax), SPG_SUCCESS);
+    check_vec(f->dt, Ax, want, NE, what);
+    free(v), free(Ax);
+}
+
+/* NaN and infinities in the triplet values reach exactly their entries;
+ * duplicates are summed in triplet order (a different order gives MAX). */
+static void test_nan_assembly(const nanfix *f)
+{
+    const double big = f->dt == SPG_DOUBLE ? DBL_MAX : FLT_MAX;
+    assemble_case(f, (const double[NT]){1, 2, NAN, 4, inf, NAN, -1, 8},
+                  (const double[NE]){1, 14, NAN, inf, -1}, "NaN and inf in V");
+    assemble_case(f, (const double[NT]){-inf, inf, 3, -inf, 5, inf, 6, 1},
+                  (const double[NE]){-inf, NAN, 3, 5, 6}, "inf - inf");
+    assemble_case(f, (const double[NT]){0, big, 0, big, 0, 0, 0, -big},
+                  (const double[NE]){0, inf, 0, 0, 0}, "(MAX + MAX) - MAX");
+    assemble_case(f, (const double[NT]){0, big, 0, -big, 0, 0, 0, big},
+                  (const double[NE]){0, big, 0, 0, 0}, "(MAX - MAX) + MAX");
+
+    /* the pullback: NaN at an entry reaches exactly its triplets */
+    void *dAx = vec(f->dt, (const double[NE]){1, NAN, inf, -inf, 0}, NE);
+    void *dV = vec(f->dt, (const double[NT]){0, 0, 0, 1, inf, 42, NAN, 0}, NT);
+    CHECK_STATUS(spg_assemble_pullback(f->ctx, f->plan, f->dt, dAx, dV), SPG_SUCCESS);
+    check_vec(f->dt, dV, (const double[NT]){1, NAN, inf, NAN, NAN, 42, NAN, NAN}, NT,
+              "assemble_pullback");
+    free(dAx), free(dV);
+}
+
+/* y = alpha op(A) x + beta y0 on the NaN problem, checked against want. */
+static void spmv_case(const nanfix *f, spg_op op, double alpha, const double *x, double beta,
+                      const double *y0, const double *want, const char *what)
+{
+    void *xv = vec(f->dt, x, NV), *y = vec(f->dt, y0, NV);
+    CHECK_STATUS(spg_spmv(f->ctx, op, alpha, &f->A, xv, beta, y), SPG_SUCCESS);
+    check_vec(f->dt, y, want, NV, what);
+    free(xv), free(y);
+}
+
+/* NaN in x reaches the rows (op N) or columns (op T) that meet it; inf
+ * times a stored zero is NaN; beta 0 keeps NaN in y out. */
+static void test_nan_spmv(const nanfix *f)
+{
+    const double nans[NV] = {NAN, NAN, NAN, NAN}, zeros[NV] = {0};
+    spmv_case(f, SPG_OP_N, 1, (const double[NV]){1, NAN, 2, 5}, 0, nans,
+              (const double[NV]){1, NAN, 0, 0}, "N: NaN in x_1");
+    spmv_case(f, SPG_OP_N, 1, (const double[NV]){inf, 1, 1, NAN}, 0, nans,
+              (const double[NV]){inf, 3, inf, 0}, "N: inf in x_0, NaN in empty column");
+    spmv_case(f, SPG_OP_N, 1, (const double[NV]){1, 1, inf, 0}, 0, zeros,
+              (const double[NV]){NAN, 3, -inf, 0}, "N: 0 * inf");
+    spmv_case(f, SPG_OP_N, 1, (const double[NV]){inf, 1, inf, 0}, 1,
+              (const double[NV]){0, NAN, 0, inf}, (const double[NV]){NAN, NAN, NAN, inf},
+              "N: inf - inf, beta 1");
+    spmv_case(f, SPG_OP_N, 0, (const double[NV]){1, inf, 1, 1}, 0, zeros,
+              (const double[NV]){0, NAN, 0, 0}, "N: alpha 0 times inf");
+    spmv_case(f, SPG_OP_T, 1, (const double[NV]){1, NAN, 2, NAN}, 0, nans,
+              (const double[NV]){5, NAN, -2, 0}, "T: NaN in x_1, NaN in empty row");
+    spmv_case(f, SPG_OP_T, 1, (const double[NV]){inf, 0, 1, 0}, 0, zeros,
+              (const double[NV]){inf, 0, NAN, 0}, "T: 0 * inf");
+    spmv_case(f, SPG_OP_T, 2, (const double[NV]){-inf, 5, inf, 0}, -1,
+              (const double[NV]){1, -inf, 1, NAN}, (const double[NV]){NAN, inf, NAN, NAN},
+              "T: inf - inf, beta -1");
+}
+
+/* The bilinear pullbacks with NaN in x_1 and inf in y_2: exactly the
+ * entries each touches, and inf times a stored zero. */
+static void test_nan_bilinear(const nanfix *f)
+{
+    void *x = vec(f->dt, (const double[NV]){1, NAN, 2, 0}, NV);
+    void *y = vec(f->dt, (const double[NV]){1, 1, inf, 0}, NV);
+    void *dA = vec(f->dt, (const double[NE]){0}, NE), *dx = vec(f->dt, (const double[NV]){0}, NV);
+    void *dy = vec(f->dt, (const double[NV]){0}, NV);
+    CHECK_STATUS(spg_bilinear_pullback(f->ctx, &f->A, x, y, 1.0, dA, dx, dy), SPG_SUCCESS);
+    check_vec(f->dt, dA, (const double[NE]){1, 2, NAN, inf, inf}, NE, "bilinear_pullback dA");
+    check_vec(f->dt, dx, (const double[NV]){NAN, 3, -inf, 0}, NV, "bilinear_pullback dx");
+    check_vec(f->dt, dy, (const double[NV]){5, NAN, -2, 0}, NV, "bilinear_pullback dy");
+    double fv = 0;
+    CHECK_STATUS(spg_bilinear_value_and_grad(f->ctx, &f->A, x, y, &fv, dA, dx, dy), SPG_SUCCESS);
+    CHECK(isnan(fv));
+    check_vec(f->dt, dA, (const double[NE]){2, 4, NAN, inf, inf}, NE, "value_and_grad dA");
+    check_vec(f->dt, dx, (const double[NV]){NAN, 6, -inf, 0}, NV, "value_and_grad dx");
+    check_vec(f->dt, dy, (const double[NV]){10, NAN, -4, 0}, NV, "value_and_grad dy");
+    /* df = 0 times inf is NaN; finite products give 0 */
+    void *dA0 = vec(f->dt, (const double[NE]){0}, NE);
+    CHECK_STATUS(spg_bilinear_pullback(f->ctx, &f->A, x, y, 0.0, dA0, NULL, NULL), SPG_SUCCESS);
+    check_vec(f->dt, dA0, (const double[NE]){0, 0, NAN, NAN, NAN}, NE, "df 0 dA");
+    free(x), free(y), free(dA), free(dx), free(dy), free(dA0);
+}
+
+/* The COO pullbacks: NaN and inf reach exactly the triplets that meet them;
+ * the skipped triplet keeps its value. */
+static void test_nan_coo(const nanfix *f)
+{
+    void *x = vec(f->dt, (const double[NV]){NAN, 1, 2, 3}, NV);
+    void *y = vec(f->dt, (const double[NV]){1, 0, inf, 1}, NV);
+    void *dV = vec(f->dt, (const double[NT]){0, 0, 0, 0, 0, 7, 0, 0}, NT);
+    CHECK_STATUS(spg_coo_bilinear_pullback(f->ctx, &f->coo, SPG_SKIP_NEGATIVE, f->dt, x, y, 1,
+                                           dV),
+                 SPG_SUCCESS);
+    check_vec(f->dt, dV, (const double[NT]){NAN, 2, 0, 2, NAN, 7, inf, 2}, NT, "coo bilinear");
+    CHECK_STATUS(spg_coo_spmv_pullback(f->ctx, &f->coo, SPG_SKIP_NEGATIVE, SPG_OP_T, f->dt, 0, x,
+                                       y, dV),
+                 SPG_SUCCESS);
+    check_vec(f->dt, dV, (const double[NT]){NAN, 2, 0, 2, NAN, 7, NAN, 2}, NT, "coo alpha 0");
+    free(x), free(y), free(dV);
+}
+
+/* A draw from 0, 1, -2, 3, 1/2, inf, -inf, NaN: special 3 times in 8. */
+static double draw(spg_rng *r)
+{
+    const double set[] = {0, 1, -2, 3, 0.5, INFINITY, -INFINITY, NAN};
+    return set[spg_rng_below(r, 8)];
+}
+
+/* len draws; the entry at index finite_at (if in range) is 1. */
+static void draws(spg_rng *r, double *v, int64_t len, int64_t finite_at)
+{
+    for (int64_t i = 0; i < len; i++)
+        v[i] = i == finite_at ? 1 : draw(r);
+}
+
+/* The oracle of y = alpha A x + beta y (products grouped as the library
+ * groups them; a sum's NaN or infinity does not depend on its order). */
+static void oracle_spmv_n(double alpha, const double *x, double beta, double *y)
+{
+    for (int64_t i = 0; i < NV; i++)
+        y[i] = beta == 0 ? 0 : (beta == 1 ? y[i] : beta * y[i]);
+    for (int64_t p = 0; p < NE; p++)
+        y[ent_row[p]] += ent_a[p] * (alpha * x[ent_col[p]]);
+}
+
+/* The column sums t_j = (A' x)_j. */
+static void oracle_col_dots(const double *x, double *t)
+{
+    for (int64_t j = 0; j < NV; j++)
+        t[j] = 0;
+    for (int64_t p = 0; p < NE; p++)
+        t[ent_col[p]] += ent_a[p] * x[ent_row[p]];
+}
+
+/* The oracle of y = alpha A' x + beta y. */
+static void oracle_spmv_t(double alpha, const double *x, double beta, double *y)
+{
+    double t[NV];
+    oracle_col_dots(x, t);
+    for (int64_t j = 0; j < NV; j++)
+        y[j] = beta == 0 ? alpha * t[j] : alpha * t[j] + beta * y[j];
+}
+
+/* The oracle of x' A y: y_j (A' x)_j summed over the columns with entries. */
+static double oracle_bilinear(const double *x, const double *y)
+{
+    double t[NV], f = 0;
+    oracle_col_dots(x, t);
+    for (int64_t j = 0; j < NV; j++)
+        f += j == 3 ? 0 : y[j] * t[j];
+    return f;
+}
+
+/* The oracle of dA += alpha (u_i v_j + u_{i+NV} v_{j+NV} for rank 2). */
+static void oracle_outer(double alpha, const double *u, const double *v, int rank, double *dA)
+{
+    for (int64_t p = 0; p < NE; p++) {
+        double t = u[ent_row[p]] * v[ent_col[p]];
+        if (rank == 2)
+            t += u[ent_row[p] + NV] * v[ent_col[p] + NV];
+        dA[p] += alpha * t;
+    }
+}
+
+/* One random draw of every input and accumulator, in double for the
+ * oracles and in the value type for the library; x_3 and y_3 stay finite
+ * (see test_empty_lines). U and V of rank 2 are x and y as 4 x 2. */
+typedef struct sweep {
+    const nanfix *f;
+    double x[2 * NV], y[2 * NV], dA[NE], dx[NV], dy[NV];
+    void *xv, *yv, *dAv, *dxv, *dyv;
+} sweep;
+
+/* Draws every array of s and makes its typed copies. */
+static void sweep_draw(sweep *s, const nanfix *f, spg_rng *r)
+{
+    s->f = f;
+    draws(r, s->x, 2 * NV, 3), draws(r, s->y, 2 * NV, 3);
+    draws(r, s->dA, NE, -1), draws(r, s->dx, NV, -1), draws(r, s->dy, NV, -1);
+    s->xv = vec(f->dt, s->x, 2 * NV), s->yv = vec(f->dt, s->y, 2 * NV);
+    s->dAv = vec(f->dt, s->dA, NE), s->dxv = vec(f->dt, s->dx, NV), s->dyv = vec(f->dt, s->dy, NV);
+}
+
+/* Frees the typed copies. */
+static void sweep_free(sweep *s)
+{
+    free(s->xv), free(s->yv), free(s->dAv), free(s->dxv), free(s->dyv);
+}
+
+/* The library's and the oracle's accumulators agree. */
+static void sweep_compare(const sweep *s, const char *what)
+{
+    check_vec(s->f->dt, s->dAv, s->dA, NE, what);
+    check_vec(s->f->dt, s->dxv, s->dx, NV, what);
+    check_vec(s->f->dt, s->dyv, s->dy, NV, what);
+}
+
+/* SpMV N and T into dy, with beta -1, 0 or 1. */
+static void sweep_spmv(sweep *s, spg_rng *r)
+{
+    const double beta = (double)spg_rng_below(r, 3) - 1;
+    CHECK_STATUS(spg_spmv(s->f->ctx, SPG_OP_N, 2, &s->f->A, s->xv, beta, s->dyv), SPG_SUCCESS);
+    oracle_spmv_n(2, s->x, beta, s->dy);
+    check_vec(s->f->dt, s->dyv, s->dy, NV, "sweep spmv N");
+    CHECK_STATUS(spg_spmv(s->f->ctx, SPG_OP_T, 2, &s->f->A, s->xv, beta, s->dyv), SPG_SUCCESS);
+    oracle_spmv_t(2, s->x, beta, s->dy);
+    check_vec(s->f->dt, s->dyv, s->dy, NV, "sweep spmv T");
+}
+
+/* The bilinear form, its pullback with df 2, the value and gradient. */
+static void sweep_bilinear(sweep *s)
+{
+    const nanfix *f = s->f;
+    const double want = oracle_bilinear(s->x, s->y);
+    double fv;
+    CHECK_STATUS(spg_bilinear(f->ctx, &f->A, s->xv, s->yv, &fv), SPG_SUCCESS);
+    if (!CHECK(same(fv, want)))
+        fprintf(stderr, "  sweep bilinear (dtype %d): got %g, wanted %g\n", f->dt, fv, want);
+    CHECK_STATUS(spg_bilinear_pullback(f->ctx, &f->A, s->xv, s->yv, 2, s->dAv, s->dxv, s->dyv),
+                 SPG_SUCCESS);
+    oracle_outer(2, s->x, s->y, 1, s->dA);
+    oracle_spmv_n(2, s->y, 1, s->dx), oracle_spmv_t(2, s->x, 1, s->dy);
+    sweep_compare(s, "sweep bilinear_pullback");
+    CHECK_STATUS(spg_bilinear_value_and_grad(f->ctx, &f->A, s->xv, s->yv, &fv, s->dAv, s->dxv,
+                                             s->dyv),
+                 SPG_SUCCESS);
+    CHECK(same(fv, want));
+    oracle_outer(1, s->x, s->y, 1, s->dA);
+    oracle_spmv_n(1, s->y, 1, s->dx), oracle_spmv_t(1, s->x, 1, s->dy);
+    sweep_compare(s, "sweep value_and_grad");
+}
+
+/* The quadratic form and its pullback (df -1), the rank-2 sampled outer
+ * product (alpha 2). */
+static void sweep_quadratic_outer(sweep *s)
+{
+    const nanfix *f = s->f;
+    double fv;
+    CHECK_STATUS(spg_quadratic(f->ctx, &f->A, s->xv, &fv), SPG_SUCCESS);
+    CHECK(same(fv, oracle_bilinear(s->x, s->x)));
+    CHECK_STATUS(spg_quadratic_pullback(f->ctx, &f->A, s->xv, -1, s->dAv, s->dxv), SPG_SUCCESS);
+    oracle_outer(-1, s->x, s->x, 1, s->dA);
+    oracle_spmv_n(-1, s->x, 1, s->dx), oracle_spmv_t(-1, s->x, 1, s->dx);
+    sweep_compare(s, "sweep quadratic_pullback");
+    CHECK_STATUS(spg_sampled_outer(f->ctx, &f->A, 2, s->xv, NV, s->yv, NV, 2, s->dAv),
+                 SPG_SUCCESS);
+    oracle_outer(2, s->x, s->y, 2, s->dA);
+    sweep_compare(s, "sweep sampled_outer");
+}
+
+/* One random draw through every operation on the CSC matrix. */
+static void sweep_once(const nanfix *f, spg_rng *r)
+{
+    sweep s;
+    sweep_draw(&s, f, r);
+    sweep_spmv(&s, r);
+    sweep_bilinear(&s);
+    sweep_quadratic_outer(&s);
+    sweep_free(&s);
+}
+
+/* The triplet-level calls of one random draw against the oracles. */
+static void sweep_coo_once(const nanfix *f, spg_rng *r)
+{
+    const spg_dtype dt = f->dt;
+    double x[2 * NV], y[2 * NV], V[NT], dV[NT], Ax[NE], dAx[NE];
+    draws(r, x, 2 * NV, -1), draws(r, y, 2 * NV, -1), draws(r, V, NT, -1);
+    draws(r, dV, NT, -1), draws(r, dAx, NE, -1);
+    void *xv = vec(dt, x, 2 * NV), *yv = vec(dt, y, 2 * NV), *Vv = vec(dt, V, NT);
+    void *dVv = vec(dt, dV, NT), *Axv = vec(dt, dAx, NE), *dAxv = vec(dt, dAx, NE);
+
+    CHECK_STATUS(spg_assemble(f->ctx, f->plan, dt, Vv, Axv), SPG_SUCCESS);
+    for (int64_t s = 0; s < NE; s++)
+        Ax[s] = 0;
+    for (int64_t k = 0; k < NT; k++)
+        if (trip_slot[k] >= 0)
+            Ax[trip_slot[k]] += V[k];
+    check_vec(dt, Axv, Ax, NE, "sweep assemble");
+    CHECK_STATUS(spg_assemble_pullback(f->ctx, f->plan, dt, dAxv, dVv), SPG_SUCCESS);
+    for (int64_t k = 0; k < NT; k++)
+        dV[k] += trip_slot[k] >= 0 ? dAx[trip_slot[k]] : 0;
+    check_vec(dt, dVv, dV, NT, "sweep assemble_pullback");
+
+    const unsigned skip = SPG_SKIP_NEGATIVE;
+    CHECK_STATUS(spg_coo_bilinear_pullback(f->ctx, &f->coo, skip, dt, xv, yv, 2, dVv), SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_spmv_pullback(f->ctx, &f->coo, skip, SPG_OP_N, dt, -1, xv, yv, dVv),
+                 SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_spmv_pullback(f->ctx, &f->coo, skip, SPG_OP_T, dt, 0.5, xv, yv, dVv),
+                 SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_sampled_outer(f->ctx, &f->coo, skip, dt, 2, xv, NV, yv, NV, 2, dVv),
+                 SPG_SUCCESS);
+    for (int64_t k = 0; k < NT; k++) {
+        if (trip_slot[k] < 0)
+            continue;
+        const int64_t i = nan_I[k], j = nan_J[k];
+        dV[k] += 2 * (x[i] * y[j]);
+        dV[k] += -1 * (y[i] * x[j]);
+        dV[k] += 0.5 * (x[i] * y[j]);
+        dV[k] += 2 * (x[i] * y[j] + x[i + NV] * y[j + NV]);
+    }
+    check_vec(dt, dVv, dV, NT, "sweep coo pullbacks");
+    free(xv), free(yv), free(Vv), free(dVv), free(Axv), free(dAxv);
+}
+
+/* Random mixes of finite values, infinities and NaN through every call. */
+static void test_nan_sweep(const nanfix *f, uint64_t seed)
+{
+    spg_rng r = {seed};
+    for (int k = 0; k < 300; k++) {
+        sweep_once(f, &r);
+        sweep_coo_once(f, &r);
+    }
+}
+
+/* x' A y is a sum over the stored entries: NaN or inf in x_i of an empty row
+ * or in y_j of an empty column meets no term, as spg_spmv (which never
+ * reads them) shows, in spg_bilinear, spg_bilinear_value_and_grad and
+ * spg_quadratic alike (not y_j times the column's zero sum: NaN * 0). */
+static void test_empty_lines(const nanfix *f)
+{
+    const double ones[NV] = {1, 1, 1, 1}, want = 5; /* the sum of the stored values */
+    void *one = vec(f->dt, ones, NV), *Ay = vec(f->dt, ones, NV);
+    const double specials[] = {NAN, INFINITY, -INFINITY};
+    for (int k = 0; k < 3; k++) {
+        double v[NV] = {1, 1, 1, specials[k]}, fv = 0, dot = 0;
+        void *s = vec(f->dt, v, NV);
+        CHECK_STATUS(spg_bilinear(f->ctx, &f->A, s, one, &fv), SPG_SUCCESS);
+        CHECK(fv == want); /* x_3: the empty row */
+        CHECK_STATUS(spg_spmv(f->ctx, SPG_OP_N, 1, &f->A, s, 0, Ay), SPG_SUCCESS);
+        for (int64_t i = 0; i < NV; i++)
+            dot += spg_vget(f->dt, Ay, i);
+        CHECK(dot == want); /* 1' (A y) with y_3 special */
+        CHECK_STATUS(spg_bilinear(f->ctx, &f->A, one, s, &fv), SPG_SUCCESS);
+        if (!CHECK(fv == want))
+            fprintf(stderr, "  spg_bilinear with y_3 = %g (empty column 3) gives %g, "
+                            "1'(A y) gives %g\n", specials[k], fv, dot);
+        CHECK_STATUS(spg_bilinear_value_and_grad(f->ctx, &f->A, one, s, &fv, NULL, NULL, NULL),
+                     SPG_SUCCESS);
+        if (!CHECK(fv == want))
+            fprintf(stderr, "  spg_bilinear_value_and_grad with y_3 = %g gives %g\n",
+                    specials[k], fv);
+        CHECK_STATUS(spg_quadratic(f->ctx, &f->A, s, &fv), SPG_SUCCESS);
+        if (!CHECK(fv == want))
+            fprintf(stderr, "  spg_quadratic with x_3 = %g gives %g\n", specials[k], fv);
+        free(s);
+    }
+    free(one), free(Ay);
+}
+
+/* Every NaN case in every value and index type. */
+static void test_nan(spg_context *ctx)
+{
+    for (int dt = 0; dt < 2; dt++) {
+        for (int it = 0; it < 2; it++) {
+            nanfix f;
+            if (nanfix_make(ctx, (spg_dtype)dt, (spg_itype)it, &f)) {
+                test_nan_assembly(&f);
+                test_nan_spmv(&f);
+                test_nan_bilinear(&f);
+                test_nan_coo(&f);
+                test_nan_sweep(&f, (uint64_t)(10 * dt + it + 1));
+                test_empty_lines(&f);
+            }
+            nanfix_free(&f);
+        }
+    }
+}
+
+/* Every group of cases on one context. */
+int main(void)
+{
+    spg_context *ctx = NULL;
+    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
+        return spg_test_done();
+    test_null_pointers(ctx);
+    test_plan_shapes(ctx);
+    test_plan_counts(ctx);
+    test_view_limits(ctx);
+    test_tall_views(ctx);
+    test_tall_coo(ctx);
+    test_csc_malformed(ctx);
+    test_csc_malformed_large(ctx);
+    test_nan(ctx);
+    test_rank_overflow(ctx);
+    spg_context_destroy(ctx);
+    return spg_test_done();
+}
