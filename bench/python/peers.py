@@ -1,0 +1,434 @@
+"""The implementations that compare.py times, each run in a fresh process.
+
+compare.py starts this file once per implementation (and thread count):
+
+    python peers.py --data DIR --impl NAME --threads T --reps R --budget S \
+                    --out RESULT.json [--save FILE.npz] [--mem-limit BYTES]
+
+DIR holds the problem written by compare.py (I.npy, J.npy, V.npy, x.npy,
+y.npy, meta.json). The child loads it, prepares the implementation (imports,
+converts the inputs into its library's arrays, makes a plan where one is
+used), makes one warm-up call, then times up to R calls with
+time.perf_counter around each call, stopping early once the timed calls have
+taken S seconds. It writes the times, its peak resident memory (VmHWM, see
+peak_rss_bytes) and any error to RESULT.json. With --impl baseline-FAMILY it only loads the
+inputs and the family's library, the baseline subtracted from the peak of
+that family's implementations.
+"""
+
+import argparse
+import json
+import re
+import resource
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+class Problem:
+    """The inputs of one problem, loaded from the directory compare.py wrote."""
+
+    def __init__(self, data_dir):
+        data_dir = Path(data_dir)
+        meta = json.loads((data_dir / "meta.json").read_text())
+        self.name = meta["name"]
+        self.m, self.n = meta["m"], meta["n"]
+        self.stored = meta["stored"]
+        self.I = np.load(data_dir / "I.npy")
+        self.J = np.load(data_dir / "J.npy")
+        self.V = np.load(data_dir / "V.npy")
+        self.x = np.load(data_dir / "x.npy")
+        self.y = np.load(data_dir / "y.npy")
+
+    @property
+    def shape(self):
+        """(m, n)."""
+        return (self.m, self.n)
+
+
+# ---- library set-up per family (also the baselines) --------------------------
+
+def init_numpy(prob, threads):
+    """numpy and scipy.sparse imported; the ops used are single-threaded."""
+    import scipy
+    import scipy.sparse  # noqa: F401
+    return {"threads": 1, "numpy": np.__version__, "scipy": scipy.__version__}
+
+
+def init_jax(prob, threads):
+    """JAX on the CPU in float64, its backend started by a tiny computation."""
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_platforms", "cpu")
+    import jax.numpy as jnp
+    jnp.arange(4.0).sum().block_until_ready()
+    return {"threads": "xla default", "jax": jax.__version__}
+
+
+def init_torch(prob, threads):
+    """PyTorch on the CPU; its own default thread count."""
+    warnings.simplefilter("ignore")  # the sparse-invariants notice
+    import torch
+    torch.zeros(4, dtype=torch.float64).sum()
+    return {"threads": torch.get_num_threads(), "torch": torch.__version__}
+
+
+def init_spgrad(prob, threads):
+    """libspgrad.so loaded, a CPU context with ``threads`` threads."""
+    sys.path.insert(0, str(HERE))
+    import spgrad_ctypes as sg
+    ctx = sg.Context(threads)
+    return {"threads": threads, "spgrad": sg.version(), "ctx": ctx}
+
+
+FAMILIES = {"numpy": init_numpy, "jax": init_jax, "torch": init_torch,
+            "spgrad": init_spgrad}
+
+
+# ---- implementations: prepare(prob, env) -> run, a function of no arguments --
+
+def prep_scipy_tocsc(prob, env):
+    """scipy: coo_matrix((V, (I, J)), shape).tocsc(), duplicates summed."""
+    from scipy.sparse import coo_matrix
+
+    def run():
+        A = coo_matrix((prob.V, (prob.I, prob.J)), shape=prob.shape).tocsc()
+        return {"colptr": A.indptr, "rowind": A.indices, "values": A.data}
+    return run
+
+
+def _spgrad_plan(prob, env):
+    """A plan of the problem's triplets in the family's context."""
+    import spgrad_ctypes as sg
+    return sg.Plan(env["ctx"], prob.m, prob.n, prob.I, prob.J)
+
+
+def prep_spgrad_plan(prob, env):
+    """spgrad: spg_plan_create alone (the symbolic phase)."""
+    def run():
+        plan = _spgrad_plan(prob, env)
+        csc = plan.csc(None)
+        return {"colptr": csc.colptr, "rowind": csc.rowind, "_keep": plan}
+    return run
+
+
+def prep_spgrad_assemble(prob, env):
+    """spgrad: spg_assemble with a plan made beforehand (the numeric phase)."""
+    import spgrad_ctypes as sg
+    plan, ctx = _spgrad_plan(prob, env), env["ctx"]
+    csc = plan.csc(None)
+    colptr, rowind = csc.colptr, csc.rowind
+
+    def run():
+        Ax = sg.assemble(ctx, plan, prob.V)
+        return {"colptr": colptr, "rowind": rowind, "values": Ax}
+    return run
+
+
+def prep_spgrad_plan_assemble(prob, env):
+    """spgrad: plan creation and assembly together (COO to CSC from scratch)."""
+    import spgrad_ctypes as sg
+    ctx = env["ctx"]
+
+    def run():
+        plan = _spgrad_plan(prob, env)
+        Ax = sg.assemble(ctx, plan, prob.V)
+        csc = plan.csc(Ax)
+        return {"colptr": csc.colptr, "rowind": csc.rowind, "values": Ax, "_keep": plan}
+    return run
+
+
+def prep_scipy_spmv_n(prob, env):
+    """scipy: A @ y with A in CSC (assembled beforehand)."""
+    from scipy.sparse import coo_matrix
+    A = coo_matrix((prob.V, (prob.I, prob.J)), shape=prob.shape).tocsc()
+    return lambda: {"y": A @ prob.y}
+
+
+def prep_scipy_spmv_t(prob, env):
+    """scipy: A.T @ x, the transpose of the CSC matrix taken beforehand."""
+    from scipy.sparse import coo_matrix
+    AT = coo_matrix((prob.V, (prob.I, prob.J)), shape=prob.shape).tocsc().T
+    return lambda: {"y": AT @ prob.x}
+
+
+def _spgrad_matrix(prob, env):
+    """The plan, the assembled values and their CSC view."""
+    import spgrad_ctypes as sg
+    plan = _spgrad_plan(prob, env)
+    Ax = sg.assemble(env["ctx"], plan, prob.V)
+    return plan, Ax, plan.csc(Ax)
+
+
+def prep_spgrad_spmv_n(prob, env):
+    """spgrad: spg_spmv op N, y = A y_in, into a new array each call."""
+    import spgrad_ctypes as sg
+    plan, Ax, A = _spgrad_matrix(prob, env)
+    ctx = env["ctx"]
+    return lambda: {"y": sg.spmv(ctx, sg.SPG_OP_N, 1.0, A, prob.y)}
+
+
+def prep_spgrad_spmv_t(prob, env):
+    """spgrad: spg_spmv op T, A' x, into a new array each call."""
+    import spgrad_ctypes as sg
+    plan, Ax, A = _spgrad_matrix(prob, env)
+    ctx = env["ctx"]
+    return lambda: {"y": sg.spmv(ctx, sg.SPG_OP_T, 1.0, A, prob.x)}
+
+
+def prep_numpy_grad(prob, env):
+    """numpy by hand: dV = df * x[I] * y[J] with df = 1."""
+    df = 1.0
+    return lambda: {"dV": df * prob.x[prob.I] * prob.y[prob.J]}
+
+
+def prep_jax_grad(prob, env):
+    """JAX: jit(grad(f)), f(V) = x @ (BCOO((V, IJ)).sum_duplicates() @ y).
+
+    remove_zeros=False: with the default (True) an assembled entry that sums
+    to exactly 0 is dropped together with its gradient, and the P1 matrices
+    of fem2d have such entries, so the gradient of their triplets came out 0.
+    """
+    import jax
+    import jax.numpy as jnp
+    from jax.experimental import sparse
+
+    shape, nse = prob.shape, prob.stored
+
+    def f(V, indices, x, y):
+        A = sparse.BCOO((V, indices), shape=shape)
+        A = A.sum_duplicates(nse=nse, remove_zeros=False)
+        return x @ (A @ y)
+
+    grad = jax.jit(jax.grad(f))
+    indices = jnp.asarray(np.stack([prob.I, prob.J], axis=1))
+    V, x, y = (jnp.asarray(a) for a in (prob.V, prob.x, prob.y))
+    return lambda: {"dV": grad(V, indices, x, y).block_until_ready()}
+
+
+def _prep_torch_grad(prob, to_csr):
+    """PyTorch autograd of f(V) = x' (coalesced sparse A(V)) y.
+
+    A = torch.sparse_coo_tensor(IJ, V).coalesce(), converted to CSR when
+    ``to_csr``; the product is torch.sparse.mm(A, y[:, None]).
+    """
+    import torch
+    indices = torch.from_numpy(np.stack([prob.I, prob.J]).astype(np.int64))
+    V, x, y = (torch.from_numpy(a) for a in (prob.V, prob.x, prob.y))
+    shape = prob.shape
+
+    def run():
+        v = V.detach().requires_grad_(True)
+        A = torch.sparse_coo_tensor(indices, v, shape).coalesce()
+        if to_csr:
+            A = A.to_sparse_csr()
+        f = (x[None, :] @ torch.sparse.mm(A, y[:, None])).sum()
+        f.backward()
+        return {"dV": v.grad.numpy()}
+    return run
+
+
+def prep_torch_grad_coo(prob, env):
+    """PyTorch: sparse.mm on the coalesced COO tensor (as the task states)."""
+    return _prep_torch_grad(prob, to_csr=False)
+
+
+def prep_torch_grad_csr(prob, env):
+    """PyTorch: the same with the coalesced tensor converted to CSR."""
+    return _prep_torch_grad(prob, to_csr=True)
+
+
+def prep_spgrad_grad_plan(prob, env):
+    """spgrad through the plan: dA = 0, bilinear_pullback, dV = 0, assemble_pullback."""
+    import spgrad_ctypes as sg
+    plan, Ax, A = _spgrad_matrix(prob, env)
+    ctx, nnz = env["ctx"], prob.I.size
+
+    def run():
+        dA = np.zeros(Ax.size)
+        sg.bilinear_pullback(ctx, A, prob.x, prob.y, 1.0, dA)
+        dV = np.zeros(nnz)
+        sg.assemble_pullback(ctx, plan, dA, dV)
+        return {"dV": dV}
+    return run
+
+
+def prep_spgrad_fwd_grad_plan(prob, env):
+    """spgrad forward and gradient from V: assemble, value_and_grad, assemble_pullback."""
+    import spgrad_ctypes as sg
+    plan = _spgrad_plan(prob, env)
+    ctx, nnz = env["ctx"], prob.I.size
+
+    def run():
+        Ax = sg.assemble(ctx, plan, prob.V)
+        A = plan.csc(Ax)
+        dA = np.zeros(Ax.size)
+        f = sg.bilinear_value_and_grad(ctx, A, prob.x, prob.y, dA)
+        dV = np.zeros(nnz)
+        sg.assemble_pullback(ctx, plan, dA, dV)
+        return {"dV": dV, "f": np.array([f])}
+    return run
+
+
+def prep_spgrad_grad_coo(prob, env):
+    """spgrad fused COO pullback: dV = 0, coo_bilinear_pullback."""
+    import spgrad_ctypes as sg
+    ctx, nnz = env["ctx"], prob.I.size
+
+    def run():
+        dV = np.zeros(nnz)
+        sg.coo_bilinear_pullback(ctx, prob.m, prob.n, prob.I, prob.J, prob.x, prob.y,
+                                 1.0, dV)
+        return {"dV": dV}
+    return run
+
+
+# name: (operation, family, prepare, label)
+IMPLS = {
+    "scipy.tocsc": ("assembly", "numpy", prep_scipy_tocsc, "scipy coo_matrix.tocsc()"),
+    "spgrad.plan": ("assembly", "spgrad", prep_spgrad_plan, "spgrad plan_create"),
+    "spgrad.assemble": ("assembly", "spgrad", prep_spgrad_assemble,
+                        "spgrad assemble (plan made)"),
+    "spgrad.plan+assemble": ("assembly", "spgrad", prep_spgrad_plan_assemble,
+                             "spgrad plan_create+assemble"),
+    "scipy.spmv_n": ("spmv", "numpy", prep_scipy_spmv_n, "scipy A @ y (CSC)"),
+    "scipy.spmv_t": ("spmv", "numpy", prep_scipy_spmv_t, "scipy A.T @ x"),
+    "spgrad.spmv_n": ("spmv", "spgrad", prep_spgrad_spmv_n, "spgrad spmv op N"),
+    "spgrad.spmv_t": ("spmv", "spgrad", prep_spgrad_spmv_t, "spgrad spmv op T"),
+    "jax.grad": ("gradient", "jax", prep_jax_grad, "jax jit(grad) BCOO"),
+    "torch.grad_coo": ("gradient", "torch", prep_torch_grad_coo,
+                       "torch autograd sparse.mm COO"),
+    "torch.grad_csr": ("gradient", "torch", prep_torch_grad_csr,
+                       "torch autograd sparse.mm CSR"),
+    "numpy.grad": ("gradient", "numpy", prep_numpy_grad, "numpy df*x[I]*y[J]"),
+    "spgrad.grad_plan": ("gradient", "spgrad", prep_spgrad_grad_plan,
+                         "spgrad plan pullback"),
+    "spgrad.fwd_grad_plan": ("gradient", "spgrad", prep_spgrad_fwd_grad_plan,
+                             "spgrad plan assemble+value_and_grad"),
+    "spgrad.grad_coo": ("gradient", "spgrad", prep_spgrad_grad_coo,
+                        "spgrad coo_bilinear_pullback"),
+}
+
+
+# ---- the child process ------------------------------------------------------
+
+def time_calls(run, reps, budget):
+    """One warm-up call, then up to ``reps`` timed calls within ``budget`` s.
+
+    Each result is dropped before the next call, so that the process's peak
+    memory is that of one call. Returns (warm-up seconds, list of call
+    seconds, the last call's result).
+    """
+    t0 = time.perf_counter()
+    result = run()
+    first = time.perf_counter() - t0
+    times = []
+    while len(times) < reps and (not times or sum(times) < budget):
+        del result
+        t0 = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - t0)
+    return first, times, result
+
+
+def peak_rss_bytes():
+    """This process's peak resident memory since it started, in bytes.
+
+    VmHWM of /proc/self/status: the peak of this process's own memory.
+    ru_maxrss is not used for it because on Linux a child started by
+    vfork + exec inherits its parent's peak as the floor of ru_maxrss, which
+    would hide everything below the driver's own peak. Falls back to
+    ru_maxrss where /proc is missing.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return ru_maxrss_bytes()
+
+
+def ru_maxrss_bytes():
+    """getrusage(RUSAGE_SELF).ru_maxrss in bytes (it is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def requested_bytes(message):
+    """The allocation size an out-of-memory message names, or None."""
+    match = re.search(r"allocate (\d+) bytes", message)
+    return int(match.group(1)) if match else None
+
+
+def child(args):
+    """Run one implementation (or baseline) and return the record to write."""
+    record = {"impl": args.impl, "threads_requested": args.threads}
+    prob = Problem(args.data)
+    if args.impl.startswith("baseline-"):
+        env = FAMILIES[args.impl[len("baseline-"):]](prob, args.threads)
+        record["threads"] = env["threads"]
+        record["maxrss"] = peak_rss_bytes()
+        record["ru_maxrss"] = ru_maxrss_bytes()
+        return record
+    operation, family, prepare, label = IMPLS[args.impl]
+    record.update(operation=operation, family=family, label=label)
+    try:
+        env = FAMILIES[family](prob, args.threads)
+        record["threads"] = env["threads"]
+        record["versions"] = {k: v for k, v in env.items() if k not in ("threads", "ctx")}
+        run = prepare(prob, env)
+        first, times, result = time_calls(run, args.reps, args.budget)
+        record.update(first=first, times=times, median=float(np.median(times)))
+        record["maxrss"] = peak_rss_bytes()
+        record["ru_maxrss"] = ru_maxrss_bytes()
+        if args.save:
+            arrays = {k: np.asarray(v) for k, v in result.items() if not k.startswith("_")}
+            np.savez(args.save, **arrays)
+        del result
+        return record
+    except Exception as exc:  # a peer's failure is a result, recorded as such
+        message = f"{type(exc).__name__}: {exc}"
+        record["error"] = message.splitlines()[0][:500] if message else repr(exc)
+        record["requested_bytes"] = requested_bytes(message)
+        record["traceback"] = traceback.format_exc(limit=3)
+    record["maxrss"] = peak_rss_bytes()
+    record["ru_maxrss"] = ru_maxrss_bytes()
+    return record
+
+
+def parse_args(argv=None):
+    """Command-line arguments of a child run."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", required=True, help="directory written by compare.py")
+    p.add_argument("--impl", required=True,
+                   help="one of: " + ", ".join(IMPLS) + ", or baseline-FAMILY")
+    p.add_argument("--threads", type=int, default=1, help="spgrad threads")
+    p.add_argument("--reps", type=int, default=5, help="timed calls at most")
+    p.add_argument("--budget", type=float, default=20.0,
+                   help="stop timing once the timed calls took this many seconds")
+    p.add_argument("--out", required=True, help="JSON record written here")
+    p.add_argument("--save", help="save the warm-up call's result arrays (.npz)")
+    p.add_argument("--mem-limit", type=int, default=0,
+                   help="RLIMIT_AS in bytes for this process (0: none)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    """Entry point of a child process."""
+    args = parse_args(argv)
+    if args.mem_limit > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (args.mem_limit, args.mem_limit))
+    record = child(args)
+    Path(args.out).write_text(json.dumps(record))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
