@@ -214,10 +214,12 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, in
     problem &p = get(name);
     spg_context *ctx = context();
     ok(spg_context_set_threads(ctx, threads), "threads");
-    const int64_t big = std::max(std::max(p.m, p.n) * 8, std::max(p.nnz, p.nt));
-    values Vt = typed(dt, p.V), x = typed(dt, filled(big, 0.5)), y = typed(dt, filled(big, -0.25));
+    // x, y hold up to 8 columns (the rank-8 sampled outer product); g is dA or
+    // dV, g2 and g3 are dx and dy
+    const int64_t mn = std::max(p.m, p.n), big = std::max(p.nnz, p.nt);
+    values Vt = typed(dt, p.V), x = typed(dt, filled(8 * mn, 0.5)), y = typed(dt, filled(8 * mn, -0.25));
     values a = typed(dt, filled(p.nnz, 1.0)), g = typed(dt, filled(big, 0.0));
-    values g2 = typed(dt, filled(big, 0.0)), g3 = typed(dt, filled(big, 0.0));
+    values g2 = typed(dt, filled(mn, 0.0)), g3 = typed(dt, filled(mn, 0.0));
     spg_csc A;
     ok(spg_assemble(ctx, p.plan, dt, Vt.data(), a.data()), "assemble");
     ok(spg_plan_csc(p.plan, dt, a.data(), &A), "view");
