@@ -160,32 +160,27 @@ def _coo_struct(m, n, I, J):
     return _Coo(m, n, I.size, SPG_INT32, _ptr(I, np.int32, "I"), _ptr(J, np.int32, "J"))
 
 
-class Context:
-    """An spgrad CPU context; usable as a context manager."""
+class _Owned:
+    """A library object owned through its handle: freed by ``destroy``, at
+    the end of a ``with`` block, or when collected. Subclasses name the
+    library's destroy function and the object in ``_destroy_fn`` and
+    ``_what``."""
 
-    def __init__(self, threads=None):
-        """Create the context; ``threads`` (if not None) as for set_threads."""
-        handle = _c_void_p()
-        _call("spg_context_create", SPG_BACKEND_CPU, ctypes.byref(handle))
-        self._handle = handle
-        if threads is not None:
-            self.set_threads(threads)
+    _destroy_fn = None
+    _what = "object"
+    _handle = None
 
     @property
     def handle(self):
-        """The spg_context pointer; ValueError once destroyed."""
+        """The library pointer; ValueError once destroyed."""
         if self._handle is None:
-            raise ValueError("context already destroyed")
+            raise ValueError(f"{self._what} already destroyed")
         return self._handle
 
-    def set_threads(self, threads):
-        """CPU threads for later calls; 0 lets OpenMP choose."""
-        _call("spg_context_set_threads", self.handle, int(threads))
-
     def destroy(self):
-        """Free the context; later calls on it raise ValueError."""
+        """Free the object; later calls on it raise ValueError."""
         if self._handle is not None:
-            load().spg_context_destroy(self._handle)
+            getattr(load(), self._destroy_fn)(self._handle)
             self._handle = None
 
     def __enter__(self):
@@ -196,6 +191,25 @@ class Context:
 
     def __del__(self):
         self.destroy()
+
+
+class Context(_Owned):
+    """An spgrad CPU context; usable as a context manager."""
+
+    _destroy_fn = "spg_context_destroy"
+    _what = "context"
+
+    def __init__(self, threads=None):
+        """Create the context; ``threads`` (if not None) as for set_threads."""
+        handle = _c_void_p()
+        _call("spg_context_create", SPG_BACKEND_CPU, ctypes.byref(handle))
+        self._handle = handle
+        if threads is not None:
+            self.set_threads(threads)
+
+    def set_threads(self, threads):
+        """CPU threads for later calls; 0 lets OpenMP choose."""
+        _call("spg_context_set_threads", self.handle, int(threads))
 
 
 class Csc:
@@ -233,12 +247,15 @@ def _view_int32(address, count):
     return view
 
 
-class Plan:
+class Plan(_Owned):
     """The symbolic COO -> CSC plan of the triplets (I, J) of an m x n matrix.
 
     The plan reads I and J only while it is made; they are kept referenced
     for the COO calls that use this plan's triplets.
     """
+
+    _destroy_fn = "spg_plan_destroy"
+    _what = "plan"
 
     def __init__(self, ctx, m, n, I, J, flags=0):
         """spg_plan_create on int32 I, J (zero-based unless SPG_ONE_BASED)."""
@@ -249,13 +266,6 @@ class Plan:
         _call("spg_plan_create", ctx.handle, ctypes.byref(coo), flags,
               ctypes.byref(handle))
         self._handle = handle
-
-    @property
-    def handle(self):
-        """The spg_plan pointer; ValueError once destroyed."""
-        if self._handle is None:
-            raise ValueError("plan already destroyed")
-        return self._handle
 
     def nnz(self):
         """Stored entries of the pattern (spg_plan_nnz)."""
@@ -269,21 +279,6 @@ class Plan:
         _call("spg_plan_csc", self.handle, SPG_DOUBLE, _ptr(values, np.float64, "values"),
               ctypes.byref(struct))
         return Csc(struct, self, values)
-
-    def destroy(self):
-        """Free the plan; later calls on it raise ValueError."""
-        if self._handle is not None:
-            load().spg_plan_destroy(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.destroy()
-
-    def __del__(self):
-        self.destroy()
 
 
 def assemble(ctx, plan, V, Ax=None):
