@@ -193,33 +193,51 @@ static void wait_for_go(void)
 }
 
 /* A worker of part (a): its own context and problem. */
+/* A worker's count of failed rounds and of rounds whose bytes differ from
+ * the serial ones; written by the worker, read after the join. */
+typedef struct tally {
+    int failures, mismatches;
+    spg_status first_error;
+} tally;
+
+/* Counts one round's outcome and frees its bytes. */
+static void tally_round(tally *t, spg_status st, bytes *o, const bytes *ref)
+{
+    if (st != SPG_SUCCESS) {
+        t->failures++;
+        t->first_error = st;
+    } else if (!same_bytes(o, ref)) {
+        t->mismatches++;
+    }
+    free(o->b);
+}
+
+/* A worker's own context with nthreads, or NULL with the error tallied. */
+static spg_context *worker_context(int nthreads, tally *t)
+{
+    spg_context *ctx = NULL;
+    t->first_error = spg_context_create(SPG_BACKEND_CPU, &ctx);
+    if (t->first_error == SPG_SUCCESS)
+        t->first_error = spg_context_set_threads(ctx, nthreads);
+    return ctx;
+}
+
 typedef struct own_worker {
     const job *jb;
     const bytes *ref;
     int nthreads, rounds;
-    int failures, mismatches; /* written by the worker, read after join */
-    spg_status first_error;
+    tally t;
 } own_worker;
 
 /* Runs its problem rounds times; counts errors and results that differ. */
 static void *own_main(void *arg)
 {
     own_worker *w = arg;
-    spg_context *ctx = NULL;
-    w->first_error = spg_context_create(SPG_BACKEND_CPU, &ctx);
-    if (w->first_error == SPG_SUCCESS)
-        w->first_error = spg_context_set_threads(ctx, w->nthreads);
+    spg_context *ctx = worker_context(w->nthreads, &w->t);
     wait_for_go();
-    for (int r = 0; r < w->rounds && w->first_error == SPG_SUCCESS; r++) {
+    for (int r = 0; r < w->rounds && w->t.first_error == SPG_SUCCESS; r++) {
         bytes o = {NULL, 0, 0};
-        spg_status st = run_job(ctx, w->jb, &o);
-        if (st != SPG_SUCCESS) {
-            w->failures++;
-            w->first_error = st;
-        } else if (!same_bytes(&o, w->ref)) {
-            w->mismatches++;
-        }
-        free(o.b);
+        tally_round(&w->t, run_job(ctx, w->jb, &o), &o, w->ref);
     }
     spg_context_destroy(ctx);
     return NULL;
@@ -268,10 +286,10 @@ static void test_own_contexts(spg_context *serial, const job *jobs)
     }
     CHECK(run_workers(own_main, w, sizeof w[0], NWORKERS));
     for (int k = 0; k < NWORKERS; k++) {
-        if (!CHECK(w[k].failures == 0 && w[k].first_error == SPG_SUCCESS) ||
-            !CHECK(w[k].mismatches == 0))
+        if (!CHECK(w[k].t.failures == 0 && w[k].t.first_error == SPG_SUCCESS) ||
+            !CHECK(w[k].t.mismatches == 0))
             fprintf(stderr, "  worker %d: %d failures (first %d), %d of %d rounds differ\n", k,
-                    w[k].failures, w[k].first_error, w[k].mismatches, OWN_ROUNDS);
+                    w[k].t.failures, w[k].t.first_error, w[k].t.mismatches, OWN_ROUNDS);
         free(ref[k].b);
     }
 }
@@ -306,32 +324,19 @@ typedef struct shared_worker {
     const bytes *ref;
     spg_context *ctx; /* NULL: make its own with nthreads */
     int nthreads;
-    int failures, mismatches;
-    spg_status first_error;
+    tally t;
 } shared_worker;
 
 /* Runs the shared-plan work SHARED_ROUNDS times against the serial bytes. */
 static void *shared_main(void *arg)
 {
     shared_worker *w = arg;
-    spg_context *own = NULL, *ctx = w->ctx;
-    if (!ctx) {
-        w->first_error = spg_context_create(SPG_BACKEND_CPU, &own);
-        if (w->first_error == SPG_SUCCESS)
-            w->first_error = spg_context_set_threads(own, w->nthreads);
-        ctx = own;
-    }
+    spg_context *own = w->ctx ? NULL : worker_context(w->nthreads, &w->t);
+    spg_context *ctx = w->ctx ? w->ctx : own;
     wait_for_go();
-    for (int r = 0; r < SHARED_ROUNDS && w->first_error == SPG_SUCCESS; r++) {
+    for (int r = 0; r < SHARED_ROUNDS && w->t.first_error == SPG_SUCCESS; r++) {
         bytes o = {NULL, 0, 0};
-        spg_status st = shared_work(ctx, w->plan, w->jb, &o);
-        if (st != SPG_SUCCESS) {
-            w->failures++;
-            w->first_error = st;
-        } else if (!same_bytes(&o, w->ref)) {
-            w->mismatches++;
-        }
-        free(o.b);
+        tally_round(&w->t, shared_work(ctx, w->plan, w->jb, &o), &o, w->ref);
     }
     spg_context_destroy(own);
     return NULL;
@@ -366,11 +371,11 @@ static void test_shared_plan(spg_context *serial, spg_context *shared_ctx, const
                                    .ctx = shared ? shared_ctx : NULL, .nthreads = 2 - k % 2};
         CHECK(run_workers(shared_main, w, sizeof w[0], NWORKERS));
         for (int k = 0; k < NWORKERS; k++)
-            if (!CHECK(w[k].failures == 0 && w[k].first_error == SPG_SUCCESS) ||
-                !CHECK(w[k].mismatches == 0))
+            if (!CHECK(w[k].t.failures == 0 && w[k].t.first_error == SPG_SUCCESS) ||
+                !CHECK(w[k].t.mismatches == 0))
                 fprintf(stderr, "  %s, %s context, worker %d: %d failures (first %d), %d of %d "
                                 "rounds differ\n", name, shared ? "shared" : "own", k,
-                        w[k].failures, w[k].first_error, w[k].mismatches, SHARED_ROUNDS);
+                        w[k].t.failures, w[k].t.first_error, w[k].t.mismatches, SHARED_ROUNDS);
     }
     bytes after = pattern_of(plan, jb->coo.itype);
     CHECK(before.len > 0 && same_bytes(&before, &after));
