@@ -181,9 +181,16 @@ static void test_allocation_failures(spg_context *ctx)
     CHECK(c == (spg_context *)untouched_plan);
     spg_alloc_fail_at(0);
 
-    /* workspace that cannot be sized: O(m) counts for m near INT64_MAX */
-    const spg_coo huge = {INT64_MAX - 1, 2, 0, SPG_INT64, NULL, NULL};
-    plan_fails(ctx, &huge, 0, SPG_ERR_ALLOC, "m near INT64_MAX");
+    /* workspace that cannot be sized: O(n) column counts for n near
+     * INT64_MAX, or m with the rows compressed; nothing of size m otherwise */
+    const spg_coo huge = {2, INT64_MAX - 1, 0, SPG_INT64, NULL, NULL};
+    plan_fails(ctx, &huge, 0, SPG_ERR_ALLOC, "n near INT64_MAX");
+    const spg_coo tall = {INT64_MAX - 1, 2, 0, SPG_INT64, NULL, NULL};
+    plan_fails(ctx, &tall, SPG_COMPRESS_ROWS, SPG_ERR_ALLOC, "m near INT64_MAX, rows");
+    spg_plan *plan = NULL;
+    CHECK_STATUS(spg_plan_create(ctx, &tall, 0, &plan), SPG_SUCCESS);
+    CHECK(spg_plan_nnz(plan) == 0);
+    spg_plan_destroy(plan);
 }
 
 /* The operations refuse bad views, shapes and pointers and write nothing. */

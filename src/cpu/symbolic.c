@@ -1,9 +1,15 @@
-/* Symbolic COO -> CSC analysis in O(nnz + m + n): a stable counting sort by
- * row, then a stable counting sort by column, gives the triplets in column
- * order with rows ascending and duplicates adjacent in triplet order. */
+/* Symbolic COO -> CSC analysis. A stable counting sort by column, parallel
+ * over fixed blocks of triplets, then a sort of each column by (row,
+ * triplet), gives the triplets in column order with rows ascending and
+ * duplicates adjacent in triplet order: the same arrays for any thread
+ * count. O(nnz + n) time and memory while columns are short; a column of L
+ * triplets costs O(L log L). Nothing of size m is allocated. */
 #include "cpu.h"
 
 #include "../../kernels/coo.h"
+
+/* Columns up to this many triplets are sorted by insertion. */
+#define SPG_INSERTION_MAX 32
 
 /* Triplet k: 1 and its zero-based (i, j) when kept, 0 when skipped, or a
  * negative status. */
@@ -17,6 +23,74 @@ static int read_triplet(const spg_triplets *t, int64_t k, int64_t *i, int64_t *j
     }
 }
 
+/* Start of block b of [0, len) cut into T blocks. */
+static int64_t block_start(int64_t len, int64_t T, int64_t b)
+{
+    return (len / T) * b + (b < len % T ? b : len % T);
+}
+
+/* (r, k) pairs are unique, so ordering them is a stable sort by row. */
+static int pair_less(const spg_int *r, const spg_int *k, int64_t a, int64_t b)
+{
+    return r[a] < r[b] || (r[a] == r[b] && k[a] < k[b]);
+}
+
+static void pair_swap(spg_int *r, spg_int *k, int64_t a, int64_t b)
+{
+    spg_int t = r[a];
+    r[a] = r[b];
+    r[b] = t;
+    t = k[a];
+    k[a] = k[b];
+    k[b] = t;
+}
+
+/* Restores the max-heap below root a of the heap r[0..len). */
+static void sift_down(spg_int *r, spg_int *k, int64_t a, int64_t len)
+{
+    for (int64_t c = 2 * a + 1; c < len; a = c, c = 2 * a + 1) {
+        if (c + 1 < len && pair_less(r, k, c, c + 1))
+            c++;
+        if (!pair_less(r, k, a, c))
+            return;
+        pair_swap(r, k, a, c);
+    }
+}
+
+/* Sorts the pairs (r_q, k_q), q < len, ascending; k is ascending on entry,
+ * so insertion by row alone keeps equal rows in triplet order. */
+static void sort_column(spg_int *r, spg_int *k, int64_t len)
+{
+    if (len <= SPG_INSERTION_MAX) {
+        for (int64_t q = 1; q < len; q++) {
+            const spg_int rq = r[q], kq = k[q];
+            int64_t p = q;
+            for (; p > 0 && r[p - 1] > rq; p--) {
+                r[p] = r[p - 1];
+                k[p] = k[p - 1];
+            }
+            r[p] = rq;
+            k[p] = kq;
+        }
+        return;
+    }
+    for (int64_t a = len / 2; a-- > 0;)
+        sift_down(r, k, a, len);
+    for (int64_t end = len - 1; end > 0; end--) {
+        pair_swap(r, k, 0, end);
+        sift_down(r, k, 0, end);
+    }
+}
+
+/* Distinct values in the sorted r[0..len). */
+static spg_int distinct(const spg_int *r, int64_t len)
+{
+    spg_int d = len > 0;
+    for (int64_t q = 1; q < len; q++)
+        d += r[q] != r[q - 1];
+    return d;
+}
+
 /* p[0..len] = exclusive prefix sums of the counts held in p[1..len] */
 static void counts_to_starts(spg_int *p, int64_t len)
 {
@@ -24,113 +98,164 @@ static void counts_to_starts(spg_int *p, int64_t len)
         p[a + 1] += p[a];
 }
 
-/* After a scatter advanced p[a] to the start of a + 1, moves it back. */
-static void starts_from_ends(spg_int *p, int64_t len)
+/* Blocks of triplets: enough to feed the threads, few enough that their
+ * per-block column counts (blocks x n) never outgrow the triplets. */
+static int64_t block_count(int64_t threads, int64_t N, int64_t n)
 {
-    for (int64_t a = len; a > 0; a--)
-        p[a] = p[a - 1];
-    p[0] = 0;
+    if (N < SPG_PARALLEL_MIN)
+        return 1;
+    const int64_t most = N / (n + 1);
+    return threads < most ? threads : (most > 1 ? most : 1);
+}
+
+/* Pass 1 over block b: validate and count its kept triplets per column.
+ * Returns the index of the block's first bad triplet (bad[b] its status),
+ * or N. */
+static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int *cnt,
+                           spg_status *bad)
+{
+    const int64_t end = block_start(t->nnz, T, b + 1);
+    for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
+        int64_t i, j;
+        int r = read_triplet(t, k, &i, &j);
+        if (r < 0) {
+            *bad = (spg_status)r;
+            return k;
+        }
+        if (r)
+            cnt[j]++;
+    }
+    return t->nnz;
+}
+
+/* Pass 2 over block b: each kept triplet to the next place of its column;
+ * pos holds the block's next place per column. */
+static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, spg_int *pos,
+                          spg_int *row, spg_int *perm, spg_int *slot)
+{
+    const int64_t end = block_start(t->nnz, T, b + 1);
+    for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
+        int64_t i, j;
+        if (read_triplet(t, k, &i, &j) != 1) { /* validated: skipped */
+            slot[k] = -1;
+            continue;
+        }
+        const spg_int p = pos[j]++;
+        row[p] = (spg_int)i;
+        perm[p] = (spg_int)k;
+    }
 }
 
 spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t,
                                          spg_plan *plan)
 {
-    (void)ctx; /* serial */
-    const int64_t m = t->m, n = t->n, N = t->nnz;
+    const int64_t n = t->n, N = t->nnz;
+    const int64_t T = block_count(spg_threads(ctx), N, n);
+    const int nthreads = (int)T;
     spg_status st = SPG_SUCCESS;
-    spg_int *rowptr = spg_calloc(m + 1, sizeof(spg_int));
-    spg_int *colptr = spg_calloc(n + 1, sizeof(spg_int));
+    spg_int *cnt = spg_calloc(T * n, sizeof(spg_int)); /* cnt[b n + j] */
+    spg_int *start = spg_malloc(n + 1, sizeof(spg_int)); /* column starts in perm */
+    spg_int *colptr = spg_malloc(n + 1, sizeof(spg_int));
     spg_int *slot = spg_malloc(N, sizeof(spg_int));
-    spg_int *rj = NULL, *rk = NULL, *ci = NULL, *perm = NULL, *seg = NULL;
-    if (!rowptr || !colptr || !slot) {
+    int64_t *first = spg_malloc(T, sizeof(int64_t));
+    spg_status *bad = spg_malloc(T, sizeof(spg_status));
+    spg_int *row = NULL, *perm = NULL, *rowind = NULL, *seg = NULL;
+    if (!cnt || !start || !colptr || !slot || !first || !bad) {
         st = SPG_ERR_ALLOC;
         goto done;
     }
+    (void)nthreads;
 
-    /* validate every triplet and count the rows */
-    for (int64_t k = 0; k < N; k++) {
-        int64_t i, j;
-        int r = read_triplet(t, k, &i, &j);
-        if (r < 0) {
-            st = (spg_status)r;
+#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
+    for (int64_t b = 0; b < T; b++)
+        first[b] = count_block(t, T, b, cnt + b * n, &bad[b]);
+    for (int64_t b = 0; b < T; b++) {
+        if (first[b] < N) { /* the first bad triplet in triplet order */
+            st = bad[b];
             goto done;
         }
-        if (r)
-            rowptr[i + 1]++;
     }
-    counts_to_starts(rowptr, m);
-    const int64_t kept = rowptr[m];
 
-    /* stable sort by row: (column, triplet) of each kept triplet */
-    rj = spg_malloc(kept, sizeof(spg_int));
-    rk = spg_malloc(kept, sizeof(spg_int));
-    ci = spg_malloc(kept, sizeof(spg_int));
+    /* column sizes, then each block's first place in each column */
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+    for (int64_t j = 0; j < n; j++) {
+        spg_int s = 0;
+        for (int64_t b = 0; b < T; b++) {
+            const spg_int c = cnt[b * n + j];
+            cnt[b * n + j] = s;
+            s += c;
+        }
+        start[j + 1] = s;
+    }
+    start[0] = 0;
+    counts_to_starts(start, n);
+    const int64_t kept = start[n];
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t b = 0; b < T; b++)
+            cnt[b * n + j] += start[j];
+
+    row = spg_malloc(kept, sizeof(spg_int));
     perm = spg_malloc(kept, sizeof(spg_int));
-    seg = spg_malloc(kept + 1, sizeof(spg_int));
-    if (!rj || !rk || !ci || !perm || !seg) {
+    if (!row || !perm) {
         st = SPG_ERR_ALLOC;
         goto done;
     }
-    for (int64_t k = 0; k < N; k++) {
-        int64_t i, j;
-        if (read_triplet(t, k, &i, &j) != 1) { /* validated above: skipped */
-            slot[k] = -1;
-            continue;
-        }
-        spg_int q = rowptr[i]++;
-        rj[q] = (spg_int)j;
-        rk[q] = (spg_int)k;
-        colptr[j + 1]++;
-    }
-    starts_from_ends(rowptr, m);
-    counts_to_starts(colptr, n);
+#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
+    for (int64_t b = 0; b < T; b++)
+        scatter_block(t, T, b, cnt + b * n, row, perm, slot);
 
-    /* stable sort by column, rows taken in ascending order */
-    for (int64_t i = 0; i < m; i++) {
-        for (spg_int q = rowptr[i]; q < rowptr[i + 1]; q++) {
-            spg_int p = colptr[rj[q]]++;
-            ci[p] = (spg_int)i;
-            perm[p] = rk[q];
-        }
-    }
-    starts_from_ends(colptr, n);
-
-    /* equal neighbours in a column are duplicates: compact them to entries */
-    spg_int s = 0, q = 0;
+    /* rows ascending in each column; each distinct row is a stored entry */
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1024)
     for (int64_t j = 0; j < n; j++) {
-        const spg_int end = colptr[j + 1];
-        spg_int prev = -1;
-        colptr[j] = s;
-        for (; q < end; q++) {
-            if (ci[q] != prev) {
-                prev = ci[q];
-                ci[s] = prev;
-                seg[s] = q;
-                s++;
+        const int64_t s = start[j], len = start[j + 1] - s;
+        sort_column(row + s, perm + s, len);
+        colptr[j + 1] = distinct(row + s, len);
+    }
+    colptr[0] = 0;
+    counts_to_starts(colptr, n);
+    const int64_t nnz = colptr[n];
+
+    rowind = spg_malloc(nnz, sizeof(spg_int));
+    seg = spg_malloc(nnz + 1, sizeof(spg_int));
+    if (!rowind || !seg) {
+        st = SPG_ERR_ALLOC;
+        goto done;
+    }
+    /* equal neighbours in a column are one entry: its segment of perm */
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+    for (int64_t j = 0; j < n; j++) {
+        spg_int e = colptr[j] - 1;
+        for (spg_int q = start[j]; q < start[j + 1]; q++) {
+            if (q == start[j] || row[q] != row[q - 1]) {
+                e++;
+                rowind[e] = row[q];
+                seg[e] = q;
             }
-            slot[perm[q]] = s - 1;
+            slot[perm[q]] = e;
         }
     }
-    colptr[n] = s;
-    seg[s] = (spg_int)kept;
+    seg[nnz] = (spg_int)kept;
 
     plan->nnz_kept = kept;
-    plan->nnz = s;
+    plan->nnz = nnz;
     plan->colptr = colptr;
-    plan->rowind = spg_shrink(ci, s, sizeof(spg_int));
-    plan->seg = spg_shrink(seg, (int64_t)s + 1, sizeof(spg_int));
+    plan->rowind = rowind;
+    plan->seg = seg;
     plan->perm = perm;
     plan->slot = slot;
-    colptr = slot = ci = seg = perm = NULL; /* now the plan's */
+    colptr = slot = rowind = seg = perm = NULL; /* now the plan's */
 
 done:
-    spg_free(rowptr);
+    spg_free(cnt);
+    spg_free(start);
     spg_free(colptr);
     spg_free(slot);
-    spg_free(rj);
-    spg_free(rk);
-    spg_free(ci);
+    spg_free(first);
+    spg_free(bad);
+    spg_free(row);
     spg_free(perm);
+    spg_free(rowind);
     spg_free(seg);
     return st;
 }
