@@ -22,6 +22,18 @@ SPG_HD int spg_k_coo_index(const spg_int *I, const spg_int *J, int64_t k, int ba
     return 1;
 }
 
+/* The status part of spg_k_coo_index without the indices: 0 kept or
+ * skipped, -1 negative and not to be skipped, -2 out of range. Free of
+ * branches on the data, so that a validation pass runs at memory speed. */
+SPG_HD int spg_k_coo_status(const spg_int *I, const spg_int *J, int64_t k, int base, int skip,
+                            int64_t m, int64_t n)
+{
+    const int64_t r = I[k], c = J[k];
+    const int neg = (r < 0) | (c < 0);
+    const int out = (r < base) | (c < base) | (r - base >= m) | (c - base >= n);
+    return neg ? (skip ? 0 : -1) : -2 * out;
+}
+
 /* dV_k += alpha sum_r U_{I_k r} V_{J_k r}; skipped triplets are left alone.
  * The indices were validated before. */
 SPG_HD void spg_k_coo_sampled_outer(const spg_int *I, const spg_int *J, int base, int skip,

@@ -4,16 +4,34 @@
 
 #include "../../kernels/coo.h"
 
-/* SPG_SUCCESS, or the status of the first bad triplet. */
+/* Whether every triplet is kept and in range: the extremes of I and J,
+ * reductions that vectorise, against the shape. */
+static int all_in_range(int nthreads, const spg_triplets *t)
+{
+    const spg_int *I = t->I, *J = t->J;
+    spg_int ilo = I[0], ihi = I[0], jlo = J[0], jhi = J[0];
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static) reduction(min : ilo, jlo) reduction(max : ihi, jhi) if (t->nnz > SPG_PARALLEL_MIN)
+    for (int64_t k = 0; k < t->nnz; k++) {
+        ilo = I[k] < ilo ? I[k] : ilo;
+        ihi = I[k] > ihi ? I[k] : ihi;
+        jlo = J[k] < jlo ? J[k] : jlo;
+        jhi = J[k] > jhi ? J[k] : jhi;
+    }
+    return ilo >= t->base && jlo >= t->base && ihi - t->base < t->m && jhi - t->base < t->n;
+}
+
+/* SPG_SUCCESS, or the worst status of a bad triplet: out of range before
+ * negative. */
 spg_status SPG_TYPED(spg_cpu_coo_check)(spg_context *ctx, const spg_triplets *t)
 {
     const int nthreads = spg_threads(ctx);
-    int worst = 0; /* the most negative code wins: -2 range, -1 negative */
-    (void)nthreads;
+    if (t->nnz == 0 || all_in_range(nthreads, t))
+        return SPG_SUCCESS;
+    int worst = 0; /* skipped triplets, or the bad one: the most negative code wins */
 #pragma omp parallel for num_threads(nthreads) schedule(static) reduction(min : worst) if (t->nnz > SPG_PARALLEL_MIN)
     for (int64_t k = 0; k < t->nnz; k++) {
-        int64_t i, j;
-        int r = spg_k_coo_index(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n, &i, &j);
+        const int r = spg_k_coo_status(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n);
         worst = r < worst ? r : worst;
     }
     if (worst == -2)
@@ -29,6 +47,13 @@ spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_trip
 {
     const int nthreads = spg_threads(ctx);
     (void)nthreads;
+    if (k == 1) { /* the gradient of x' A y: the rank loop folds away */
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (t->nnz > SPG_PARALLEL_MIN)
+        for (int64_t q = 0; q < t->nnz; q++)
+            spg_k_coo_sampled_outer(t->I, t->J, t->base, t->skip_negative, q, 1, U, ldu, V, ldv,
+                                    (spg_real)alpha, dV);
+        return SPG_SUCCESS;
+    }
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (t->nnz > SPG_PARALLEL_MIN / k)
     for (int64_t q = 0; q < t->nnz; q++)
         spg_k_coo_sampled_outer(t->I, t->J, t->base, t->skip_negative, q, k, U, ldu, V, ldv,
