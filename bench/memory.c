@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "spgrad_memory: cannot reset the peak (/proc/self/clear_refs)\n");
         return 1;
     }
-    const double triplets = 16.0 * K; /* I, J (int32) and V (double) */
+    const double triplets = 16.0 * (double)K; /* I, J (int32) and V (double) */
     printf("spgrad_memory: %s, %lld x %lld, %lld triplets, resident after set-up %.1f MiB\n",
            argv[1], (long long)m, (long long)m, (long long)K, mib(status_bytes("VmRSS")));
 
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         return fail("plan", st);
     const int64_t nnz = spg_plan_nnz(plan);
     /* colptr, rowind, seg (int32), perm and slot (one int32 per triplet) */
-    const double plan_bytes = 4.0 * (m + 1) + 8.0 * nnz + 4 + 8.0 * K;
+    const double plan_bytes = 4.0 * (double)(m + 1) + 8.0 * (double)nnz + 4 + 8.0 * (double)K;
     line("plan creation", triplets + plan_bytes);
 
     double *x = malloc(8 * (size_t)m), *y = malloc(8 * (size_t)m);
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
     memset(dA, 0, 8 * (size_t)nnz); /* resident before the phase, as the caller's would be */
     memset(dV, 0, 8 * (size_t)K);
     /* through the plan: triplets, plan, x, y, A's values, dA, dV */
-    const double vec = 16.0 * m;
+    const double vec = 16.0 * (double)m;
     reset_peak();
     spg_csc A;
     double f = 0;
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
         st = spg_assemble_pullback(ctx, plan, SPG_DOUBLE, dA, dV);
     if (st != SPG_SUCCESS)
         return fail("gradient through the plan", st);
-    line("df/dV through the plan", triplets + plan_bytes + vec + 16.0 * nnz + 8.0 * K);
+    line("df/dV through the plan", triplets + plan_bytes + vec + 16.0 * (double)nnz + 8.0 * (double)K);
 
     /* straight to the triplets: triplets, x, y, dV */
     free(Ax);
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
     st = spg_coo_bilinear_pullback(ctx, &coo, 0, SPG_DOUBLE, x, y, 1.0, dV);
     if (st != SPG_SUCCESS)
         return fail("COO pullback", st);
-    line("df/dV straight to the triplets", triplets + vec + 8.0 * K);
+    line("df/dV straight to the triplets", triplets + vec + 8.0 * (double)K);
     printf("  (f = %.17g; peaks include the program, its libraries and thread stacks)\n", f);
 
     free(x);

@@ -10,7 +10,7 @@
 #include "mmread.h"
 
 enum {
-    PLAN_DIM_MAX = 1 << 16, /* larger m or n are read but not planned (O(m + n) memory) */
+    PLAN_DIM_MAX = 1 << 16, /* larger m or n are read but not planned (O(n) memory) */
     ERR_LEN = 256
 };
 

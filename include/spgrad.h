@@ -103,7 +103,9 @@ SPG_API spg_status spg_context_set_atomics(spg_context *ctx, int allow);
 
 /* Symbolic COO -> CSC analysis: pattern (rows sorted and unique in each
  * column), the stored entry of each triplet, and the duplicate segments.
- * O(nnz + m + n). With SPG_INT32 the triplets and the stored entries
+ * O(nnz + n) time and memory while columns hold few triplets (a column of
+ * L triplets costs O(L log L)); nothing of size m, or of size n with
+ * SPG_COMPRESS_ROWS, is allocated. With SPG_INT32 the triplets and the stored entries
  * must number at most 2^31 - 1. The plan is read-only once made and may be
  * shared by threads. */
 SPG_API spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo,
