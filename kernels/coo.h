@@ -23,8 +23,7 @@ SPG_HD int spg_k_coo_index(const spg_int *I, const spg_int *J, int64_t k, int ba
 }
 
 /* The status part of spg_k_coo_index without the indices: 0 kept or
- * skipped, -1 negative and not to be skipped, -2 out of range. Free of
- * branches on the data, so that a validation pass runs at memory speed. */
+ * skipped, -1 negative and not to be skipped, -2 out of range. */
 SPG_HD int spg_k_coo_status(const spg_int *I, const spg_int *J, int64_t k, int base, int skip,
                             int64_t m, int64_t n)
 {
