@@ -67,6 +67,22 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
     return ops(ctx, A)->bilinear_pass(ctx, A, x, y, dA, dy, f);
 }
 
+/* The pullback of x' A y, each part where asked: dx += df A y, then
+ * dy += df A' x, then dA += df x y'. The quadratic form passes y = x and
+ * dy = dx. */
+static spg_status bilinear_grads(spg_context *ctx, const spg_csc *A, const void *x,
+                                 const void *y, double df, void *dA, void *dx, void *dy)
+{
+    spg_status st = SPG_SUCCESS;
+    if (dx)
+        st = spmv(ctx, SPG_OP_N, df, A, y, 1, dx);
+    if (dy && st == SPG_SUCCESS)
+        st = spmv(ctx, SPG_OP_T, df, A, x, 1, dy);
+    if (dA && st == SPG_SUCCESS)
+        st = outer(ctx, A, x, y, df, dA);
+    return st;
+}
+
 spg_status spg_csc_check(spg_context *ctx, const spg_csc *A)
 {
     spg_status st = common(ctx, A, NULL);
@@ -136,13 +152,7 @@ spg_status spg_bilinear_pullback(spg_context *ctx, const spg_csc *A, const void 
         return st;
     if (((dA || dy) && !given(x, A->m)) || ((dA || dx) && !given(y, A->n)))
         return SPG_ERR_NULL_POINTER;
-    if (dx)
-        st = spmv(ctx, SPG_OP_N, df, A, y, 1, dx);
-    if (dy && st == SPG_SUCCESS)
-        st = spmv(ctx, SPG_OP_T, df, A, x, 1, dy);
-    if (dA && st == SPG_SUCCESS)
-        st = outer(ctx, A, x, y, df, dA);
-    return st;
+    return bilinear_grads(ctx, A, x, y, df, dA, dx, dy);
 }
 
 spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A, const void *x,
@@ -181,13 +191,7 @@ spg_status spg_quadratic_pullback(spg_context *ctx, const spg_csc *A, const void
         return SPG_ERR_DIMENSION;
     if ((dA || dx) && !given(x, A->m))
         return SPG_ERR_NULL_POINTER;
-    if (dx) /* dx += df A x + df A' x */
-        st = spmv(ctx, SPG_OP_N, df, A, x, 1, dx);
-    if (dx && st == SPG_SUCCESS)
-        st = spmv(ctx, SPG_OP_T, df, A, x, 1, dx);
-    if (dA && st == SPG_SUCCESS)
-        st = outer(ctx, A, x, x, df, dA);
-    return st;
+    return bilinear_grads(ctx, A, x, x, df, dA, dx, dx); /* dx += df A x + df A' x */
 }
 
 spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, const void *U,
