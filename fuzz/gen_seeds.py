@@ -56,6 +56,8 @@ def plan_seeds():
                                          [1, 2, 3], xs),
         "range_then_negative": plan_case(SKIP_NEGATIVE, 2, 2, True, True,
                                          [(0xF2, 0), (0xF6, 0), (0, 0xF3)], [1, 2, 3], xs),
+        "one_based_min": plan_case(ONE_BASED, 2, 2, True, True, [(0, 0), (0xF4, 1)],
+                                   [1, 2], xs),
         "one_based_zero": plan_case(ONE_BASED, 2, 2, False, True, [(0, 0), (0xF0, 0)],
                                     [1, 2], xs),
         "empty": plan_case(0, 0, 0, False, True, [], []),

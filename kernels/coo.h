@@ -29,7 +29,8 @@ SPG_HD int spg_k_coo_status(const spg_int *I, const spg_int *J, int64_t k, int b
 {
     const int64_t r = I[k], c = J[k];
     const int neg = (r < 0) | (c < 0);
-    const int out = (r < base) | (c < base) | (r - base >= m) | (c - base >= n);
+    /* compared against base + dim - 1, so no index is shifted (r may be INT64_MIN) */
+    const int out = (r < base) | (c < base) | (r > base + (m - 1)) | (c > base + (n - 1));
     return neg ? (skip ? 0 : -1) : -2 * out;
 }
 

@@ -707,6 +707,8 @@ static void test_tall_coo(spg_context *ctx)
     c.I = Ineg;
     CHECK_STATUS(spg_coo_spmv_pullback(ctx, &c, 0, SPG_OP_T, SPG_FLOAT, 1, u, u, dV),
                  SPG_ERR_NEGATIVE_INDEX);
+    CHECK_STATUS(spg_coo_spmv_pullback(ctx, &c, SPG_ONE_BASED, SPG_OP_N, SPG_DOUBLE, 1, u, u, dV),
+                 SPG_ERR_NEGATIVE_INDEX); /* INT64_MIN is not shifted by the base */
     CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &c, SPG_SKIP_NEGATIVE, SPG_DOUBLE, u, u, 1, dV),
                  SPG_SUCCESS);
     CHECK_STATUS(spg_coo_sampled_outer(ctx, &c, SPG_SKIP_NEGATIVE, SPG_DOUBLE, INT64_MAX, u, 1,
