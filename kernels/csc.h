@@ -20,6 +20,22 @@ SPG_HD spg_real spg_k_col_dot(const spg_int *colptr, const spg_int *rowind, cons
     return t;
 }
 
+/* One column of the SpMV pullback: returns t_j = (A' u)_j and adds
+ * alpha u_{i_p} v_j to dA_p, reading each entry and u_{i_p} once. The
+ * values a are given (dA of a pattern matrix is refused before). */
+SPG_HD spg_real spg_k_col_dot_outer(const spg_int *colptr, const spg_int *rowind,
+                                    const spg_real *a, const spg_real *u, spg_real alpha,
+                                    spg_real vj, spg_real *dA, int64_t j)
+{
+    spg_real t = 0;
+    for (spg_int p = colptr[j]; p < colptr[j + 1]; p++) {
+        const spg_real ui = u[rowind[p]];
+        t += a[p] * ui;
+        dA[p] += alpha * (ui * vj);
+    }
+    return t;
+}
+
 /* y_j t_j in double: a term of x' A y = sum_j y_j (A' x)_j */
 SPG_HD double spg_k_product(spg_real y, spg_real t)
 {

@@ -18,6 +18,11 @@ typedef struct spg_ops {
     /* y = alpha op(A) x + beta y (beta == 0: y is not read) */
     spg_status (*spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
                        const void *x, double beta, void *y);
+    /* dv += alpha A' u and dA += alpha u v' on the pattern, in one pass over
+     * the columns: the SpMV pullback of op N. Optional: where NULL the
+     * dispatch runs spmv and sampled_outer instead. */
+    spg_status (*spmv_t_outer)(spg_context *ctx, const spg_csc *A, double alpha, const void *u,
+                               const void *v, void *dA, void *dv);
     /* *f = x' A y; where non-NULL, dy += A' x and dA += x y' on the pattern */
     spg_status (*bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *x,
                                 const void *y, void *dA, void *dy, double *f);

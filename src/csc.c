@@ -126,6 +126,11 @@ spg_status spg_spmv_pullback(spg_context *ctx, spg_op op, double alpha, const sp
         return st;
     if ((dA && !given(x, xlen)) || ((dA || dx) && !given(dy, ylen)))
         return SPG_ERR_NULL_POINTER;
+    const spg_ops *o = ops(ctx, A);
+    if (op == SPG_OP_N && dx && dA && o->spmv_t_outer) { /* both in one pass */
+        spg_kernel_ran(SPG_KERNEL_SPMV_T_OUTER);
+        return o->spmv_t_outer(ctx, A, alpha, dy, x, dA, dx);
+    }
     if (dx) /* dx += alpha op(A)' dy */
         st = spmv(ctx, op == SPG_OP_N ? SPG_OP_T : SPG_OP_N, alpha, A, dy, 1, dx);
     if (dA && st == SPG_SUCCESS) /* dA += alpha dy x' (op N) or alpha x dy' (op T) */

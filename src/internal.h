@@ -67,6 +67,7 @@ int64_t spg_alloc_count(void);
 typedef enum spg_kernel {
     SPG_KERNEL_SPMV_N,
     SPG_KERNEL_SPMV_T,
+    SPG_KERNEL_SPMV_T_OUTER,
     SPG_KERNEL_BILINEAR_PASS,
     SPG_KERNEL_SAMPLED_OUTER,
     SPG_KERNEL_COO_SAMPLED_OUTER,

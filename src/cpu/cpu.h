@@ -21,6 +21,8 @@ spg_status SPG_TYPED(spg_cpu_assemble_pullback)(spg_context *ctx, const spg_plan
                                                 const void *dAx, void *dV);
 spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
                                    const void *x, double beta, void *y);
+spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, double alpha,
+                                           const void *u, const void *v, void *dA, void *dv);
 spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *x,
                                             const void *y, void *dA, void *dy, double *f);
 spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k,
@@ -54,6 +56,16 @@ static inline int64_t spg_chunk_start(int64_t len, int64_t c)
 }
 
 /* This thread's block [lo, hi) of [0, len) inside a parallel region. */
+/* Threads in the current team (1 outside a parallel region). */
+static inline int spg_team_size(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
 static inline void spg_thread_block(int64_t len, int64_t *lo, int64_t *hi)
 {
 #ifdef _OPENMP

@@ -8,23 +8,51 @@
 
 #include "../../kernels/csc.h"
 
-/* y = alpha A x + beta y, by blocks of rows */
+/* The smallest and largest row stored in columns [j0, j1): rows ascend in
+ * each column, so its first and last entries bound it. */
+static void column_rows(const spg_int *colptr, const spg_int *rowind, int64_t j0, int64_t j1,
+                        int64_t *lo, int64_t *hi)
+{
+    int64_t l = INT64_MAX, h = -1;
+    for (int64_t j = j0; j < j1; j++)
+        if (colptr[j] < colptr[j + 1]) {
+            l = rowind[colptr[j]] < l ? rowind[colptr[j]] : l;
+            h = rowind[colptr[j + 1] - 1] > h ? rowind[colptr[j + 1] - 1] : h;
+        }
+    *lo = l;
+    *hi = h;
+}
+
+/* y = alpha A x + beta y, by blocks of rows. With several threads the rows
+ * of each fixed chunk of columns are bounded first, so that a thread visits
+ * only the chunks that reach its rows (a band matrix: about n / T columns). */
 static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real beta,
                    spg_real *y, int nthreads)
 {
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values;
-    const int64_t m = A->m, n = A->n;
+    const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
+    int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
     (void)nthreads;
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
     {
+        const int several = spg_team_size() > 1;
+        if (several) {
+#pragma omp for schedule(static)
+            for (int64_t c = 0; c < chunks; c++)
+                column_rows(colptr, rowind, spg_chunk_start(n, c), spg_chunk_start(n, c + 1),
+                            &lo[c], &hi[c]);
+        }
         int64_t r0, r1;
         spg_thread_block(m, &r0, &r1);
         for (int64_t i = r0; i < r1; i++)
             y[i] = beta == 0 ? 0 : (beta == 1 ? y[i] : beta * y[i]);
-        if (r0 < r1)
-            for (int64_t j = 0; j < n; j++)
+        for (int64_t c = 0; c < chunks && r0 < r1; c++) {
+            if (several && (hi[c] < r0 || lo[c] >= r1))
+                continue; /* no row of this thread in the chunk */
+            for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++)
                 spg_k_col_axpy_rows(colptr, rowind, a, alpha * x[j], y, j, r0, r1);
+        }
     }
 }
 
@@ -50,6 +78,21 @@ spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op
         spmv_n(A, (spg_real)alpha, x, (spg_real)beta, y, spg_threads(ctx));
     else
         spmv_t(A, (spg_real)alpha, x, (spg_real)beta, y, spg_threads(ctx));
+    return SPG_SUCCESS;
+}
+
+/* dv_j += alpha (A' u)_j and dA_p += alpha u_{i_p} v_j, by columns */
+spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, double alpha,
+                                           const void *uv, const void *vv, void *dAv, void *dvv)
+{
+    const int nthreads = spg_threads(ctx);
+    const spg_int *colptr = A->colptr, *rowind = A->rowind;
+    const spg_real *a = A->values, *u = uv, *v = vv, s = (spg_real)alpha;
+    spg_real *dA = dAv, *dv = dvv;
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN)
+    for (int64_t j = 0; j < A->n; j++)
+        dv[j] = s * spg_k_col_dot_outer(colptr, rowind, a, u, s, v[j], dA, j) + dv[j];
     return SPG_SUCCESS;
 }
 

@@ -506,6 +506,7 @@ static spg_status coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int
 }
 
 extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
-    plan_build, assemble,      assemble_pullback, spmv,          bilinear_pass,
-    sampled_outer, csc_check, coo_check,         coo_sampled_outer,
+    plan_build,    assemble,  assemble_pullback,
+    spmv,          nullptr, /* spmv_t_outer: the dispatch runs spmv, then sampled_outer */
+    bilinear_pass, sampled_outer, csc_check, coo_check, coo_sampled_outer,
 };
