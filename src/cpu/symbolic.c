@@ -8,8 +8,11 @@
 
 #include "../../kernels/coo.h"
 
-/* Columns up to this many triplets are sorted by insertion. */
+/* Columns up to this many triplets are sorted by insertion; longer ones
+ * up to SPG_MERGE_MAX by a merge sort through a buffer on the stack, from
+ * runs this long; longer still by heapsort, in place. */
 #define SPG_INSERTION_MAX 32
+#define SPG_MERGE_MAX 1024
 
 /* Triplet k: 1 and its zero-based (i, j) when kept, 0 when skipped, or a
  * negative status. */
@@ -57,21 +60,74 @@ static void sift_down(spg_int *r, spg_int *k, int64_t a, int64_t len)
     }
 }
 
+/* Stable sort of the pairs (r_q, k_q), q < len, by row alone. */
+static void insertion_sort(spg_int *r, spg_int *k, int64_t len)
+{
+    for (int64_t q = 1; q < len; q++) {
+        const spg_int rq = r[q], kq = k[q];
+        int64_t p = q;
+        for (; p > 0 && r[p - 1] > rq; p--) {
+            r[p] = r[p - 1];
+            k[p] = k[p - 1];
+        }
+        r[p] = rq;
+        k[p] = kq;
+    }
+}
+
+/* The sorted runs [lo, mid) and [mid, hi) of (r, k) merged into (sr, sk);
+ * equal rows are taken from the left run first, so the merge is stable. */
+static void merge_runs(const spg_int *r, const spg_int *k, int64_t lo, int64_t mid, int64_t hi,
+                       spg_int *sr, spg_int *sk)
+{
+    int64_t a = lo, b = mid, o = lo;
+    for (; a < mid && b < hi; o++) {
+        const int left = r[a] <= r[b];
+        sr[o] = left ? r[a] : r[b];
+        sk[o] = left ? k[a] : k[b];
+        a += left;
+        b += !left;
+    }
+    for (; a < mid; a++, o++)
+        sr[o] = r[a], sk[o] = k[a];
+    for (; b < hi; b++, o++)
+        sr[o] = r[b], sk[o] = k[b];
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Stable sort by row of len <= SPG_MERGE_MAX pairs: insertion-sorted runs,
+ * then merges of doubling width, back and forth through the buffer. */
+static void merge_sort(spg_int *r, spg_int *k, int64_t len)
+{
+    spg_int br[SPG_MERGE_MAX], bk[SPG_MERGE_MAX];
+    spg_int *fr = r, *fk = k, *tr = br, *tk = bk;
+    for (int64_t lo = 0; lo < len; lo += SPG_INSERTION_MAX)
+        insertion_sort(r + lo, k + lo, min64(SPG_INSERTION_MAX, len - lo));
+    for (int64_t w = SPG_INSERTION_MAX; w < len; w *= 2) {
+        for (int64_t lo = 0; lo < len; lo += 2 * w)
+            merge_runs(fr, fk, lo, min64(lo + w, len), min64(lo + 2 * w, len), tr, tk);
+        spg_int *t = fr;
+        fr = tr, tr = t;
+        t = fk, fk = tk, tk = t;
+    }
+    for (int64_t q = 0; fr != r && q < len; q++) /* the result is in the buffer */
+        r[q] = fr[q], k[q] = fk[q];
+}
+
 /* Sorts the pairs (r_q, k_q), q < len, ascending; k is ascending on entry,
- * so insertion by row alone keeps equal rows in triplet order. */
+ * so a stable sort by row alone keeps equal rows in triplet order. */
 static void sort_column(spg_int *r, spg_int *k, int64_t len)
 {
     if (len <= SPG_INSERTION_MAX) {
-        for (int64_t q = 1; q < len; q++) {
-            const spg_int rq = r[q], kq = k[q];
-            int64_t p = q;
-            for (; p > 0 && r[p - 1] > rq; p--) {
-                r[p] = r[p - 1];
-                k[p] = k[p - 1];
-            }
-            r[p] = rq;
-            k[p] = kq;
-        }
+        insertion_sort(r, k, len);
+        return;
+    }
+    if (len <= SPG_MERGE_MAX) {
+        merge_sort(r, k, len);
         return;
     }
     for (int64_t a = len / 2; a-- > 0;)
