@@ -276,17 +276,30 @@ def prep_spgrad_fwd_grad_plan(prob, env):
     return run
 
 
-def prep_spgrad_grad_coo(prob, env):
-    """spgrad fused COO pullback: dV = 0, coo_bilinear_pullback."""
+def _prep_spgrad_grad_coo(prob, env, kept):
+    """spgrad fused COO pullback into dV = 0: a new array each call (its pages
+    are first touched inside the pullback, like numpy's result), or one kept
+    between calls and zeroed (how a caller that accumulates would hold it)."""
     import spgrad_ctypes as sg
     ctx, nnz = env["ctx"], prob.I.size
+    held = np.zeros(nnz) if kept else None
 
     def run():
-        dV = np.zeros(nnz)
+        dV = np.zeros(nnz) if held is None else held
+        if held is not None:
+            dV.fill(0.0)
         sg.coo_bilinear_pullback(ctx, prob.m, prob.n, prob.I, prob.J, prob.x, prob.y,
                                  1.0, dV)
         return {"dV": dV}
     return run
+
+
+def prep_spgrad_grad_coo(prob, env):
+    return _prep_spgrad_grad_coo(prob, env, kept=False)
+
+
+def prep_spgrad_grad_coo_kept(prob, env):
+    return _prep_spgrad_grad_coo(prob, env, kept=True)
 
 
 # name: (operation, family, prepare, label)
@@ -313,6 +326,8 @@ IMPLS = {
                              "spgrad plan assemble+value_and_grad"),
     "spgrad.grad_coo": ("gradient", "spgrad", prep_spgrad_grad_coo,
                         "spgrad coo_bilinear_pullback"),
+    "spgrad.grad_coo_kept": ("gradient", "spgrad", prep_spgrad_grad_coo_kept,
+                             "spgrad coo_bilinear_pullback, kept dV"),
 }
 
 

@@ -187,15 +187,13 @@ static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int 
 /* Pass 2 over block b: each kept triplet to the next place of its column;
  * pos holds the block's next place per column. */
 static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, spg_int *pos,
-                          spg_int *row, spg_int *perm, spg_int *slot)
+                          spg_int *row, spg_int *perm)
 {
     const int64_t end = block_start(t->nnz, T, b + 1);
     for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
         int64_t i, j;
-        if (read_triplet(t, k, &i, &j) != 1) { /* validated: skipped */
-            slot[k] = -1;
+        if (read_triplet(t, k, &i, &j) != 1) /* validated: skipped */
             continue;
-        }
         const spg_int p = pos[j]++;
         row[p] = (spg_int)i;
         perm[p] = (spg_int)k;
@@ -215,7 +213,8 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
     spg_int *slot = spg_malloc(N, sizeof(spg_int));
     int64_t *first = spg_malloc(T, sizeof(int64_t));
     spg_status *bad = spg_malloc(T, sizeof(spg_status));
-    spg_int *row = NULL, *perm = NULL, *rowind = NULL, *seg = NULL;
+    spg_int *perm = NULL, *rowind = NULL, *seg = NULL;
+    spg_int *row = slot; /* the rows of perm's triplets, until slot is written */
     if (!cnt || !start || !colptr || !slot || !first || !bad) {
         st = SPG_ERR_ALLOC;
         goto done;
@@ -251,15 +250,14 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
         for (int64_t b = 0; b < T; b++)
             cnt[b * n + j] += start[j];
 
-    row = spg_malloc(kept, sizeof(spg_int));
     perm = spg_malloc(kept, sizeof(spg_int));
-    if (!row || !perm) {
+    if (!perm) {
         st = SPG_ERR_ALLOC;
         goto done;
     }
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (int64_t b = 0; b < T; b++)
-        scatter_block(t, T, b, cnt + b * n, row, perm, slot);
+        scatter_block(t, T, b, cnt + b * n, row, perm);
 
     /* rows ascending in each column; each distinct row is a stored entry */
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1024)
@@ -288,10 +286,21 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
                 rowind[e] = row[q];
                 seg[e] = q;
             }
-            slot[perm[q]] = e;
         }
     }
     seg[nnz] = (spg_int)kept;
+
+    /* the rows are in rowind now: slot takes each triplet's entry, -1 for a
+     * skipped one */
+    if (kept < N) {
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+        for (int64_t k = 0; k < N; k++)
+            slot[k] = -1;
+    }
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+    for (int64_t e = 0; e < nnz; e++)
+        for (spg_int q = seg[e]; q < seg[e + 1]; q++)
+            slot[perm[q]] = (spg_int)e;
 
     plan->nnz_kept = kept;
     plan->nnz = nnz;
@@ -309,7 +318,6 @@ done:
     spg_free(slot);
     spg_free(first);
     spg_free(bad);
-    spg_free(row);
     spg_free(perm);
     spg_free(rowind);
     spg_free(seg);
