@@ -55,7 +55,6 @@ static inline int64_t spg_chunk_start(int64_t len, int64_t c)
     return (len / chunks) * c + (c < len % chunks ? c : len % chunks);
 }
 
-/* This thread's block [lo, hi) of [0, len) inside a parallel region. */
 /* Threads in the current team (1 outside a parallel region). */
 static inline int spg_team_size(void)
 {
@@ -66,6 +65,7 @@ static inline int spg_team_size(void)
 #endif
 }
 
+/* This thread's block [lo, hi) of [0, len) inside a parallel region. */
 static inline void spg_thread_block(int64_t len, int64_t *lo, int64_t *hi)
 {
 #ifdef _OPENMP
