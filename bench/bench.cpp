@@ -5,8 +5,18 @@
 // right after each repetition with the same thread count. Times are per
 // call, medians of repetitions. Problems: fem2d-N, fem3d-N (the finite-element generators of
 // tools/), random-M (M x M, 8M uniform triplets), and mtx:FILE.
+//
+// In a build with the CUDA backend each kernel also runs on the GPU (the
+// "cuda" rows): device arrays, times from CUDA events around each call, and
+// the triad's place taken by cuBLAS daxpy (y = a x + y, 24 bytes an
+// element) over arrays far larger than the GPU's caches. Without a usable
+// GPU those rows are not registered, and the run says why.
 #include <benchmark/benchmark.h>
 #include <omp.h>
+#ifdef SPGRAD_HAVE_CUDA
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +31,7 @@
 #include <vector>
 
 extern "C" {
+#include "device.h"
 #include "fem2d.h"
 #include "fem3d.h"
 #include "mmread.h"
@@ -37,23 +48,44 @@ void ok(spg_status st, const char *what)
     }
 }
 
-// A problem: its triplets, plan, and vectors in both value types.
+// A problem: its triplets and plan, and where a CUDA row needs them, the
+// device copies of the triplets' indices and a plan on the device.
 struct problem {
     int64_t m = 0, n = 0, nt = 0, nnz = 0;
     std::vector<int32_t> I, J;
     std::vector<double> V;
     spg_plan *plan = nullptr;
-    ~problem() { spg_plan_destroy(plan); }
+    void *dI = nullptr, *dJ = nullptr;
+    spg_plan *dplan = nullptr;
+    ~problem()
+    {
+        spg_plan_destroy(plan);
+        spg_plan_destroy(dplan);
+        spg_tool_drop(SPG_BACKEND_CUDA, dI);
+        spg_tool_drop(SPG_BACKEND_CUDA, dJ);
+    }
 };
+
+// One context per backend, made on first use; NULL for a backend that
+// cannot run here (status says why).
+spg_context *context(spg_backend be, spg_status *status = nullptr)
+{
+    static spg_context *ctx[2] = {nullptr, nullptr};
+    static spg_status made[2] = {SPG_ERR_INVALID_VALUE, SPG_ERR_INVALID_VALUE};
+    const int b = be == SPG_BACKEND_CUDA;
+    if (!ctx[b] && made[b] == SPG_ERR_INVALID_VALUE)
+        made[b] = spg_context_create(be, &ctx[b]);
+    if (status)
+        *status = made[b];
+    return made[b] == SPG_SUCCESS ? ctx[b] : nullptr;
+}
 
 spg_context *context()
 {
-    static spg_context *ctx = [] {
-        spg_context *c = nullptr;
-        ok(spg_context_create(SPG_BACKEND_CPU, &c), "context");
-        return c;
-    }();
-    return ctx;
+    spg_context *c = context(SPG_BACKEND_CPU);
+    if (!c)
+        ok(SPG_ERR_NO_DEVICE, "context");
+    return c;
 }
 
 // Builds the triplets of a problem by name.
@@ -123,6 +155,18 @@ problem &get(const std::string &name)
     return *slot;
 }
 
+// The device copies of the problem's indices and its plan on the device.
+void on_device(problem &p)
+{
+    if (p.dplan)
+        return;
+    spg_context *dev = context(SPG_BACKEND_CUDA);
+    p.dI = spg_tool_put(dev, SPG_BACKEND_CUDA, p.I.data(), p.I.size() * sizeof(int32_t));
+    p.dJ = spg_tool_put(dev, SPG_BACKEND_CUDA, p.J.data(), p.J.size() * sizeof(int32_t));
+    const spg_coo coo = {p.m, p.n, p.nt, SPG_INT32, p.dI, p.dJ};
+    ok(spg_plan_create(dev, &coo, 0, &p.dplan), "device plan");
+}
+
 // STREAM triad a = b + s c over arrays far larger than the caches, GB/s,
 // the median of 5 runs. Measured again after every repetition of every
 // benchmark, so that each ratio compares times taken under the same load
@@ -150,6 +194,76 @@ double triad_gbs(int threads)
     std::sort(gbs.begin(), gbs.end());
     return gbs[gbs.size() / 2];
 }
+
+#ifdef SPGRAD_HAVE_CUDA
+// Exits on a failed CUDA call: no figure can be trusted after one.
+void cuda_ok(bool good, const char *what)
+{
+    if (!good) {
+        std::fprintf(stderr, "spgrad_bench: CUDA %s failed\n", what);
+        std::exit(1);
+    }
+}
+
+// The device's bandwidth in the triad's place: cuBLAS daxpy y = a x + y
+// over 2^27 doubles an array (1 GiB), 24 bytes an element, GB/s, the
+// median of 5 runs timed with events.
+double daxpy_gbs()
+{
+    const int64_t len = int64_t(1) << 27;
+    static double *x = nullptr, *y = nullptr;
+    static cublasHandle_t h = nullptr;
+    if (!x) {
+        cuda_ok(cudaMalloc((void **)&x, len * sizeof(double)) == cudaSuccess, "allocation");
+        cuda_ok(cudaMalloc((void **)&y, len * sizeof(double)) == cudaSuccess, "allocation");
+        cuda_ok(cudaMemset(x, 0, len * sizeof(double)) == cudaSuccess, "memset");
+        cuda_ok(cudaMemset(y, 0, len * sizeof(double)) == cudaSuccess, "memset");
+        cuda_ok(cublasCreate(&h) == CUBLAS_STATUS_SUCCESS, "cuBLAS handle");
+    }
+    cudaEvent_t e0, e1;
+    cuda_ok(cudaEventCreate(&e0) == cudaSuccess && cudaEventCreate(&e1) == cudaSuccess, "event");
+    std::vector<double> gbs;
+    const double a = 3.0;
+    for (int r = 0; r < 5; r++) {
+        float ms = 0;
+        cuda_ok(cudaEventRecord(e0) == cudaSuccess, "event record");
+        cuda_ok(cublasDaxpy(h, (int)len, &a, x, 1, y, 1) == CUBLAS_STATUS_SUCCESS, "daxpy");
+        cuda_ok(cudaEventRecord(e1) == cudaSuccess && cudaEventSynchronize(e1) == cudaSuccess,
+                "event record");
+        cuda_ok(cudaEventElapsedTime(&ms, e0, e1) == cudaSuccess, "event time");
+        gbs.push_back(24.0 * (double)len / (ms * 1e-3) / 1e9);
+    }
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    std::sort(gbs.begin(), gbs.end());
+    return gbs[gbs.size() / 2];
+}
+
+// Times calls on the device's default stream (the contexts' stream) with
+// CUDA events.
+struct device_timer {
+    cudaEvent_t e0 = nullptr, e1 = nullptr;
+    device_timer()
+    {
+        cuda_ok(cudaEventCreate(&e0) == cudaSuccess && cudaEventCreate(&e1) == cudaSuccess,
+                "event");
+    }
+    ~device_timer()
+    {
+        cudaEventDestroy(e0);
+        cudaEventDestroy(e1);
+    }
+    void start() { cuda_ok(cudaEventRecord(e0) == cudaSuccess, "event record"); }
+    double seconds()
+    {
+        float ms = 0;
+        cuda_ok(cudaEventRecord(e1) == cudaSuccess && cudaEventSynchronize(e1) == cudaSuccess,
+                "event record");
+        cuda_ok(cudaEventElapsedTime(&ms, e0, e1) == cudaSuccess, "event time");
+        return ms * 1e-3;
+    }
+};
+#endif
 
 // Typed copies of a double array.
 struct values {
@@ -210,65 +324,104 @@ double min_bytes(op_kind op, const problem &p, double vs)
     return 0;
 }
 
-// One benchmark: the operation on the problem, value type, thread count.
-void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, int threads)
+// Where one benchmark's arrays are read and written: the host vectors
+// themselves, or for a CUDA row their device copies.
+struct arrays {
+    spg_backend be;
+    spg_context *ctx;
+    std::vector<void *> where;
+    void *put(values &v)
+    {
+        where.push_back(spg_tool_put(ctx, be, v.data(), v.bytes.size()));
+        return where.back();
+    }
+    ~arrays()
+    {
+        for (void *w : where)
+            if (be == SPG_BACKEND_CUDA)
+                spg_tool_drop(be, w);
+    }
+};
+
+// One call of the operation; a plan that it made goes to *made.
+void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const spg_coo &coo,
+          spg_dtype dt, const spg_csc &A, void *const *d, double &f, spg_plan **made)
+{
+    void *Vt = d[0], *x = d[1], *y = d[2], *a = d[3], *g = d[4], *g2 = d[5], *g3 = d[6];
+    switch (op) {
+    case PLAN: ok(spg_plan_create(ctx, &coo, 0, made), "plan"); break;
+    case ASSEMBLE: ok(spg_assemble(ctx, plan, dt, Vt, a), "assemble"); break;
+    case ASSEMBLE_PULLBACK: ok(spg_assemble_pullback(ctx, plan, dt, a, g), "pullback"); break;
+    case SPMV_N: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &A, x, 0.0, y), "spmv"); break;
+    case SPMV_T: ok(spg_spmv(ctx, SPG_OP_T, 1.0, &A, x, 0.0, y), "spmv"); break;
+    case SPMV_PULLBACK:
+        ok(spg_spmv_pullback(ctx, SPG_OP_N, 1.0, &A, x, y, g, g2), "spmv pullback");
+        break;
+    case BILINEAR: ok(spg_bilinear(ctx, &A, x, y, &f), "bilinear"); break;
+    case BILINEAR_VG:
+        ok(spg_bilinear_value_and_grad(ctx, &A, x, y, &f, g, g2, g3), "value and grad");
+        break;
+    case SAMPLED_OUTER_1:
+        ok(spg_sampled_outer(ctx, &A, 1, x, p.m, y, p.n, 1.0, g), "sddmm");
+        break;
+    case SAMPLED_OUTER_8:
+        ok(spg_sampled_outer(ctx, &A, 8, x, p.m, y, p.n, 1.0, g), "sddmm");
+        break;
+    case COO_BILINEAR: ok(spg_coo_bilinear_pullback(ctx, &coo, 0, dt, x, y, 1.0, g), "coo"); break;
+    case COO_SPMV:
+        ok(spg_coo_spmv_pullback(ctx, &coo, 0, SPG_OP_N, dt, 1.0, x, y, g), "coo");
+        break;
+    }
+}
+
+// One benchmark: the operation on the problem, value type, backend and
+// thread count (CPU).
+void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, spg_backend be,
+         int threads)
 {
     problem &p = get(name);
-    spg_context *ctx = context();
-    ok(spg_context_set_threads(ctx, threads), "threads");
+    const bool gpu = be == SPG_BACKEND_CUDA;
+    spg_context *ctx = gpu ? context(be) : context();
+    if (gpu)
+        on_device(p);
+    else
+        ok(spg_context_set_threads(ctx, threads), "threads");
+    spg_plan *plan = gpu ? p.dplan : p.plan;
     // x, y hold up to 8 columns (the rank-8 sampled outer product); g is dA or
     // dV, g2 and g3 are dx and dy
     const int64_t mn = std::max(p.m, p.n), big = std::max(p.nnz, p.nt);
     values Vt = typed(dt, p.V), x = typed(dt, filled(8 * mn, 0.5)), y = typed(dt, filled(8 * mn, -0.25));
     values a = typed(dt, filled(p.nnz, 1.0)), g = typed(dt, filled(big, 0.0));
     values g2 = typed(dt, filled(mn, 0.0)), g3 = typed(dt, filled(mn, 0.0));
+    arrays arr{be, ctx, {}};
+    void *const d[] = {arr.put(Vt), arr.put(x), arr.put(y), arr.put(a), arr.put(g), arr.put(g2),
+                       arr.put(g3)};
     spg_csc A;
-    ok(spg_assemble(ctx, p.plan, dt, Vt.data(), a.data()), "assemble");
-    ok(spg_plan_csc(p.plan, dt, a.data(), &A), "view");
-    const spg_coo coo = {p.m, p.n, p.nt, SPG_INT32, p.I.data(), p.J.data()};
+    ok(spg_assemble(ctx, plan, dt, d[0], d[3]), "assemble");
+    ok(spg_plan_csc(plan, dt, d[3], &A), "view");
+    const spg_coo coo = {p.m, p.n, p.nt, SPG_INT32, gpu ? p.dI : p.I.data(),
+                         gpu ? p.dJ : p.J.data()};
     double f = 0, total = 0;
+#ifdef SPGRAD_HAVE_CUDA
+    std::unique_ptr<device_timer> timer(gpu ? new device_timer : nullptr);
+#endif
     for (auto _ : state) {
-        auto t0 = std::chrono::steady_clock::now();
-        switch (op) {
-        case PLAN: {
-            spg_plan *q = nullptr;
-            ok(spg_plan_create(ctx, &coo, 0, &q), "plan");
-            spg_plan_destroy(q);
-            break;
+        spg_plan *made = nullptr; // plan creation is timed without its destroy
+        double seconds = 0;
+        if (gpu) {
+#ifdef SPGRAD_HAVE_CUDA
+            timer->start();
+            call(op, ctx, p, plan, coo, dt, A, d, f, &made);
+            seconds = timer->seconds();
+#endif
+        } else {
+            auto t0 = std::chrono::steady_clock::now();
+            call(op, ctx, p, plan, coo, dt, A, d, f, &made);
+            seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
-        case ASSEMBLE: ok(spg_assemble(ctx, p.plan, dt, Vt.data(), a.data()), "assemble"); break;
-        case ASSEMBLE_PULLBACK:
-            ok(spg_assemble_pullback(ctx, p.plan, dt, a.data(), g.data()), "pullback");
-            break;
-        case SPMV_N: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &A, x.data(), 0.0, y.data()), "spmv"); break;
-        case SPMV_T: ok(spg_spmv(ctx, SPG_OP_T, 1.0, &A, x.data(), 0.0, y.data()), "spmv"); break;
-        case SPMV_PULLBACK:
-            ok(spg_spmv_pullback(ctx, SPG_OP_N, 1.0, &A, x.data(), y.data(), g.data(), g2.data()),
-               "spmv pullback");
-            break;
-        case BILINEAR: ok(spg_bilinear(ctx, &A, x.data(), y.data(), &f), "bilinear"); break;
-        case BILINEAR_VG:
-            ok(spg_bilinear_value_and_grad(ctx, &A, x.data(), y.data(), &f, g.data(), g2.data(),
-                                           g3.data()),
-               "value and grad");
-            break;
-        case SAMPLED_OUTER_1:
-            ok(spg_sampled_outer(ctx, &A, 1, x.data(), p.m, y.data(), p.n, 1.0, g.data()), "sddmm");
-            break;
-        case SAMPLED_OUTER_8:
-            ok(spg_sampled_outer(ctx, &A, 8, x.data(), p.m, y.data(), p.n, 1.0, g.data()), "sddmm");
-            break;
-        case COO_BILINEAR:
-            ok(spg_coo_bilinear_pullback(ctx, &coo, 0, dt, x.data(), y.data(), 1.0, g.data()), "coo");
-            break;
-        case COO_SPMV:
-            ok(spg_coo_spmv_pullback(ctx, &coo, 0, SPG_OP_N, dt, 1.0, x.data(), y.data(), g.data()),
-               "coo");
-            break;
-        }
-        std::chrono::duration<double> dt_s = std::chrono::steady_clock::now() - t0;
-        state.SetIterationTime(dt_s.count());
-        total += dt_s.count();
+        spg_plan_destroy(made);
+        state.SetIterationTime(seconds);
+        total += seconds;
     }
     benchmark::DoNotOptimize(f);
     const double bytes = min_bytes(op, p, dt == SPG_DOUBLE ? 8 : 4);
@@ -276,7 +429,14 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, in
     state.counters["triplets"] = (double)p.nt;
     if (bytes > 0 && total > 0) {
         const double gbs = bytes * (double)state.iterations() / total / 1e9;
-        const double triad = triad_gbs(threads);
+        double triad = 0;
+        if (gpu) {
+#ifdef SPGRAD_HAVE_CUDA
+            triad = daxpy_gbs();
+#endif
+        } else {
+            triad = triad_gbs(threads);
+        }
         state.counters["GB/s"] = gbs;
         state.counters["triad_GB/s"] = triad;
         state.counters["of_triad"] = gbs / triad;
@@ -304,16 +464,25 @@ int main(int argc, char **argv)
     std::vector<int> thread_counts = {1};
     if (all > 1)
         thread_counts.push_back(all);
+    // the CUDA rows where a GPU is usable: thread count 0 marks them
+    spg_status cuda = SPG_ERR_NOT_BUILT;
+#ifdef SPGRAD_HAVE_CUDA
+    if (context(SPG_BACKEND_CUDA, &cuda))
+        thread_counts.push_back(0);
+#endif
+    if (cuda != SPG_SUCCESS)
+        std::fprintf(stderr, "spgrad_bench: no CUDA rows: %s\n", spg_status_string(cuda));
     for (const auto &name : problems)
         for (int op = 0; op <= PLAN; op++)
             for (spg_dtype dt : {SPG_DOUBLE, SPG_FLOAT})
                 for (int t : thread_counts) {
                     if (op == PLAN && dt == SPG_FLOAT)
                         continue; // the symbolic phase has no value type
+                    const spg_backend be = t ? SPG_BACKEND_CPU : SPG_BACKEND_CUDA;
                     std::string bname = name + "/" + op_names[op] + "/" +
-                                        (dt == SPG_DOUBLE ? "double" : "float") + "/threads:" +
-                                        std::to_string(t);
-                    benchmark::RegisterBenchmark(bname.c_str(), run, name, (op_kind)op, dt, t)
+                                        (dt == SPG_DOUBLE ? "double" : "float") +
+                                        (t ? "/threads:" + std::to_string(t) : "/cuda");
+                    benchmark::RegisterBenchmark(bname.c_str(), run, name, (op_kind)op, dt, be, t)
                         ->UseManualTime()
                         ->Unit(benchmark::kMillisecond)
                         ->Repetitions(5)

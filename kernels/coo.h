@@ -34,6 +34,23 @@ SPG_HD int spg_k_coo_status(const spg_int *I, const spg_int *J, int64_t k, int b
     return neg ? (skip ? 0 : -1) : -2 * out;
 }
 
+/* 1 when every triplet of [k0, k1) is kept and in range: the extremes of
+ * I and J against the shape, in a loop without branches that vectorises. */
+SPG_HD int spg_k_coo_span_in_range(const spg_int *I, const spg_int *J, int64_t k0, int64_t k1,
+                                   int base, int64_t m, int64_t n)
+{
+    if (k0 >= k1)
+        return 1;
+    spg_int ilo = I[k0], ihi = I[k0], jlo = J[k0], jhi = J[k0];
+    for (int64_t k = k0 + 1; k < k1; k++) {
+        ilo = I[k] < ilo ? I[k] : ilo;
+        ihi = I[k] > ihi ? I[k] : ihi;
+        jlo = J[k] < jlo ? J[k] : jlo;
+        jhi = J[k] > jhi ? J[k] : jhi;
+    }
+    return ilo >= base && jlo >= base && ihi - base < m && jhi - base < n;
+}
+
 /* dV_k += alpha sum_r U_{I_k r} V_{J_k r}; skipped triplets are left alone.
  * The indices were validated before. */
 SPG_HD void spg_k_coo_sampled_outer(const spg_int *I, const spg_int *J, int base, int skip,

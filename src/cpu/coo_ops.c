@@ -4,21 +4,19 @@
 
 #include "../../kernels/coo.h"
 
-/* Whether every triplet is kept and in range: the extremes of I and J,
- * reductions that vectorise, against the shape. */
+/* Whether every triplet is kept and in range: each thread checks the
+ * extremes of its block. */
 static int all_in_range(int nthreads, const spg_triplets *t)
 {
-    const spg_int *I = t->I, *J = t->J;
-    spg_int ilo = I[0], ihi = I[0], jlo = J[0], jhi = J[0];
+    int ok = 1;
     (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) reduction(min : ilo, jlo) reduction(max : ihi, jhi) if (t->nnz > SPG_PARALLEL_MIN)
-    for (int64_t k = 0; k < t->nnz; k++) {
-        ilo = I[k] < ilo ? I[k] : ilo;
-        ihi = I[k] > ihi ? I[k] : ihi;
-        jlo = J[k] < jlo ? J[k] : jlo;
-        jhi = J[k] > jhi ? J[k] : jhi;
+#pragma omp parallel num_threads(nthreads) reduction(&& : ok) if (t->nnz > SPG_PARALLEL_MIN)
+    {
+        int64_t lo, hi;
+        spg_thread_block(t->nnz, &lo, &hi);
+        ok = spg_k_coo_span_in_range(t->I, t->J, lo, hi, t->base, t->m, t->n);
     }
-    return ilo >= t->base && jlo >= t->base && ihi - t->base < t->m && jhi - t->base < t->n;
+    return ok;
 }
 
 /* SPG_SUCCESS, or the worst status of a bad triplet: out of range before

@@ -164,14 +164,30 @@ static int64_t block_count(int64_t threads, int64_t N, int64_t n)
     return threads < most ? threads : (most > 1 ? most : 1);
 }
 
+/* Triplets are checked a span at a time before they are counted, so that
+ * the count reads a span from the cache. */
+#define SPG_SPAN 2048
+
 /* Pass 1 over block b: validate and count its kept triplets per column.
- * Returns the index of the block's first bad triplet (bad[b] its status),
- * or N. */
+ * Spans whose triplets are all kept and in range (their extremes tell) are
+ * counted without a test per triplet; from the first other span on, the
+ * block goes triplet by triplet. Returns the index of the block's first bad
+ * triplet (*bad its status), or N; *clean is 1 when every span was. */
 static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int *cnt,
-                           spg_status *bad)
+                           spg_status *bad, int *clean)
 {
+    const spg_int *I = t->I, *J = t->J;
     const int64_t end = block_start(t->nnz, T, b + 1);
-    for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
+    int64_t k = block_start(t->nnz, T, b);
+    for (; k < end; k += SPG_SPAN) {
+        const int64_t e = min64(k + SPG_SPAN, end);
+        if (!spg_k_coo_span_in_range(I, J, k, e, t->base, t->m, t->n))
+            break;
+        for (int64_t q = k; q < e; q++)
+            cnt[J[q] - t->base]++;
+    }
+    *clean = k >= end;
+    for (; k < end; k++) {
         int64_t i, j;
         int r = read_triplet(t, k, &i, &j);
         if (r < 0) {
@@ -186,10 +202,19 @@ static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int 
 
 /* Pass 2 over block b: each kept triplet to the next place of its column;
  * pos holds the block's next place per column. */
-static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, spg_int *pos,
-                          spg_int *row, spg_int *perm)
+static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean,
+                          spg_int *pos, spg_int *row, spg_int *perm)
 {
+    const spg_int *I = t->I, *J = t->J;
     const int64_t end = block_start(t->nnz, T, b + 1);
+    if (clean) { /* every triplet kept and in range */
+        for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
+            const spg_int p = pos[J[k] - t->base]++;
+            row[p] = (spg_int)(I[k] - t->base);
+            perm[p] = (spg_int)k;
+        }
+        return;
+    }
     for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
         int64_t i, j;
         if (read_triplet(t, k, &i, &j) != 1) /* validated: skipped */
@@ -198,6 +223,18 @@ static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, spg_int *
         row[p] = (spg_int)i;
         perm[p] = (spg_int)k;
     }
+}
+
+/* Zeros in the fresh arrays a and b, each thread over its contiguous share.
+ * Their first writes would otherwise be the scatter's, from every thread
+ * all over both arrays: faulting in the same huge pages at once, measured
+ * at several times the cost of this pass and the scatter together. */
+static void first_touch(int nthreads, spg_int *a, spg_int *b, int64_t len)
+{
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (len > SPG_PARALLEL_MIN)
+    for (int64_t q = 0; q < len; q++)
+        a[q] = b[q] = 0;
 }
 
 spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t,
@@ -213,9 +250,10 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
     spg_int *slot = spg_malloc(N, sizeof(spg_int));
     int64_t *first = spg_malloc(T, sizeof(int64_t));
     spg_status *bad = spg_malloc(T, sizeof(spg_status));
+    int *clean = spg_malloc(T, sizeof(int));
     spg_int *perm = NULL, *rowind = NULL, *seg = NULL;
     spg_int *row = slot; /* the rows of perm's triplets, until slot is written */
-    if (!cnt || !start || !colptr || !slot || !first || !bad) {
+    if (!cnt || !start || !colptr || !slot || !first || !bad || !clean) {
         st = SPG_ERR_ALLOC;
         goto done;
     }
@@ -223,7 +261,7 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
 
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (int64_t b = 0; b < T; b++)
-        first[b] = count_block(t, T, b, cnt + b * n, &bad[b]);
+        first[b] = count_block(t, T, b, cnt + b * n, &bad[b], &clean[b]);
     for (int64_t b = 0; b < T; b++) {
         if (first[b] < N) { /* the first bad triplet in triplet order */
             st = bad[b];
@@ -255,9 +293,10 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
         st = SPG_ERR_ALLOC;
         goto done;
     }
+    first_touch(nthreads, row, perm, kept);
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (int64_t b = 0; b < T; b++)
-        scatter_block(t, T, b, cnt + b * n, row, perm);
+        scatter_block(t, T, b, clean[b], cnt + b * n, row, perm);
 
     /* rows ascending in each column; each distinct row is a stored entry */
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1024)
@@ -318,6 +357,7 @@ done:
     spg_free(slot);
     spg_free(first);
     spg_free(bad);
+    spg_free(clean);
     spg_free(perm);
     spg_free(rowind);
     spg_free(seg);
