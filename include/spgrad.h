@@ -163,13 +163,14 @@ SPG_API spg_status spg_spmv_pullback(spg_context *ctx, spg_op op, double alpha,
 SPG_API spg_status spg_bilinear(spg_context *ctx, const spg_csc *A, const void *x,
                                 const void *y, double *f);
 
-/* dx += df A y; dy += df A' x; dA += df x y' on A's pattern. */
+/* dx += df A y; dy += df A' x; dA += df x y' on A's pattern. On the CPU,
+ * dx with dy or dA is one pass over A. */
 SPG_API spg_status spg_bilinear_pullback(spg_context *ctx, const spg_csc *A, const void *x,
                                          const void *y, double df, void *dA, void *dx,
                                          void *dy);
 
-/* f = x' A y and, with df = 1, the gradients of spg_bilinear_pullback,
- * reading A once for f, dA and dy (and once more for dx). */
+/* f = x' A y and, with df = 1, the gradients of spg_bilinear_pullback:
+ * one pass over A on the CPU; on the GPU, A is read once more for dx. */
 SPG_API spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A,
                                                const void *x, const void *y, double *f,
                                                void *dA, void *dx, void *dy);

@@ -81,6 +81,48 @@ SPG_HD void spg_k_col_axpy_rows(const spg_int *colptr, const spg_int *rowind, co
         y[rowind[p]] += (a ? a[p] : (spg_real)1) * s;
 }
 
+/* [*d0, *d1): the entries of column j whose row lies in [r0, r1) (rows
+ * ascend, so they are contiguous) */
+SPG_HD void spg_k_col_rows_span(const spg_int *colptr, const spg_int *rowind, int64_t j,
+                                int64_t r0, int64_t r1, spg_int *d0, spg_int *d1)
+{
+    const spg_int p = colptr[j], end = colptr[j + 1];
+    *d0 = p == end || rowind[p] >= r0 ? p : spg_k_lower_bound(rowind, p, end, r0);
+    *d1 = p == end || rowind[end - 1] < r1 ? end : spg_k_lower_bound(rowind, *d0, end, r1);
+}
+
+/* One column of x' A y and all its gradients (values given): returns
+ * t_j = (A' x)_j and adds s x_{i_p} y_j to dA_p, and a_p (s y_j) to
+ * dx_{i_p} for the entries in [d0, d1), reading each entry once. The same
+ * bits as spg_k_col_dot, spg_k_col_sampled_outer and spg_k_col_axpy_rows. */
+SPG_HD spg_real spg_k_col_bilinear_grads(const spg_int *colptr, const spg_int *rowind,
+                                         const spg_real *a, const spg_real *x, spg_real s,
+                                         spg_real yj, spg_real *dA, spg_real *dx, spg_int d0,
+                                         spg_int d1, int64_t j)
+{
+    const spg_real syj = s * yj;
+    spg_real t = 0;
+    spg_int p = colptr[j];
+    for (; p < d0; p++) {
+        const spg_real xi = x[rowind[p]];
+        t += a[p] * xi;
+        dA[p] += s * (xi * yj);
+    }
+    for (; p < d1; p++) {
+        const spg_int i = rowind[p];
+        const spg_real xi = x[i];
+        t += a[p] * xi;
+        dA[p] += s * (xi * yj);
+        dx[i] += a[p] * syj;
+    }
+    for (; p < colptr[j + 1]; p++) {
+        const spg_real xi = x[rowind[p]];
+        t += a[p] * xi;
+        dA[p] += s * (xi * yj);
+    }
+    return t;
+}
+
 /* sum_r U_{i r} V_{j r} for column-major U and V */
 SPG_HD spg_real spg_k_outer_dot(const spg_real *U, int64_t ldu, const spg_real *V, int64_t ldv,
                                 int64_t k, int64_t i, int64_t j)

@@ -67,13 +67,29 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
     return ops(ctx, A)->bilinear_pass(ctx, A, x, y, dA, dy, f);
 }
 
+/* Whether the backend can run x' A y with dx += df A y in one pass: it
+ * has the pass, dx is asked, and dx and dy (of lengths m and n) do not
+ * overlap. */
+static int fusable(const spg_ops *o, const spg_csc *A, const void *dx, const void *dy)
+{
+    const size_t vs = A->dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const uintptr_t x0 = (uintptr_t)dx, y0 = (uintptr_t)dy;
+    const int apart = !dy || x0 + (size_t)A->m * vs <= y0 || y0 + (size_t)A->n * vs <= x0;
+    return o->bilinear_fused && dx && apart;
+}
+
 /* The pullback of x' A y, each part where asked: dx += df A y, then
- * dy += df A' x, then dA += df x y'. The quadratic form passes y = x and
- * dy = dx. */
+ * dy += df A' x, then dA += df x y', or all in one pass. The quadratic
+ * form passes y = x and dy = dx. */
 static spg_status bilinear_grads(spg_context *ctx, const spg_csc *A, const void *x,
                                  const void *y, double df, void *dA, void *dx, void *dy)
 {
     spg_status st = SPG_SUCCESS;
+    const spg_ops *o = ops(ctx, A);
+    if (fusable(o, A, dx, dy) && (dy || dA)) { /* dx alone is the SpMV */
+        spg_kernel_ran(SPG_KERNEL_BILINEAR_FUSED);
+        return o->bilinear_fused(ctx, A, x, y, df, dA, dx, dy, NULL);
+    }
     if (dx)
         st = spmv(ctx, SPG_OP_N, df, A, y, 1, dx);
     if (dy && st == SPG_SUCCESS)
@@ -168,8 +184,13 @@ spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A, const
         return st;
     if (!given(x, A->m) || !given(y, A->n) || !f)
         return SPG_ERR_NULL_POINTER;
+    const spg_ops *o = ops(ctx, A);
+    if (fusable(o, A, dx, dy)) {
+        spg_kernel_ran(SPG_KERNEL_BILINEAR_FUSED);
+        return o->bilinear_fused(ctx, A, x, y, 1, dA, dx, dy, f);
+    }
     st = bilinear_pass(ctx, A, x, y, dA, dy, f);
-    if (dx && st == SPG_SUCCESS) /* the scatter A y needs its own pass to stay deterministic */
+    if (dx && st == SPG_SUCCESS) /* the scatter A y in a pass of its own */
         st = spmv(ctx, SPG_OP_N, 1, A, y, 1, dx);
     return st;
 }

@@ -118,17 +118,29 @@ def prep_spgrad_plan(prob, env):
     return run
 
 
-def prep_spgrad_assemble(prob, env):
-    """spgrad: spg_assemble with a plan made beforehand (the numeric phase)."""
+def _prep_spgrad_assemble(prob, env, kept):
+    """spgrad: spg_assemble with a plan made beforehand (the numeric phase),
+    into a new array each call (its pages are first touched inside the call,
+    like scipy's result) or into one kept between calls (how a simulation
+    that assembles the same pattern again holds it)."""
     import spgrad_ctypes as sg
     plan, ctx = _spgrad_plan(prob, env), env["ctx"]
     csc = plan.csc(None)
     colptr, rowind = csc.colptr, csc.rowind
+    held = np.empty(plan.nnz()) if kept else None
 
     def run():
-        Ax = sg.assemble(ctx, plan, prob.V)
+        Ax = sg.assemble(ctx, plan, prob.V, held)
         return {"colptr": colptr, "rowind": rowind, "values": Ax}
     return run
+
+
+def prep_spgrad_assemble(prob, env):
+    return _prep_spgrad_assemble(prob, env, kept=False)
+
+
+def prep_spgrad_assemble_kept(prob, env):
+    return _prep_spgrad_assemble(prob, env, kept=True)
 
 
 def prep_spgrad_plan_assemble(prob, env):
@@ -308,6 +320,8 @@ IMPLS = {
     "spgrad.plan": ("assembly", "spgrad", prep_spgrad_plan, "spgrad plan_create"),
     "spgrad.assemble": ("assembly", "spgrad", prep_spgrad_assemble,
                         "spgrad assemble (plan made)"),
+    "spgrad.assemble_kept": ("assembly", "spgrad", prep_spgrad_assemble_kept,
+                             "spgrad assemble, kept Ax"),
     "spgrad.plan+assemble": ("assembly", "spgrad", prep_spgrad_plan_assemble,
                              "spgrad plan_create+assemble"),
     "scipy.spmv_n": ("spmv", "numpy", prep_scipy_spmv_n, "scipy A @ y (CSC)"),

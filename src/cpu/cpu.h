@@ -25,6 +25,9 @@ spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, d
                                            const void *u, const void *v, void *dA, void *dv);
 spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *x,
                                             const void *y, void *dA, void *dy, double *f);
+spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *x,
+                                             const void *y, double df, void *dA, void *dx,
+                                             void *dy, double *f);
 spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k,
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA);

@@ -1,9 +1,9 @@
 /* CSC operations on the CPU. Gathers (A' x, sampled outer products, the
  * bilinear pass) run in parallel over columns; the scatter A x runs in
- * parallel over blocks of rows, each thread visiting every column for its
- * rows, so every y_i is summed in ascending column order whatever the
- * thread count. Scalar sums use chunks fixed by n, then the chunk sums in
- * order. */
+ * parallel over blocks of rows, each thread visiting the columns that reach
+ * its rows, so every y_i is summed in ascending column order whatever the
+ * thread count; the fused bilinear pass does both at once. Scalar sums use
+ * chunks fixed by n, then the chunk sums in order. */
 #include "cpu.h"
 
 #include "../../kernels/csc.h"
@@ -127,6 +127,79 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
     for (int64_t c = 0; c < chunks; c++)
         f += part[c];
     *fout = f;
+    return SPG_SUCCESS;
+}
+
+/* x' A y and its gradients in one pass over the columns, each where asked:
+ * *f, dy_j += df (A' x)_j and dA_p += df x_{i_p} y_j by the thread that
+ * owns column j's chunk, dx_i += df a_p y_j by the thread that owns row i.
+ * A thread visits its own chunks and the chunks that reach its rows, in
+ * ascending order, so every dx_i is summed in ascending column order as in
+ * spmv_n and the bits are those of the separate passes. */
+spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *xv,
+                                             const void *yv, double df, void *dAv, void *dxv,
+                                             void *dyv, double *fout)
+{
+    const int nthreads = spg_threads(ctx);
+    const spg_int *colptr = A->colptr, *rowind = A->rowind;
+    const spg_real *a = A->values, *x = xv, *y = yv, s = (spg_real)df;
+    spg_real *dA = dAv, *dx = dxv, *dy = dyv;
+    const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
+    const int gather = fout || dy; /* (A' x)_j is needed */
+    int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
+    double part[SPG_CHUNKS];
+    (void)nthreads;
+#pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
+    {
+        const int several = spg_team_size() > 1;
+        if (several && dx) {
+#pragma omp for schedule(static)
+            for (int64_t c = 0; c < chunks; c++)
+                column_rows(colptr, rowind, spg_chunk_start(n, c), spg_chunk_start(n, c + 1),
+                            &lo[c], &hi[c]);
+        }
+        int64_t r0 = 0, r1 = 0, c0, c1;
+        if (dx)
+            spg_thread_block(m, &r0, &r1);
+        spg_thread_block(chunks, &c0, &c1);
+        for (int64_t c = 0; c < chunks; c++) {
+            const int own = c >= c0 && c < c1;
+            if (!own && (!dx || hi[c] < r0 || lo[c] >= r1))
+                continue; /* neither this thread's columns nor its rows */
+            double f = 0;
+            for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
+                if (colptr[j] == colptr[j + 1])
+                    continue; /* no stored entry: y_j is in no term, even if infinite */
+                if (own && gather && dA) { /* every part: one read of each entry */
+                    spg_int d0, d1;
+                    spg_k_col_rows_span(colptr, rowind, j, r0, r1, &d0, &d1);
+                    const spg_real t =
+                        spg_k_col_bilinear_grads(colptr, rowind, a, x, s, y[j], dA, dx, d0, d1, j);
+                    f += spg_k_product(y[j], t);
+                    if (dy)
+                        dy[j] = s * t + dy[j];
+                    continue;
+                }
+                if (own && gather) {
+                    const spg_real t = spg_k_col_dot(colptr, rowind, a, x, j);
+                    f += spg_k_product(y[j], t);
+                    if (dy)
+                        dy[j] = s * t + dy[j];
+                }
+                if (own && dA)
+                    spg_k_col_sampled_outer(colptr, rowind, 1, x, 0, y, 0, s, dA, j);
+                if (dx)
+                    spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
+            }
+            if (own)
+                part[c] = f;
+        }
+    }
+    double f = 0;
+    for (int64_t c = 0; c < chunks; c++)
+        f += part[c];
+    if (fout)
+        *fout = f;
     return SPG_SUCCESS;
 }
 

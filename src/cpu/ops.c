@@ -12,4 +12,5 @@ const spg_ops SPG_TYPED(spg_cpu_ops) = {
     .csc_check = SPG_TYPED(spg_cpu_csc_check),
     .coo_check = SPG_TYPED(spg_cpu_coo_check),
     .coo_sampled_outer = SPG_TYPED(spg_cpu_coo_sampled_outer),
+    .bilinear_fused = SPG_TYPED(spg_cpu_bilinear_fused),
 };

@@ -509,4 +509,5 @@ extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
     plan_build,    assemble,  assemble_pullback,
     spmv,          nullptr, /* spmv_t_outer: the dispatch runs spmv, then sampled_outer */
     bilinear_pass, sampled_outer, csc_check, coo_check, coo_sampled_outer,
+    nullptr, /* bilinear_fused: the dispatch runs bilinear_pass, spmv and sampled_outer */
 };
