@@ -4,7 +4,9 @@
 // of 4 bytes) and that bandwidth as a fraction of a STREAM triad measured
 // right after each repetition with the same thread count. Times are per
 // call, medians of repetitions. Problems: fem2d-N, fem3d-N (the finite-element generators of
-// tools/), random-M (M x M, 8M uniform triplets), and mtx:FILE.
+// tools/), random-M (M x M, 8M uniform triplets), and mtx:FILE. The
+// fresh_plan_arrays rows are no library call: they time the first write of
+// new arrays of a plan's sizes, what plan creation cannot do without.
 //
 // In a build with the CUDA backend each kernel also runs on the GPU (the
 // "cuda" rows): device arrays, times from CUDA events around each call, and
@@ -13,6 +15,9 @@
 // GPU those rows are not registered, and the run says why.
 #include <benchmark/benchmark.h>
 #include <omp.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #ifdef SPGRAD_HAVE_CUDA
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -297,12 +302,12 @@ std::vector<double> filled(int64_t len, double base)
 
 enum op_kind {
     ASSEMBLE, ASSEMBLE_PULLBACK, SPMV_N, SPMV_T, SPMV_PULLBACK, BILINEAR, BILINEAR_VG,
-    SAMPLED_OUTER_1, SAMPLED_OUTER_8, COO_BILINEAR, COO_SPMV, PLAN
+    SAMPLED_OUTER_1, SAMPLED_OUTER_8, COO_BILINEAR, COO_SPMV, PLAN, FRESH
 };
 const char *const op_names[] = {"assemble", "assemble_pullback", "spmv_N", "spmv_T",
                                 "spmv_pullback", "bilinear", "bilinear_value_and_grad",
                                 "sampled_outer_k1", "sampled_outer_k8", "coo_bilinear_pullback",
-                                "coo_spmv_pullback", "plan_create"};
+                                "coo_spmv_pullback", "plan_create", "fresh_plan_arrays"};
 
 // The minimum bytes each operation moves (vs: value size, 4-byte indices).
 double min_bytes(op_kind op, const problem &p, double vs)
@@ -320,8 +325,34 @@ double min_bytes(op_kind op, const problem &p, double vs)
     case SAMPLED_OUTER_8: return structure + 2 * z * vs + 8 * (m + n) * vs;
     case COO_BILINEAR: case COO_SPMV: return N * (8 + 2 * vs) + (m + n) * vs; // I J, dV rw, x y
     case PLAN: return 0;
+    case FRESH: return 4 * (n + 1) + 8 * z + 4 + 8 * N; // colptr, rowind, seg; perm, slot
     }
     return 0;
+}
+
+// The floor of plan creation in this process: new arrays of a plan's sizes
+// (colptr, rowind, seg, perm, slot; 4-byte indices), allocated as the
+// library allocates them (huge pages advised) and each written once by the
+// threads over contiguous shares. They go to *made, to be freed after the
+// timed region as a plan is destroyed after it.
+void fresh_arrays(const problem &p, int threads, std::vector<int32_t *> &made)
+{
+    const int64_t lens[] = {p.n + 1, p.nnz, p.nnz + 1, p.nt, p.nt};
+    for (int64_t len : lens) {
+        const size_t bytes = (size_t)len * sizeof(int32_t);
+        auto *a = static_cast<int32_t *>(std::malloc(bytes));
+        if (!a)
+            ok(SPG_ERR_ALLOC, "fresh arrays");
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+        const size_t huge = (size_t)2 << 20, head = (huge - (uintptr_t)a % huge) % huge;
+        if (bytes >= 2 * huge)
+            madvise((char *)a + head, (bytes - head) & ~(huge - 1), MADV_HUGEPAGE);
+#endif
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int64_t q = 0; q < len; q++)
+            a[q] = 0;
+        made.push_back(a);
+    }
 }
 
 // Where one benchmark's arrays are read and written: the host vectors
@@ -371,6 +402,7 @@ void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const 
     case COO_SPMV:
         ok(spg_coo_spmv_pullback(ctx, &coo, 0, SPG_OP_N, dt, 1.0, x, y, g), "coo");
         break;
+    case FRESH: break; // not a library call: run() times fresh_arrays
     }
 }
 
@@ -407,8 +439,13 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, sp
 #endif
     for (auto _ : state) {
         spg_plan *made = nullptr; // plan creation is timed without its destroy
+        std::vector<int32_t *> fresh;
         double seconds = 0;
-        if (gpu) {
+        if (op == FRESH) {
+            auto t0 = std::chrono::steady_clock::now();
+            fresh_arrays(p, threads, fresh);
+            seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        } else if (gpu) {
 #ifdef SPGRAD_HAVE_CUDA
             timer->start();
             call(op, ctx, p, plan, coo, dt, A, d, f, &made);
@@ -420,6 +457,8 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, sp
             seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
         spg_plan_destroy(made);
+        for (int32_t *a : fresh)
+            std::free(a);
         state.SetIterationTime(seconds);
         total += seconds;
     }
@@ -473,11 +512,13 @@ int main(int argc, char **argv)
     if (cuda != SPG_SUCCESS)
         std::fprintf(stderr, "spgrad_bench: no CUDA rows: %s\n", spg_status_string(cuda));
     for (const auto &name : problems)
-        for (int op = 0; op <= PLAN; op++)
+        for (int op = 0; op <= FRESH; op++)
             for (spg_dtype dt : {SPG_DOUBLE, SPG_FLOAT})
                 for (int t : thread_counts) {
-                    if (op == PLAN && dt == SPG_FLOAT)
+                    if ((op == PLAN || op == FRESH) && dt == SPG_FLOAT)
                         continue; // the symbolic phase has no value type
+                    if (op == FRESH && !t)
+                        continue; // host memory only
                     const spg_backend be = t ? SPG_BACKEND_CPU : SPG_BACKEND_CUDA;
                     std::string bname = name + "/" + op_names[op] + "/" +
                                         (dt == SPG_DOUBLE ? "double" : "float") +

@@ -26,6 +26,7 @@ KERNELS = [
     ("coo_bilinear_pullback", "COO bilinear pullback"),
     ("coo_spmv_pullback", "COO SpMV pullback"),
     ("plan_create", "plan creation"),
+    ("fresh_plan_arrays", "fresh arrays of the plan's sizes, written once"),
 ]
 
 
@@ -38,8 +39,10 @@ def medians(path):
     for b in run["benchmarks"]:
         if b.get("aggregate_name") != "median":
             continue
-        problem, kernel, vtype, where = b["run_name"].split("/")[:4]
-        rows[(problem, kernel, vtype, where)] = b
+        parts = b["run_name"].split("/")  # a problem mtx:FILE may hold slashes
+        t = max(i for i, part in enumerate(parts) if part in ("double", "float"))
+        problem, kernel = "/".join(parts[:t - 1]), parts[t - 1]
+        rows[(problem, kernel, parts[t], parts[t + 1])] = b
     return run.get("context", {}), rows
 
 
@@ -70,7 +73,8 @@ def main(argv):
     wheres = sorted({k[3] for k in rows},
                     key=lambda w: (w == "cuda", int(w.split(":")[1]) if ":" in w else 0))
     threads = [w for w in wheres if w.startswith("threads:")]
-    columns = [(t, w) for t in ("double", "float") for w in wheres]
+    columns = [(t, w) for t in ("double", "float") for w in wheres
+               if any(k[2] == t and k[3] == w for k in rows)]
     print(f"Run of {context.get('date', '?')} on {context.get('host_name', '?')}, "
           f"{context.get('num_cpus', '?')} cpus\n")
     for problem in problems:
