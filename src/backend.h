@@ -39,8 +39,8 @@ typedef struct spg_ops {
     spg_status (*coo_sampled_outer)(spg_context *ctx, const spg_triplets *t, int64_t k,
                                     const void *U, int64_t ldu, const void *V, int64_t ldv,
                                     double alpha, void *dV);
-    /* In one pass over the columns, each where non-NULL: *f = x' A y,
-     * dA += df x y' on the pattern, dy += df A' x, dx += df A y (dx and dy
+    /* In one pass over the columns: dx += df A y and, each where non-NULL,
+     * *f = x' A y, dA += df x y' on the pattern, dy += df A' x (dx and dy
      * apart). Optional: where NULL the dispatch runs bilinear_pass, spmv
      * and sampled_outer instead. */
     spg_status (*bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *x,

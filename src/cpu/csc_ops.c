@@ -130,9 +130,9 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
     return SPG_SUCCESS;
 }
 
-/* x' A y and its gradients in one pass over the columns, each where asked:
- * *f, dy_j += df (A' x)_j and dA_p += df x_{i_p} y_j by the thread that
- * owns column j's chunk, dx_i += df a_p y_j by the thread that owns row i.
+/* x' A y and its gradients in one pass over the columns: dx_i += df a_p y_j
+ * by the thread that owns row i, and where asked *f, dy_j += df (A' x)_j
+ * and dA_p += df x_{i_p} y_j by the thread that owns column j's chunk.
  * A thread visits its own chunks and the chunks that reach its rows, in
  * ascending order, so every dx_i is summed in ascending column order as in
  * spmv_n and the bits are those of the separate passes. */
@@ -152,19 +152,18 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
     {
         const int several = spg_team_size() > 1;
-        if (several && dx) {
+        if (several) {
 #pragma omp for schedule(static)
             for (int64_t c = 0; c < chunks; c++)
                 column_rows(colptr, rowind, spg_chunk_start(n, c), spg_chunk_start(n, c + 1),
                             &lo[c], &hi[c]);
         }
-        int64_t r0 = 0, r1 = 0, c0, c1;
-        if (dx)
-            spg_thread_block(m, &r0, &r1);
+        int64_t r0, r1, c0, c1;
+        spg_thread_block(m, &r0, &r1);
         spg_thread_block(chunks, &c0, &c1);
         for (int64_t c = 0; c < chunks; c++) {
             const int own = c >= c0 && c < c1;
-            if (!own && (!dx || hi[c] < r0 || lo[c] >= r1))
+            if (!own && (!several || hi[c] < r0 || lo[c] >= r1))
                 continue; /* neither this thread's columns nor its rows */
             double f = 0;
             for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
@@ -188,8 +187,7 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
                 }
                 if (own && dA)
                     spg_k_col_sampled_outer(colptr, rowind, 1, x, 0, y, 0, s, dA, j);
-                if (dx)
-                    spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
+                spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
             }
             if (own)
                 part[c] = f;
