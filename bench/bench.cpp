@@ -263,25 +263,44 @@ double daxpy_gbs()
 }
 #endif
 
-// Typed copies of a double array.
+// A large array the way the library takes its own and numpy takes its
+// arrays: huge pages advised, which matters where transparent huge pages
+// are on "madvise" (a gather over 4 KiB pages misses the TLB often).
+void *huge_alloc(size_t bytes)
+{
+    void *a = std::malloc(bytes ? bytes : 1);
+    if (!a)
+        ok(SPG_ERR_ALLOC, "allocation");
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)2 << 20, head = (huge - (uintptr_t)a % huge) % huge;
+    if (bytes >= 2 * huge)
+        madvise((char *)a + head, (bytes - head) & ~(huge - 1), MADV_HUGEPAGE);
+#endif
+    return a;
+}
+
+// Typed copies of a double array (and 8 bytes more, zero).
 struct values {
-    std::vector<char> bytes;
-    void *data() { return bytes.data(); }
+    std::unique_ptr<char, void (*)(void *)> bytes{nullptr, std::free};
+    size_t size = 0;
+    void *data() { return bytes.get(); }
 };
 
 values typed(spg_dtype dt, const std::vector<double> &src)
 {
     values v;
     const size_t vs = dt == SPG_DOUBLE ? 8 : 4;
-    v.bytes.resize(src.size() * vs + 8);
+    v.size = src.size() * vs + 8;
+    v.bytes.reset(static_cast<char *>(huge_alloc(v.size)));
     for (size_t k = 0; k < src.size(); k++) {
         if (dt == SPG_DOUBLE)
-            std::memcpy(v.bytes.data() + k * 8, &src[k], 8);
+            std::memcpy(v.bytes.get() + k * 8, &src[k], 8);
         else {
             float f = (float)src[k];
-            std::memcpy(v.bytes.data() + k * 4, &f, 4);
+            std::memcpy(v.bytes.get() + k * 4, &f, 4);
         }
     }
+    std::memset(v.bytes.get() + src.size() * vs, 0, 8);
     return v;
 }
 
@@ -332,15 +351,7 @@ void fresh_arrays(const problem &p, int threads, std::vector<int32_t *> &made)
 {
     const int64_t lens[] = {p.n + 1, p.nnz, p.nnz + 1, p.nt, p.nt};
     for (int64_t len : lens) {
-        const size_t bytes = (size_t)len * sizeof(int32_t);
-        auto *a = static_cast<int32_t *>(std::malloc(bytes));
-        if (!a)
-            ok(SPG_ERR_ALLOC, "fresh arrays");
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-        const size_t huge = (size_t)2 << 20, head = (huge - (uintptr_t)a % huge) % huge;
-        if (bytes >= 2 * huge)
-            madvise((char *)a + head, (bytes - head) & ~(huge - 1), MADV_HUGEPAGE);
-#endif
+        auto *a = static_cast<int32_t *>(huge_alloc((size_t)len * sizeof(int32_t)));
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (int64_t q = 0; q < len; q++)
             a[q] = 0;
@@ -356,7 +367,7 @@ struct arrays {
     std::vector<void *> where;
     void *put(values &v)
     {
-        where.push_back(spg_tool_put(ctx, be, v.data(), v.bytes.size()));
+        where.push_back(spg_tool_put(ctx, be, v.data(), v.size));
         return where.back();
     }
     ~arrays()

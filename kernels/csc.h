@@ -72,11 +72,6 @@ SPG_HD void spg_k_col_axpy_rows(const spg_int *colptr, const spg_int *rowind, co
         return; /* the column has no row in [r0, r1): rows ascend */
     if (rowind[p] < r0)
         p = spg_k_lower_bound(rowind, p, end, r0);
-    if (rowind[end - 1] < r1) { /* the rest of the column lies in [r0, r1) */
-        for (; p < end; p++)
-            y[rowind[p]] += (a ? a[p] : (spg_real)1) * s;
-        return;
-    }
     for (; p < end && rowind[p] < r1; p++)
         y[rowind[p]] += (a ? a[p] : (spg_real)1) * s;
 }
