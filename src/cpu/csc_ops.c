@@ -23,6 +23,18 @@ static void column_rows(const spg_int *colptr, const spg_int *rowind, int64_t j0
     *hi = h;
 }
 
+/* lo[c], hi[c]: the rows of each fixed column chunk c, the chunks shared
+ * out among the threads of the enclosing parallel region. */
+static void chunk_rows(const spg_int *colptr, const spg_int *rowind, int64_t n, int64_t *lo,
+                       int64_t *hi)
+{
+    const int64_t chunks = spg_chunk_count(n);
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < chunks; c++)
+        column_rows(colptr, rowind, spg_chunk_start(n, c), spg_chunk_start(n, c + 1), &lo[c],
+                    &hi[c]);
+}
+
 /* y = alpha A x + beta y, by blocks of rows. With several threads the rows
  * of each fixed chunk of columns are bounded first, so that a thread visits
  * only the chunks that reach its rows (a band matrix: about n / T columns). */
@@ -37,12 +49,8 @@ static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
     {
         const int several = spg_team_size() > 1;
-        if (several) {
-#pragma omp for schedule(static)
-            for (int64_t c = 0; c < chunks; c++)
-                column_rows(colptr, rowind, spg_chunk_start(n, c), spg_chunk_start(n, c + 1),
-                            &lo[c], &hi[c]);
-        }
+        if (several)
+            chunk_rows(colptr, rowind, n, lo, hi);
         int64_t r0, r1;
         spg_thread_block(m, &r0, &r1);
         for (int64_t i = r0; i < r1; i++)
@@ -152,12 +160,8 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
     {
         const int several = spg_team_size() > 1;
-        if (several) {
-#pragma omp for schedule(static)
-            for (int64_t c = 0; c < chunks; c++)
-                column_rows(colptr, rowind, spg_chunk_start(n, c), spg_chunk_start(n, c + 1),
-                            &lo[c], &hi[c]);
-        }
+        if (several)
+            chunk_rows(colptr, rowind, n, lo, hi);
         int64_t r0, r1, c0, c1;
         spg_thread_block(m, &r0, &r1);
         spg_thread_block(chunks, &c0, &c1);
@@ -169,25 +173,27 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
             for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
                 if (colptr[j] == colptr[j + 1])
                     continue; /* no stored entry: y_j is in no term, even if infinite */
-                if (own && gather && dA) { /* every part: one read of each entry */
-                    spg_int d0, d1;
-                    spg_k_col_rows_span(colptr, rowind, j, r0, r1, &d0, &d1);
-                    const spg_real t =
-                        spg_k_col_bilinear_grads(colptr, rowind, a, x, s, y[j], dA, dx, d0, d1, j);
-                    f += spg_k_product(y[j], t);
-                    if (dy)
-                        dy[j] = s * t + dy[j];
+                if (!own) { /* only this thread's rows of dx */
+                    spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
                     continue;
                 }
-                if (own && gather) {
-                    const spg_real t = spg_k_col_dot(colptr, rowind, a, x, j);
+                spg_real t = 0;
+                if (gather && dA) { /* every part: one read of each entry */
+                    spg_int d0, d1;
+                    spg_k_col_rows_span(colptr, rowind, j, r0, r1, &d0, &d1);
+                    t = spg_k_col_bilinear_grads(colptr, rowind, a, x, s, y[j], dA, dx, d0, d1, j);
+                } else {
+                    if (gather)
+                        t = spg_k_col_dot(colptr, rowind, a, x, j);
+                    if (dA)
+                        spg_k_col_sampled_outer(colptr, rowind, 1, x, 0, y, 0, s, dA, j);
+                    spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
+                }
+                if (gather) {
                     f += spg_k_product(y[j], t);
                     if (dy)
                         dy[j] = s * t + dy[j];
                 }
-                if (own && dA)
-                    spg_k_col_sampled_outer(colptr, rowind, 1, x, 0, y, 0, s, dA, j);
-                spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
             }
             if (own)
                 part[c] = f;
