@@ -312,12 +312,16 @@ std::vector<double> filled(int64_t len, double base)
     return v;
 }
 
+// The _BARE rows run on the plan's view without its analysis, as on a view
+// the caller fills.
 enum op_kind {
-    ASSEMBLE, ASSEMBLE_PULLBACK, SPMV_N, SPMV_T, SPMV_PULLBACK, BILINEAR, BILINEAR_VG,
-    SAMPLED_OUTER_1, SAMPLED_OUTER_8, COO_BILINEAR, COO_SPMV, PLAN, FRESH
+    ASSEMBLE, ASSEMBLE_PULLBACK, SPMV_N, SPMV_N_BARE, SPMV_T, SPMV_PULLBACK, BILINEAR,
+    BILINEAR_VG, BILINEAR_VG_BARE, SAMPLED_OUTER_1, SAMPLED_OUTER_8, COO_BILINEAR, COO_SPMV,
+    PLAN, FRESH
 };
-const char *const op_names[] = {"assemble", "assemble_pullback", "spmv_N", "spmv_T",
-                                "spmv_pullback", "bilinear", "bilinear_value_and_grad",
+const char *const op_names[] = {"assemble", "assemble_pullback", "spmv_N", "spmv_N_bare_view",
+                                "spmv_T", "spmv_pullback", "bilinear",
+                                "bilinear_value_and_grad", "bilinear_value_and_grad_bare_view",
                                 "sampled_outer_k1", "sampled_outer_k8", "coo_bilinear_pullback",
                                 "coo_spmv_pullback", "plan_create", "fresh_plan_arrays"};
 
@@ -329,10 +333,10 @@ double min_bytes(op_kind op, const problem &p, double vs)
     switch (op) {
     case ASSEMBLE: return N * (vs + 4) + z * (vs + 4);           // V, perm; Ax, seg
     case ASSEMBLE_PULLBACK: return N * (4 + 2 * vs) + z * vs;      // slot, dV rw; dAx
-    case SPMV_N: case SPMV_T: return structure + z * vs + (m + n) * vs; // A, x, y
+    case SPMV_N: case SPMV_N_BARE: case SPMV_T: return structure + z * vs + (m + n) * vs; // A, x, y
     case SPMV_PULLBACK: return structure + z * vs + 2 * z * vs + (m + n) * vs + 2 * n * vs;
     case BILINEAR: return structure + z * vs + (m + n) * vs;     // A, x, y
-    case BILINEAR_VG: return structure + 3 * z * vs + 3 * (m + n) * vs; // A, dA rw, x y, dx dy rw
+    case BILINEAR_VG: case BILINEAR_VG_BARE: return structure + 3 * z * vs + 3 * (m + n) * vs; // A, dA rw, x y, dx dy rw
     case SAMPLED_OUTER_1: return structure + 2 * z * vs + (m + n) * vs;  // dA rw, u, v
     case SAMPLED_OUTER_8: return structure + 2 * z * vs + 8 * (m + n) * vs;
     case COO_BILINEAR: case COO_SPMV: return N * (8 + 2 * vs) + (m + n) * vs; // I J, dV rw, x y
@@ -383,11 +387,14 @@ void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const 
           spg_dtype dt, const spg_csc &A, void *const *d, double &f, spg_plan **made)
 {
     void *Vt = d[0], *x = d[1], *y = d[2], *a = d[3], *g = d[4], *g2 = d[5], *g3 = d[6];
+    spg_csc bare = A;
+    bare.analysis = nullptr;
     switch (op) {
     case PLAN: ok(spg_plan_create(ctx, &coo, 0, made), "plan"); break;
     case ASSEMBLE: ok(spg_assemble(ctx, plan, dt, Vt, a), "assemble"); break;
     case ASSEMBLE_PULLBACK: ok(spg_assemble_pullback(ctx, plan, dt, a, g), "pullback"); break;
     case SPMV_N: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &A, x, 0.0, y), "spmv"); break;
+    case SPMV_N_BARE: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &bare, x, 0.0, y), "spmv"); break;
     case SPMV_T: ok(spg_spmv(ctx, SPG_OP_T, 1.0, &A, x, 0.0, y), "spmv"); break;
     case SPMV_PULLBACK:
         ok(spg_spmv_pullback(ctx, SPG_OP_N, 1.0, &A, x, y, g, g2), "spmv pullback");
@@ -395,6 +402,9 @@ void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const 
     case BILINEAR: ok(spg_bilinear(ctx, &A, x, y, &f), "bilinear"); break;
     case BILINEAR_VG:
         ok(spg_bilinear_value_and_grad(ctx, &A, x, y, &f, g, g2, g3), "value and grad");
+        break;
+    case BILINEAR_VG_BARE:
+        ok(spg_bilinear_value_and_grad(ctx, &bare, x, y, &f, g, g2, g3), "value and grad");
         break;
     case SAMPLED_OUTER_1:
         ok(spg_sampled_outer(ctx, &A, 1, x, p.m, y, p.n, 1.0, g), "sddmm");

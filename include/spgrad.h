@@ -71,14 +71,22 @@ typedef struct spg_coo {
     const void *I, *J;
 } spg_coo;
 
+/* What a plan knows of its pattern beyond the arrays (opaque). */
+typedef struct spg_analysis spg_analysis;
+
 /* Compressed sparse columns: the rows of column j are
- * rowind[colptr[j] .. colptr[j+1]-1]; values NULL is a pattern matrix. */
+ * rowind[colptr[j] .. colptr[j+1]-1]; values NULL is a pattern matrix.
+ * analysis is set by spg_plan_csc and lets the CPU backend skip a pass
+ * over the pattern; it is used only while the view keeps the plan's
+ * arrays and sizes. A view filled by hand sets it to NULL: start from
+ * spg_csc A = {0}. */
 typedef struct spg_csc {
     int64_t m, n, nnz;
     spg_itype itype;
     const void *colptr, *rowind;
     spg_dtype dtype;
     const void *values;
+    const spg_analysis *analysis;
 } spg_csc;
 
 typedef struct spg_context spg_context;

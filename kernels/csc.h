@@ -76,6 +76,29 @@ SPG_HD void spg_k_col_axpy_rows(const spg_int *colptr, const spg_int *rowind, co
         y[rowind[p]] += (a ? a[p] : (spg_real)1) * s;
 }
 
+/* y_i += a_p s for all the entries of column j; its rows are distinct, so
+ * four products are formed before their four updates */
+SPG_HD void spg_k_col_axpy(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
+                           spg_real s, spg_real *y, int64_t j)
+{
+    spg_int p = colptr[j];
+    const spg_int end = colptr[j + 1];
+    if (!a) {
+        for (; p < end; p++)
+            y[rowind[p]] += s;
+        return;
+    }
+    for (; p + 4 <= end; p += 4) {
+        const spg_real t0 = a[p] * s, t1 = a[p + 1] * s, t2 = a[p + 2] * s, t3 = a[p + 3] * s;
+        y[rowind[p]] += t0;
+        y[rowind[p + 1]] += t1;
+        y[rowind[p + 2]] += t2;
+        y[rowind[p + 3]] += t3;
+    }
+    for (; p < end; p++)
+        y[rowind[p]] += a[p] * s;
+}
+
 /* [*d0, *d1): the entries of column j whose row lies in [r0, r1) (rows
  * ascend, so they are contiguous) */
 SPG_HD void spg_k_col_rows_span(const spg_int *colptr, const spg_int *rowind, int64_t j,

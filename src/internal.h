@@ -16,6 +16,19 @@ struct spg_context {
     struct spg_cuda_state *cuda; /* CUDA: NULL on the CPU */
 };
 
+/* The CPU backend cuts a range into at most this many chunks, fixed by
+ * its length alone (src/cpu/cpu.h). */
+#define SPG_CHUNKS 256
+
+/* A plan's knowledge of its CSC pattern, for the views spg_plan_csc makes:
+ * the pattern it describes (the view's arrays and sizes; its values are
+ * not used), and the smallest and largest row of each fixed chunk of
+ * columns (lo > hi for a chunk with no entry). */
+struct spg_analysis {
+    spg_csc of;
+    int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS];
+};
+
 /* The symbolic analysis of a COO pattern. Index arrays have the plan's
  * itype. For SPG_COMPRESS_ROWS plans everything below describes A'. */
 struct spg_plan {
@@ -31,6 +44,7 @@ struct spg_plan {
     void *seg;        /* nnz + 1: entry s sums perm[seg[s] .. seg[s+1]-1] */
     void *perm;       /* nnz_kept: triplets in entry order, stable */
     void *slot;       /* nnz_coo: entry of each triplet, -1 when skipped */
+    spg_analysis analysis; /* CPU plans; analysis.of.colptr NULL otherwise */
 };
 
 /* Triplets as the backends see them: validated view, base and skip flag;

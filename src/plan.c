@@ -60,5 +60,6 @@ spg_status spg_plan_csc(const spg_plan *plan, spg_dtype dtype, const void *value
     A->rowind = plan->rowind;
     A->dtype = dtype;
     A->values = values;
+    A->analysis = plan->analysis.of.colptr ? &plan->analysis : NULL;
     return SPG_SUCCESS;
 }

@@ -199,7 +199,7 @@ static void test_operation_arguments(spg_context *ctx)
     /* A: 3 x 2, entries (0,0) (2,0) (1,1) */
     const int32_t colptr[] = {0, 2, 3}, rowind[] = {0, 2, 1};
     const double a[] = {1, 2, 3}, x3[] = {1, 1, 1}, x2[] = {1, 1};
-    const spg_csc A = {3, 2, 3, SPG_INT32, colptr, rowind, SPG_DOUBLE, a};
+    const spg_csc A = {3, 2, 3, SPG_INT32, colptr, rowind, SPG_DOUBLE, a, NULL};
     const double sentinel = -777.0;
     double y[3], dA[3], dx[3], f = sentinel;
     spg_csc B;
@@ -291,7 +291,7 @@ static void test_operation_arguments(spg_context *ctx)
 static void test_csc_check(spg_context *ctx)
 {
     const int64_t colptr[] = {0, 2, 3}, rowind[] = {0, 2, 1};
-    const spg_csc A = {3, 2, 3, SPG_INT64, colptr, rowind, SPG_FLOAT, NULL};
+    const spg_csc A = {3, 2, 3, SPG_INT64, colptr, rowind, SPG_FLOAT, NULL, NULL};
     spg_csc B = A;
     CHECK_STATUS(spg_csc_check(ctx, &A), SPG_SUCCESS);
     CHECK_STATUS(spg_csc_check(NULL, &A), SPG_ERR_NULL_POINTER);
@@ -313,7 +313,7 @@ static void test_csc_check(spg_context *ctx)
         CHECK_STATUS(spg_csc_check(ctx, &B), SPG_ERR_INVALID_MATRIX);
     }
     const int64_t empty_colptr[] = {0, 0, 0, 0};
-    const spg_csc E = {0, 3, 0, SPG_INT64, empty_colptr, NULL, SPG_DOUBLE, NULL};
+    const spg_csc E = {0, 3, 0, SPG_INT64, empty_colptr, NULL, SPG_DOUBLE, NULL, NULL};
     CHECK_STATUS(spg_csc_check(ctx, &E), SPG_SUCCESS);
 }
 

@@ -659,7 +659,7 @@ static void test_tall_views(spg_context *ctx)
 {
     const int64_t colptr0[] = {0, 0}, colptr1[] = {0, 1}, row[] = {INT64_MAX - 1};
     const double no_values = 0;
-    spg_csc E = {INT64_MAX, 1, 0, SPG_INT64, colptr0, NULL, SPG_DOUBLE, &no_values};
+    spg_csc E = {INT64_MAX, 1, 0, SPG_INT64, colptr0, NULL, SPG_DOUBLE, &no_values, NULL};
     double y = NAN, f = NAN, dx = 4, dA = 7;
     void *x = unreadable();
     CHECK_STATUS(spg_csc_check(ctx, &E), SPG_SUCCESS);
@@ -680,12 +680,12 @@ static void test_tall_views(spg_context *ctx)
     CHECK_STATUS(spg_sampled_outer(ctx, &E, INT64_MAX, x, 1, &y, 1, 1, &dA), SPG_SUCCESS);
     CHECK_STATUS(spg_sampled_outer(ctx, &E, INT64_MAX, x, 2, &y, 1, 1, &dA), SPG_ERR_DIMENSION);
     CHECK(dA == 7);
-    spg_csc T = {INT64_MAX, 1, 1, SPG_INT64, colptr1, row, SPG_DOUBLE, NULL};
+    spg_csc T = {INT64_MAX, 1, 1, SPG_INT64, colptr1, row, SPG_DOUBLE, NULL, NULL};
     CHECK_STATUS(spg_csc_check(ctx, &T), SPG_SUCCESS);
     T.m = INT64_MAX - 1; /* the row is now m */
     CHECK_STATUS(spg_csc_check(ctx, &T), SPG_ERR_INVALID_MATRIX);
     const int32_t colptr32[] = {0, 1}, row32[] = {INT32_MAX - 1};
-    spg_csc T32 = {INT32_MAX, 1, 1, SPG_INT32, colptr32, row32, SPG_FLOAT, NULL};
+    spg_csc T32 = {INT32_MAX, 1, 1, SPG_INT32, colptr32, row32, SPG_FLOAT, NULL, NULL};
     CHECK_STATUS(spg_csc_check(ctx, &T32), SPG_SUCCESS);
     T32.m = INT32_MAX - 1;
     CHECK_STATUS(spg_csc_check(ctx, &T32), SPG_ERR_INVALID_MATRIX);
@@ -763,7 +763,7 @@ static void csc_case(spg_context *ctx, int64_t m, int64_t n, int64_t nnz, const 
         void *cp = ivec((spg_itype)it, colptr, n + 1), *ri = ivec((spg_itype)it, rowind, rows_len);
         double values[8] = {0};
         for (int dt = 0; dt < 2; dt++) {
-            spg_csc A = {m, n, nnz, (spg_itype)it, cp, ri, (spg_dtype)dt, dt ? values : NULL};
+            spg_csc A = {m, n, nnz, (spg_itype)it, cp, ri, (spg_dtype)dt, dt ? values : NULL, NULL};
             spg_status st = spg_csc_check(ctx, &A);
             if (!CHECK(st == want))
                 fprintf(stderr, "  csc_check %s (itype %d): got %d, wanted %d\n", what, it, st,

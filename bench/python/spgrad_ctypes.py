@@ -58,7 +58,7 @@ class _Csc(ctypes.Structure):
 
     _fields_ = [("m", _c_int64), ("n", _c_int64), ("nnz", _c_int64),
                 ("itype", _c_int), ("colptr", _c_void_p), ("rowind", _c_void_p),
-                ("dtype", _c_int), ("values", _c_void_p)]
+                ("dtype", _c_int), ("values", _c_void_p), ("analysis", _c_void_p)]
 
 
 # name: (argument types); every function listed returns spg_status (int)

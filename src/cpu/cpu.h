@@ -32,6 +32,7 @@ spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, 
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA);
 spg_status SPG_TYPED(spg_cpu_csc_check)(spg_context *ctx, const spg_csc *A);
+void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis *an);
 spg_status SPG_TYPED(spg_cpu_coo_check)(spg_context *ctx, const spg_triplets *t);
 spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_triplets *t,
                                                 int64_t k, const void *U, int64_t ldu,
@@ -42,9 +43,9 @@ spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_trip
 /* Loops shorter than this run on one thread: a parallel region costs more. */
 #define SPG_PARALLEL_MIN 32768
 
-/* Scalar sums add fixed chunks of a range, then the chunk sums in order:
- * the chunks depend on the length only, never on the thread count. */
-#define SPG_CHUNKS 256
+/* Scalar sums add fixed chunks of a range (SPG_CHUNKS, src/internal.h),
+ * then the chunk sums in order: the chunks depend on the length only,
+ * never on the thread count. */
 
 static inline int64_t spg_chunk_count(int64_t len)
 {

@@ -35,31 +35,74 @@ static void chunk_rows(const spg_int *colptr, const spg_int *rowind, int64_t n, 
                     &hi[c]);
 }
 
-/* y = alpha A x + beta y, by blocks of rows. With several threads the rows
- * of each fixed chunk of columns are bounded first, so that a thread visits
- * only the chunks that reach its rows (a band matrix: about n / T columns). */
+/* The analysis a plan made of A's pattern, or NULL where A is not the
+ * pattern it describes (a view filled by hand, or changed since). */
+static const spg_analysis *analysis_of(const spg_csc *A)
+{
+    const spg_analysis *an = A->analysis;
+    if (an && an->of.colptr == A->colptr && an->of.rowind == A->rowind && an->of.m == A->m &&
+        an->of.n == A->n && an->of.nnz == A->nnz && an->of.itype == A->itype)
+        return an;
+    return NULL;
+}
+
+/* A plan's analysis of its pattern A: the rows of each column chunk. */
+void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis *an)
+{
+    const int nthreads = spg_threads(ctx);
+    (void)nthreads;
+#pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
+    chunk_rows(A->colptr, A->rowind, A->n, an->lo, an->hi);
+    an->of = *A;
+    an->of.analysis = NULL;
+}
+
+/* The rows of A's column chunks, for a team of several threads (inside a
+ * parallel region): the plan's where A carries them, else bounded here
+ * into lo and hi. */
+static void team_chunk_rows(const spg_csc *A, const spg_analysis *an, int64_t *lo, int64_t *hi,
+                            const int64_t **clo, const int64_t **chi)
+{
+    if (!an)
+        chunk_rows(A->colptr, A->rowind, A->n, lo, hi);
+    *clo = an ? an->lo : lo;
+    *chi = an ? an->hi : hi;
+}
+
+/* y = alpha A x + beta y, by blocks of rows. With several threads each
+ * thread visits only the fixed chunks of columns that reach its rows (a
+ * band matrix: about n / T columns), bounded by the plan or first here,
+ * and tests rows only in a chunk that reaches other rows too. */
 static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real beta,
                    spg_real *y, int nthreads)
 {
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values;
     const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
+    const spg_analysis *an = analysis_of(A);
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
     (void)nthreads;
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
     {
         const int several = spg_team_size() > 1;
+        const int64_t *clo = NULL, *chi = NULL; /* rows of each chunk */
         if (several)
-            chunk_rows(colptr, rowind, n, lo, hi);
+            team_chunk_rows(A, an, lo, hi, &clo, &chi);
         int64_t r0, r1;
         spg_thread_block(m, &r0, &r1);
         for (int64_t i = r0; i < r1; i++)
             y[i] = beta == 0 ? 0 : (beta == 1 ? y[i] : beta * y[i]);
         for (int64_t c = 0; c < chunks && r0 < r1; c++) {
-            if (several && (hi[c] < r0 || lo[c] >= r1))
+            if (several && (chi[c] < r0 || clo[c] >= r1))
                 continue; /* no row of this thread in the chunk */
-            for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++)
-                spg_k_col_axpy_rows(colptr, rowind, a, alpha * x[j], y, j, r0, r1);
+            const int64_t j0 = spg_chunk_start(n, c), j1 = spg_chunk_start(n, c + 1);
+            if (!several || (clo[c] >= r0 && chi[c] < r1)) {
+                for (int64_t j = j0; j < j1; j++) /* all the chunk's rows are this thread's */
+                    spg_k_col_axpy(colptr, rowind, a, alpha * x[j], y, j);
+            } else {
+                for (int64_t j = j0; j < j1; j++)
+                    spg_k_col_axpy_rows(colptr, rowind, a, alpha * x[j], y, j, r0, r1);
+            }
         }
     }
 }
@@ -154,20 +197,22 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
     spg_real *dA = dAv, *dx = dxv, *dy = dyv;
     const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
     const int gather = fout || dy; /* (A' x)_j is needed */
+    const spg_analysis *an = analysis_of(A);
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
     double part[SPG_CHUNKS];
     (void)nthreads;
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
     {
         const int several = spg_team_size() > 1;
+        const int64_t *clo = NULL, *chi = NULL; /* rows of each chunk */
         if (several)
-            chunk_rows(colptr, rowind, n, lo, hi);
+            team_chunk_rows(A, an, lo, hi, &clo, &chi);
         int64_t r0, r1, c0, c1;
         spg_thread_block(m, &r0, &r1);
         spg_thread_block(chunks, &c0, &c1);
         for (int64_t c = 0; c < chunks; c++) {
             const int own = c >= c0 && c < c1;
-            if (!own && (!several || hi[c] < r0 || lo[c] >= r1))
+            if (!own && (!several || chi[c] < r0 || clo[c] >= r1))
                 continue; /* neither this thread's columns nor its rows */
             double f = 0;
             for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {

@@ -351,6 +351,9 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
     plan->perm = perm;
     plan->slot = slot;
     colptr = slot = rowind = seg = perm = NULL; /* now the plan's */
+    spg_csc view;
+    spg_plan_csc(plan, SPG_DOUBLE, NULL, &view);
+    SPG_TYPED(spg_cpu_analyse)(ctx, &view, &plan->analysis);
 
 done:
     spg_free(cnt);
