@@ -147,6 +147,21 @@ spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, d
     return SPG_SUCCESS;
 }
 
+/* f alone for columns [j0, j1): sum_j y_j (A' x)_j in column order over the
+ * columns with a stored entry (y_j of an empty column is in no term, even
+ * if infinite), with a select instead of a branch per column: measured
+ * 1.2 to 1.3x faster on fem2d-1000 (bench/README.md). */
+static double bilinear_value(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
+                             const spg_real *x, const spg_real *y, int64_t j0, int64_t j1)
+{
+    double f = 0;
+    for (int64_t j = j0; j < j1; j++) {
+        const double term = spg_k_product(y[j], spg_k_col_dot(colptr, rowind, a, x, j));
+        f = colptr[j] == colptr[j + 1] ? f : f + term;
+    }
+    return f;
+}
+
 /* One pass over the columns: t_j = (A' x)_j, f = sum_j y_j t_j, and where
  * asked dy_j += t_j and dA_p += x_{i_p} y_j. */
 spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *xv,
@@ -161,6 +176,11 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
     (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN)
     for (int64_t c = 0; c < chunks; c++) {
+        if (!dy && !dA) {
+            part[c] = bilinear_value(colptr, rowind, a, x, y, spg_chunk_start(n, c),
+                                     spg_chunk_start(n, c + 1));
+            continue;
+        }
         double f = 0;
         for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
             if (colptr[j] == colptr[j + 1])
