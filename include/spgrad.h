@@ -124,7 +124,8 @@ SPG_API void spg_plan_destroy(spg_plan *plan); /* NULL is a no-op */
 SPG_API int64_t spg_plan_nnz(const spg_plan *plan);
 
 /* A view of the plan's pattern around the caller's values array (length
- * spg_plan_nnz). The pattern arrays belong to the plan. With
+ * spg_plan_nnz), with the plan's analysis of it (CPU plans; NULL for CUDA
+ * plans). The pattern arrays and the analysis belong to the plan. With
  * SPG_COMPRESS_ROWS the plan stores A by rows, and the view is the CSC of
  * the transpose A' (n x m): its colptr and rowind are A's rowptr and colind. */
 SPG_API spg_status spg_plan_csc(const spg_plan *plan, spg_dtype dtype,

@@ -149,8 +149,9 @@ spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, d
 
 /* f alone for columns [j0, j1): sum_j y_j (A' x)_j in column order over the
  * columns with a stored entry (y_j of an empty column is in no term, even
- * if infinite), with a select instead of a branch per column: measured
- * 1.2 to 1.3x faster on fem2d-1000 (bench/README.md). */
+ * if infinite), with a select instead of a branch per column: on 2 threads
+ * it then takes the time of SpMV T on fem2d-1000, not 10 to 20 % more
+ * (bench/README.md). */
 static double bilinear_value(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
                              const spg_real *x, const spg_real *y, int64_t j0, int64_t j1)
 {
