@@ -60,9 +60,10 @@ void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis
 /* The rows of A's column chunks, for a team of several threads (inside a
  * parallel region): the plan's where A carries them, else bounded here
  * into lo and hi. */
-static void team_chunk_rows(const spg_csc *A, const spg_analysis *an, int64_t *lo, int64_t *hi,
-                            const int64_t **clo, const int64_t **chi)
+static void team_chunk_rows(const spg_csc *A, int64_t *lo, int64_t *hi, const int64_t **clo,
+                            const int64_t **chi)
 {
+    const spg_analysis *an = analysis_of(A);
     if (!an)
         chunk_rows(A->colptr, A->rowind, A->n, lo, hi);
     *clo = an ? an->lo : lo;
@@ -79,7 +80,6 @@ static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values;
     const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
-    const spg_analysis *an = analysis_of(A);
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
     (void)nthreads;
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
@@ -87,7 +87,7 @@ static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
         const int several = spg_team_size() > 1;
         const int64_t *clo = NULL, *chi = NULL; /* rows of each chunk */
         if (several)
-            team_chunk_rows(A, an, lo, hi, &clo, &chi);
+            team_chunk_rows(A, lo, hi, &clo, &chi);
         int64_t r0, r1;
         spg_thread_block(m, &r0, &r1);
         for (int64_t i = r0; i < r1; i++)
@@ -147,6 +147,15 @@ spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, d
     return SPG_SUCCESS;
 }
 
+/* f = the sum of the chunks' parts, in chunk order */
+static double chunk_sum(const double *part, int64_t chunks)
+{
+    double f = 0;
+    for (int64_t c = 0; c < chunks; c++)
+        f += part[c];
+    return f;
+}
+
 /* f alone for columns [j0, j1): sum_j y_j (A' x)_j in column order over the
  * columns with a stored entry (y_j of an empty column is in no term, even
  * if infinite), with a select instead of a branch per column: on 2 threads
@@ -195,10 +204,7 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
         }
         part[c] = f;
     }
-    double f = 0;
-    for (int64_t c = 0; c < chunks; c++)
-        f += part[c];
-    *fout = f;
+    *fout = chunk_sum(part, chunks);
     return SPG_SUCCESS;
 }
 
@@ -218,7 +224,6 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
     spg_real *dA = dAv, *dx = dxv, *dy = dyv;
     const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
     const int gather = fout || dy; /* (A' x)_j is needed */
-    const spg_analysis *an = analysis_of(A);
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
     double part[SPG_CHUNKS];
     (void)nthreads;
@@ -227,7 +232,7 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
         const int several = spg_team_size() > 1;
         const int64_t *clo = NULL, *chi = NULL; /* rows of each chunk */
         if (several)
-            team_chunk_rows(A, an, lo, hi, &clo, &chi);
+            team_chunk_rows(A, lo, hi, &clo, &chi);
         int64_t r0, r1, c0, c1;
         spg_thread_block(m, &r0, &r1);
         spg_thread_block(chunks, &c0, &c1);
@@ -265,11 +270,8 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
                 part[c] = f;
         }
     }
-    double f = 0;
-    for (int64_t c = 0; c < chunks; c++)
-        f += part[c];
     if (fout)
-        *fout = f;
+        *fout = chunk_sum(part, chunks);
     return SPG_SUCCESS;
 }
 
