@@ -4,7 +4,9 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "cpu/cpu.h"
 #include "fem2d.h"
+#include "internal.h"
 #include "problems.h"
 
 static const int thread_counts[] = {1, 2, 3, 8};
@@ -140,10 +142,24 @@ static void foreign_analysis(spg_context *ctx, const spg_csc *A, spg_dtype dt, c
     free(colptr), free(rowind), free(values), free(x), free(y), free(ref);
 }
 
+/* Whether the CPU backend scatters A x (A a plan's view) by blocks of rows
+ * on T threads, as it decides from the plan's analysis. */
+static int rows_pay(const spg_csc *A, int T)
+{
+    const int64_t chunks = spg_chunk_count(A->n);
+    int64_t entries[SPG_CHUNKS];
+    for (int64_t c = 0; c < chunks; c++)
+        entries[c] = spg_iget(A->itype, A->colptr, spg_chunk_start(A->n, c + 1)) -
+                     spg_iget(A->itype, A->colptr, spg_chunk_start(A->n, c));
+    return spg_rows_pay(A->m, chunks, A->analysis->lo, A->analysis->hi, entries, T);
+}
+
 /* The operations give the same bytes for every thread count, with the
- * plan's analysis of the pattern in the view and without. */
+ * plan's analysis of the pattern in the view and without. A band matrix
+ * scatters by blocks of rows on several threads, a pattern without bands
+ * on one (banded says which A is). */
 static void compare_ops(spg_context *ctx, const spg_coo *coo, spg_dtype dt, const void *V,
-                        const char *name)
+                        int banded, const char *name)
 {
     spg_plan *plan = NULL;
     if (!CHECK_STATUS(spg_plan_create(ctx, coo, 0, &plan), SPG_SUCCESS))
@@ -157,6 +173,9 @@ static void compare_ops(spg_context *ctx, const spg_coo *coo, spg_dtype dt, cons
     outputs ref = {NULL, 0};
     for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
         CHECK_STATUS(spg_context_set_threads(ctx, thread_counts[t]), SPG_SUCCESS);
+        if (thread_counts[t] > 1 && !CHECK(rows_pay(&A, thread_counts[t]) == banded))
+            fprintf(stderr, "  %s: blocks of rows on %d threads: %s\n", name, thread_counts[t],
+                    banded ? "refused" : "taken");
         for (int b = 0; b < 2; b++) {
             outputs o = run_ops(ctx, b ? &bare : &A, coo, dt);
             if (t == 0 && b == 0) {
@@ -196,18 +215,30 @@ int main(void)
     free(I), free(J);
     problem_free(&p);
 
+    /* square, without bands: A x on one thread, the rest on all */
+    problem q = problem_random("random square", 2000, 2000, 300000, 0, 22);
+    void *qI = problem_index(&q, q.I, SPG_INT32, 0), *qJ = problem_index(&q, q.J, SPG_INT32, 0);
+    const spg_coo qc = {q.m, q.n, q.nnz, SPG_INT32, qI, qJ};
+    for (int dt = 0; dt < 2; dt++) {
+        void *V = problem_values(&q, (spg_dtype)dt);
+        compare_ops(ctx, &qc, (spg_dtype)dt, V, 0, "random square operations");
+        free(V);
+    }
+    free(qI), free(qJ);
+    problem_free(&q);
+
     /* finite elements: most triplets are duplicates */
     spg_fem2d fem;
     if (!CHECK(spg_fem2d_make(120, &fem) == 0))
         return spg_test_done();
     const spg_coo fc = {fem.nodes, fem.nodes, fem.triplets, SPG_INT32, fem.I, fem.J};
     compare(ctx, &fc, 0, SPG_DOUBLE, fem.V, "fem2d");
-    compare_ops(ctx, &fc, SPG_DOUBLE, fem.V, "fem2d operations");
+    compare_ops(ctx, &fc, SPG_DOUBLE, fem.V, 1, "fem2d operations");
     float *Vf = malloc((size_t)fem.triplets * sizeof *Vf);
     for (int64_t k = 0; k < fem.triplets; k++)
         Vf[k] = (float)fem.V[k];
     compare(ctx, &fc, 0, SPG_FLOAT, Vf, "fem2d float");
-    compare_ops(ctx, &fc, SPG_FLOAT, Vf, "fem2d operations float");
+    compare_ops(ctx, &fc, SPG_FLOAT, Vf, 1, "fem2d operations float");
     free(Vf);
     spg_fem2d_free(&fem);
     spg_context_destroy(ctx);

@@ -69,16 +69,44 @@ static inline int spg_team_size(void)
 #endif
 }
 
+/* Block [lo, hi) of thread t of T in [0, len). */
+static inline void spg_block(int64_t len, int64_t t, int64_t T, int64_t *lo, int64_t *hi)
+{
+    *lo = (len / T) * t + (t < len % T ? t : len % T);
+    *hi = *lo + len / T + (t < len % T ? 1 : 0);
+}
+
 /* This thread's block [lo, hi) of [0, len) inside a parallel region. */
 static inline void spg_thread_block(int64_t len, int64_t *lo, int64_t *hi)
 {
 #ifdef _OPENMP
-    const int64_t t = omp_get_thread_num(), T = omp_get_num_threads();
+    spg_block(len, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
 #else
-    const int64_t t = 0, T = 1;
+    spg_block(len, 0, 1, lo, hi);
 #endif
-    *lo = (len / T) * t + (t < len % T ? t : len % T);
-    *hi = *lo + len / T + (t < len % T ? 1 : 0);
+}
+
+/* Whether a scatter into m rows pays on T threads by blocks of rows, given
+ * the rows [lo[c], hi[c]] and the entry count of each column chunk c (a
+ * thread reads every chunk that reaches its rows): the chunks that reach
+ * the busiest thread's rows hold at most 3/4 of the entries. A band matrix
+ * passes; on a pattern without bands every thread would read nearly all
+ * of A, more slowly than one thread alone (bench/README.md). */
+static inline int spg_rows_pay(int64_t m, int64_t chunks, const int64_t *lo, const int64_t *hi,
+                               const int64_t *entries, int T)
+{
+    int64_t all = 0;
+    for (int64_t c = 0; c < chunks; c++)
+        all += entries[c];
+    for (int t = 0; t < T; t++) {
+        int64_t r0, r1, reach = 0;
+        spg_block(m, t, T, &r0, &r1);
+        for (int64_t c = 0; c < chunks; c++)
+            reach += hi[c] >= r0 && lo[c] < r1 ? entries[c] : 0;
+        if (4 * reach > 3 * all)
+            return 0;
+    }
+    return 1;
 }
 
 #endif /* SPG_CPU_H */

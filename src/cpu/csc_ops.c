@@ -1,7 +1,8 @@
 /* CSC operations on the CPU. Gathers (A' x, sampled outer products, the
  * bilinear pass) run in parallel over columns; the scatter A x runs in
  * parallel over blocks of rows, each thread visiting the columns that reach
- * its rows, so every y_i is summed in ascending column order whatever the
+ * its rows (on one thread where those are most of A: a pattern without
+ * bands), so every y_i is summed in ascending column order whatever the
  * thread count; the fused bilinear pass does both at once. Scalar sums use
  * chunks fixed by n, then the chunk sums in order. */
 #include "cpu.h"
@@ -57,23 +58,36 @@ void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis
     an->of.analysis = NULL;
 }
 
-/* The rows of A's column chunks, for a team of several threads (inside a
- * parallel region): the plan's where A carries them, else bounded here
- * into lo and hi. */
-static void team_chunk_rows(const spg_csc *A, int64_t *lo, int64_t *hi, const int64_t **clo,
-                            const int64_t **chi)
+/* Whether A x runs by blocks of rows on nthreads threads: A is large
+ * enough, and the chunks that reach each thread's rows (the plan's bounds
+ * where A carries them, else bounded here into lo and hi; *clo and *chi
+ * point at them) are few enough to pay. Otherwise one thread scatters: the
+ * same order of sums, so the same bits. */
+static int scatter_rows(const spg_csc *A, int nthreads, int64_t *lo, int64_t *hi,
+                        const int64_t **clo, const int64_t **chi)
 {
+    const spg_int *colptr = A->colptr;
+    const int64_t n = A->n, chunks = spg_chunk_count(n);
+    if (nthreads < 2 || A->nnz <= SPG_PARALLEL_MIN)
+        return 0;
     const spg_analysis *an = analysis_of(A);
-    if (!an)
-        chunk_rows(A->colptr, A->rowind, A->n, lo, hi);
+    if (!an) {
+#pragma omp parallel num_threads(nthreads)
+        chunk_rows(colptr, A->rowind, n, lo, hi);
+    }
     *clo = an ? an->lo : lo;
     *chi = an ? an->hi : hi;
+    int64_t entries[SPG_CHUNKS];
+    for (int64_t c = 0; c < chunks; c++)
+        entries[c] = colptr[spg_chunk_start(n, c + 1)] - colptr[spg_chunk_start(n, c)];
+    return spg_rows_pay(A->m, chunks, *clo, *chi, entries, nthreads);
 }
 
 /* y = alpha A x + beta y, by blocks of rows. With several threads each
  * thread visits only the fixed chunks of columns that reach its rows (a
  * band matrix: about n / T columns), bounded by the plan or first here,
- * and tests rows only in a chunk that reaches other rows too. */
+ * and tests rows only in a chunk that reaches other rows too. Where that
+ * does not pay (scatter_rows), one thread runs it. */
 static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real beta,
                    spg_real *y, int nthreads)
 {
@@ -81,13 +95,11 @@ static void spmv_n(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     const spg_real *a = A->values;
     const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
-    (void)nthreads;
-#pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
+    const int64_t *clo = NULL, *chi = NULL; /* the same, or the plan's */
+    const int rows = scatter_rows(A, nthreads, lo, hi, &clo, &chi);
+#pragma omp parallel num_threads(rows ? nthreads : 1)
     {
-        const int several = spg_team_size() > 1;
-        const int64_t *clo = NULL, *chi = NULL; /* rows of each chunk */
-        if (several)
-            team_chunk_rows(A, lo, hi, &clo, &chi);
+        const int several = rows && spg_team_size() > 1;
         int64_t r0, r1;
         spg_thread_block(m, &r0, &r1);
         for (int64_t i = r0; i < r1; i++)
@@ -213,7 +225,9 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
  * and dA_p += df x_{i_p} y_j by the thread that owns column j's chunk.
  * A thread visits its own chunks and the chunks that reach its rows, in
  * ascending order, so every dx_i is summed in ascending column order as in
- * spmv_n and the bits are those of the separate passes. */
+ * spmv_n and the bits are those of the separate passes. Where blocks of
+ * rows do not pay (scatter_rows), the team does the rest and one thread
+ * then scatters dx on its own. */
 spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *xv,
                                              const void *yv, double df, void *dAv, void *dxv,
                                              void *dyv, double *fout)
@@ -225,16 +239,16 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
     const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
     const int gather = fout || dy; /* (A' x)_j is needed */
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
+    const int64_t *clo = NULL, *chi = NULL; /* the same, or the plan's */
+    const int rows = scatter_rows(A, nthreads, lo, hi, &clo, &chi);
+    const int apart = !rows && nthreads > 1 && A->nnz > SPG_PARALLEL_MIN; /* dx after */
     double part[SPG_CHUNKS];
-    (void)nthreads;
 #pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
     {
-        const int several = spg_team_size() > 1;
-        const int64_t *clo = NULL, *chi = NULL; /* rows of each chunk */
-        if (several)
-            team_chunk_rows(A, lo, hi, &clo, &chi);
-        int64_t r0, r1, c0, c1;
-        spg_thread_block(m, &r0, &r1);
+        const int several = rows && spg_team_size() > 1;
+        int64_t r0 = 0, r1 = 0, c0, c1; /* no rows of dx where apart */
+        if (!apart)
+            spg_thread_block(m, &r0, &r1);
         spg_thread_block(chunks, &c0, &c1);
         for (int64_t c = 0; c < chunks; c++) {
             const int own = c >= c0 && c < c1;
@@ -270,6 +284,8 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
                 part[c] = f;
         }
     }
+    if (apart)
+        spmv_n(A, s, y, 1, dx, 1);
     if (fout)
         *fout = chunk_sum(part, chunks);
     return SPG_SUCCESS;
