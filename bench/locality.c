@@ -14,8 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fem2d.h"
-#include "fem3d.h"
+#include "fem.h"
 
 enum { LINE = 64, VALUE = 8 };
 
@@ -65,21 +64,18 @@ static int64_t tree_prefix(const int32_t *tree, int64_t i) /* sum over [0, i) */
 
 int main(int argc, char **argv)
 {
-    long N = 0;
-    int three = 0;
-    if (argc < 2 || (sscanf(argv[1], "fem2d-%ld", &N) != 1 &&
-                     !(three = sscanf(argv[1], "fem3d-%ld", &N) == 1))) {
+    spg_fem fem;
+    const int made = argc < 2 ? -1 : spg_fem_make(argv[1], &fem);
+    if (made == -1) {
         fprintf(stderr, "usage: spgrad_locality fem2d-N|fem3d-N\n");
         return 2;
     }
-    spg_fem2d f2 = {0};
-    spg_fem3d f3 = {0};
-    if (three ? spg_fem3d_make(N, &f3) : spg_fem2d_make(N, &f2)) {
+    if (made != 0) {
         fprintf(stderr, "spgrad_locality: cannot make %s\n", argv[1]);
         return 1;
     }
-    const int64_t m = three ? f3.nodes : f2.nodes, K = three ? f3.triplets : f2.triplets;
-    const int32_t *I = three ? f3.I : f2.I, *J = three ? f3.J : f2.J;
+    const int64_t m = fem.nodes, K = fem.triplets;
+    const int32_t *I = fem.I, *J = fem.J;
     const int64_t lines = (K * VALUE + LINE - 1) / LINE;
     int32_t *order = malloc((size_t)K * sizeof *order);
     int32_t *tree = calloc((size_t)K + 1, sizeof *tree);
@@ -111,6 +107,6 @@ int main(int argc, char **argv)
         printf("  LRU cache of %7.3f MiB: %lld line fetches, %.2f x the lines of V\n", mib[c],
                (long long)misses[c], (double)misses[c] / (double)lines);
     free(order), free(tree), free(last);
-    three ? spg_fem3d_free(&f3) : spg_fem2d_free(&f2);
+    spg_fem_free(&fem);
     return 0;
 }

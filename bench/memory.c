@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fem2d.h"
-#include "fem3d.h"
+#include "fem.h"
 #include "spgrad.h"
 
 static double mib(double bytes)
@@ -59,22 +58,19 @@ static int fail(const char *what, spg_status st)
 
 int main(int argc, char **argv)
 {
-    long N = 0;
-    int three = 0;
-    if (argc < 2 || (sscanf(argv[1], "fem2d-%ld", &N) != 1 &&
-                     !(three = sscanf(argv[1], "fem3d-%ld", &N) == 1))) {
+    spg_fem fem;
+    const int made = argc < 2 ? -1 : spg_fem_make(argv[1], &fem);
+    if (made == -1) {
         fprintf(stderr, "usage: spgrad_memory fem2d-N|fem3d-N [threads]\n");
         return 2;
     }
-    spg_fem2d f2 = {0};
-    spg_fem3d f3 = {0};
-    if (three ? spg_fem3d_make(N, &f3) : spg_fem2d_make(N, &f2)) {
+    if (made != 0) {
         fprintf(stderr, "spgrad_memory: cannot make %s\n", argv[1]);
         return 1;
     }
-    const int64_t m = three ? f3.nodes : f2.nodes, K = three ? f3.triplets : f2.triplets;
-    const spg_coo coo = {m, m, K, SPG_INT32, three ? f3.I : f2.I, three ? f3.J : f2.J};
-    const double *V = three ? f3.V : f2.V;
+    const int64_t m = fem.nodes, K = fem.triplets;
+    const spg_coo coo = {m, m, K, SPG_INT32, fem.I, fem.J};
+    const double *V = fem.V;
     spg_context *ctx;
     spg_status st = spg_context_create(SPG_BACKEND_CPU, &ctx);
     if (st == SPG_SUCCESS && argc > 2)
@@ -145,6 +141,6 @@ int main(int argc, char **argv)
     free(y);
     free(dV);
     spg_context_destroy(ctx);
-    three ? spg_fem3d_free(&f3) : spg_fem2d_free(&f2);
+    spg_fem_free(&fem);
     return 0;
 }
