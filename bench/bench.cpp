@@ -37,8 +37,7 @@
 
 extern "C" {
 #include "device.h"
-#include "fem2d.h"
-#include "fem3d.h"
+#include "fem.h"
 #include "mmread.h"
 #include "spgrad.h"
 }
@@ -97,22 +96,14 @@ spg_context *context()
 void generate(const std::string &name, problem &p)
 {
     if (name.rfind("fem2d-", 0) == 0 || name.rfind("fem3d-", 0) == 0) {
-        const int64_t N = std::atoll(name.c_str() + 6);
-        int32_t *I, *J;
-        double *V;
-        if (name[3] == '2') {
-            spg_fem2d f;
-            if (spg_fem2d_make(N, &f))
-                std::exit(1);
-            p.m = p.n = f.nodes, p.nt = f.triplets, I = f.I, J = f.J, V = f.V;
-        } else {
-            spg_fem3d f;
-            if (spg_fem3d_make(N, &f))
-                std::exit(1);
-            p.m = p.n = f.nodes, p.nt = f.triplets, I = f.I, J = f.J, V = f.V;
+        spg_fem f;
+        if (spg_fem_make(name.c_str(), &f)) {
+            std::fprintf(stderr, "spgrad_bench: %s: cannot make\n", name.c_str());
+            std::exit(1);
         }
-        p.I.assign(I, I + p.nt), p.J.assign(J, J + p.nt), p.V.assign(V, V + p.nt);
-        std::free(I), std::free(J), std::free(V);
+        p.m = p.n = f.nodes, p.nt = f.triplets;
+        p.I.assign(f.I, f.I + p.nt), p.J.assign(f.J, f.J + p.nt), p.V.assign(f.V, f.V + p.nt);
+        spg_fem_free(&f);
     } else if (name.rfind("random-", 0) == 0) {
         p.m = p.n = std::atoll(name.c_str() + 7);
         p.nt = 8000000;
