@@ -97,7 +97,14 @@ typedef struct spg_plan spg_plan;
 SPG_API spg_status spg_context_create(spg_backend backend, spg_context **ctx);
 SPG_API void spg_context_destroy(spg_context *ctx); /* NULL is a no-op */
 
-/* Threads of the CPU backend; 0 (the default) lets OpenMP choose. */
+/* Most threads a context may be given. */
+#define SPG_MAX_THREADS 1024
+
+/* Threads of the CPU backend; 0 (the default) lets OpenMP choose, up to
+ * SPG_MAX_THREADS. SPG_ERR_INVALID_VALUE for a count below 0, above
+ * SPG_MAX_THREADS or above the OpenMP runtime's omp_get_thread_limit().
+ * Each loop runs on at most one thread per 32768 elements of its work, so
+ * small problems start few threads whatever the count. */
 SPG_API spg_status spg_context_set_threads(spg_context *ctx, int nthreads);
 
 /* The cudaStream_t a CUDA context runs on (NULL: the default stream);
@@ -113,15 +120,33 @@ SPG_API spg_status spg_context_set_atomics(spg_context *ctx, int allow);
  * column), the stored entry of each triplet, and the duplicate segments.
  * O(nnz + n) time and memory while columns hold few triplets (a column of
  * L triplets costs O(L log L)); nothing of size m, or of size n with
- * SPG_COMPRESS_ROWS, is allocated. With SPG_INT32 the triplets and the stored entries
- * must number at most 2^31 - 1. The plan is read-only once made and may be
- * shared by threads. */
+ * SPG_COMPRESS_ROWS, is allocated. Beyond the plan's own arrays (its
+ * colptr of n + 1 indices among them) the work space is one count per
+ * column and block of triplets: n + 2 indices on one block, at most
+ * nnz + 1 on several. With SPG_INT32 the triplets and the stored entries
+ * must number at most 2^31 - 1. A bad triplet is reported by the status of
+ * the first one in triplet order. The plan is read-only once made and may
+ * be shared by threads. */
 SPG_API spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo,
                            unsigned flags, spg_plan **plan);
 SPG_API void spg_plan_destroy(spg_plan *plan); /* NULL is a no-op */
 
 /* Stored entries of the plan's pattern (-1 for a NULL plan). */
 SPG_API int64_t spg_plan_nnz(const spg_plan *plan);
+
+/* What a plan was made from and what it holds. */
+typedef struct spg_plan_info {
+    int64_t m, n;         /* the shape of A as given (not swapped by rows) */
+    int64_t nnz_coo;      /* triplets given: the length of V and dV */
+    int64_t nnz_kept;     /* triplets kept (not skipped) */
+    int64_t nnz;          /* stored entries: the length of Ax and dAx */
+    spg_itype itype;      /* of the triplets and of the plan's pattern */
+    unsigned flags;       /* as given to spg_plan_create */
+    spg_backend backend;  /* of the context that made it */
+} spg_plan_info;
+
+/* Fills *info from the plan. */
+SPG_API spg_status spg_plan_query(const spg_plan *plan, spg_plan_info *info);
 
 /* A view of the plan's pattern around the caller's values array (length
  * spg_plan_nnz), with the plan's analysis of it (CPU plans; NULL for CUDA
@@ -202,8 +227,11 @@ SPG_API spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t
  * For A = sparse(I, J, V): the pullback of an operation on A composed with
  * the assembly pullback, with no CSC matrix: O(nnz) time, no extra memory.
  * flags: SPG_ONE_BASED and SPG_SKIP_NEGATIVE as for plans (skipped
- * triplets' dV is left as it is). Indices are validated before anything is
- * written. Vectors and dV have value type dtype. */
+ * triplets' dV is left as it is); SPG_COMPRESS_ROWS is accepted and changes
+ * nothing, so a plan's flags can be passed as they are. Indices are
+ * validated before anything is written, and a bad triplet is reported as
+ * spg_plan_create reports it: by the first one in triplet order. With
+ * SPG_INT32, nnz is at most 2^31 - 1. Vectors and dV have value type dtype. */
 
 /* dV[k] += alpha sum_r U[I_k + r ldu] V[J_k + r ldv] */
 SPG_API spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo,

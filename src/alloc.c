@@ -10,6 +10,7 @@
 
 static _Thread_local int64_t fail_at;  /* 0: never */
 static _Thread_local int64_t made;
+static _Thread_local int64_t requested; /* bytes */
 
 void spg_alloc_fail_at(int64_t k)
 {
@@ -24,6 +25,13 @@ int64_t spg_alloc_count(void)
     return c;
 }
 
+int64_t spg_alloc_bytes(void)
+{
+    int64_t b = requested;
+    requested = 0;
+    return b;
+}
+
 /* The byte count, or 0 when it cannot be allocated (NULL is then returned). */
 static size_t bytes_of(int64_t count, size_t size, int *ok)
 {
@@ -31,6 +39,8 @@ static size_t bytes_of(int64_t count, size_t size, int *ok)
     made++;
     if (fail_at > 0 && made == fail_at)
         *ok = 0;
+    if (*ok)
+        requested += (int64_t)((size_t)count * size);
     return *ok ? (size_t)count * size : 0;
 }
 

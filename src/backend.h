@@ -32,8 +32,8 @@ typedef struct spg_ops {
                                 void *dA);
     /* SPG_SUCCESS when A's structure is well formed, else SPG_ERR_INVALID_MATRIX */
     spg_status (*csc_check)(spg_context *ctx, const spg_csc *A);
-    /* SPG_SUCCESS, else SPG_ERR_INDEX_RANGE when any index is out of range,
-     * else SPG_ERR_NEGATIVE_INDEX */
+    /* SPG_SUCCESS, else the status of the first bad triplet in triplet
+     * order: SPG_ERR_NEGATIVE_INDEX or SPG_ERR_INDEX_RANGE */
     spg_status (*coo_check)(spg_context *ctx, const spg_triplets *t);
     /* dV += alpha U V' sampled at the triplets */
     spg_status (*coo_sampled_outer)(spg_context *ctx, const spg_triplets *t, int64_t k,

@@ -80,19 +80,22 @@ spg_status spg_context_set_threads(spg_context *ctx, int nthreads)
 {
     if (!ctx)
         return SPG_ERR_NULL_POINTER;
-    if (nthreads < 0)
+    if (nthreads < 0 || nthreads > SPG_MAX_THREADS)
         return SPG_ERR_INVALID_VALUE;
+#ifdef _OPENMP
+    if (nthreads > omp_get_thread_limit())
+        return SPG_ERR_INVALID_VALUE; /* the runtime would end the process */
+#endif
     ctx->nthreads = nthreads;
     return SPG_SUCCESS;
 }
 
 int spg_threads(const spg_context *ctx)
 {
-    if (ctx->nthreads > 0)
-        return ctx->nthreads;
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    int t = ctx->nthreads > 0 ? ctx->nthreads : omp_get_max_threads();
+    return t < SPG_MAX_THREADS ? t : SPG_MAX_THREADS;
 #else
-    return 1;
+    return ctx->nthreads > 0 ? ctx->nthreads : 1;
 #endif
 }

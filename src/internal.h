@@ -72,9 +72,11 @@ void *spg_shrink(void *p, int64_t count, size_t size);
 void spg_free(void *p);
 
 /* Test hook: the k-th allocation from now fails (k >= 1); 0 disables.
- * spg_alloc_count gives the allocations made since the last call. */
+ * spg_alloc_count gives the allocations made since the last call, and
+ * spg_alloc_bytes the bytes they asked for; both count the calling thread's. */
 void spg_alloc_fail_at(int64_t k);
 int64_t spg_alloc_count(void);
+int64_t spg_alloc_bytes(void);
 
 /* Runs of each backend kernel, counted by the dispatch layer so that tests
  * can see which work a call did and which it skipped. Per thread. */

@@ -45,6 +45,24 @@ int64_t spg_plan_nnz(const spg_plan *plan)
     return plan ? plan->nnz : -1;
 }
 
+spg_status spg_plan_query(const spg_plan *plan, spg_plan_info *info)
+{
+    if (!plan || !info)
+        return SPG_ERR_NULL_POINTER;
+    const int by_rows = (plan->flags & SPG_COMPRESS_ROWS) != 0;
+    *info = (spg_plan_info){
+        .m = by_rows ? plan->n : plan->m,
+        .n = by_rows ? plan->m : plan->n,
+        .nnz_coo = plan->nnz_coo,
+        .nnz_kept = plan->nnz_kept,
+        .nnz = plan->nnz,
+        .itype = plan->itype,
+        .flags = plan->flags,
+        .backend = plan->backend,
+    };
+    return SPG_SUCCESS;
+}
+
 spg_status spg_plan_csc(const spg_plan *plan, spg_dtype dtype, const void *values,
                         spg_csc *A)
 {

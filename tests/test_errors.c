@@ -258,7 +258,7 @@ static void test_operation_arguments(spg_context *ctx)
     coo.nnz = 3;
     CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, SPG_ONE_BASED, SPG_DOUBLE, x3, x2, 1, dV),
                  SPG_ERR_INDEX_RANGE);
-    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, SPG_COMPRESS_ROWS, SPG_DOUBLE, x3, x2, 1, dV),
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, 8, SPG_DOUBLE, x3, x2, 1, dV),
                  SPG_ERR_INVALID_VALUE);
     CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, 0, (spg_dtype)4, x3, x2, 1, dV),
                  SPG_ERR_INVALID_VALUE);

@@ -43,6 +43,27 @@ spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_trip
 /* Loops shorter than this run on one thread: a parallel region costs more. */
 #define SPG_PARALLEL_MIN 32768
 
+/* Threads for a parallel loop of work element operations over parts
+ * independent pieces (columns, chunks, blocks): one up to SPG_PARALLEL_MIN
+ * operations, then at most one per SPG_PARALLEL_MIN of them, never more
+ * than the parts or the context's count. The bits never depend on it. */
+static inline int spg_team(const spg_context *ctx, int64_t work, int64_t parts)
+{
+    if (work <= SPG_PARALLEL_MIN || parts < 2)
+        return 1;
+    int64_t t = spg_threads(ctx);
+    const int64_t most = work / SPG_PARALLEL_MIN + 1;
+    t = t < most ? t : most;
+    return (int)(t < parts ? t : parts);
+}
+
+/* a k, or INT64_MAX where that overflows (a, k >= 0): the work of a rank-k
+ * loop over a elements. */
+static inline int64_t spg_work(int64_t a, int64_t k)
+{
+    return k > 0 && a > INT64_MAX / k ? INT64_MAX : a * k;
+}
+
 /* Scalar sums add fixed chunks of a range (SPG_CHUNKS, src/internal.h),
  * then the chunk sums in order: the chunks depend on the length only,
  * never on the thread count. */

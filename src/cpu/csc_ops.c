@@ -50,9 +50,8 @@ static const spg_analysis *analysis_of(const spg_csc *A)
 /* A plan's analysis of its pattern A: the rows of each column chunk. */
 void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis *an)
 {
-    const int nthreads = spg_threads(ctx);
-    (void)nthreads;
-#pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
+    (void)ctx; /* its threads only: a serial build ignores the pragmas */
+#pragma omp parallel num_threads(spg_team(ctx, A->nnz, spg_chunk_count(A->n)))
     chunk_rows(A->colptr, A->rowind, A->n, an->lo, an->hi);
     an->of = *A;
     an->of.analysis = NULL;
@@ -72,7 +71,7 @@ static int scatter_rows(const spg_csc *A, int nthreads, int64_t *lo, int64_t *hi
         return 0;
     const spg_analysis *an = analysis_of(A);
     if (!an) {
-#pragma omp parallel num_threads(nthreads)
+#pragma omp parallel num_threads(nthreads < chunks ? nthreads : (int)chunks)
         chunk_rows(colptr, A->rowind, n, lo, hi);
     }
     *clo = an ? an->lo : lo;
@@ -127,7 +126,7 @@ static void spmv_t(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     const spg_real *a = A->values;
     const int64_t n = A->n;
     (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN)
+#pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int64_t j = 0; j < n; j++) {
         spg_real t = alpha * spg_k_col_dot(colptr, rowind, a, x, j);
         y[j] = beta == 0 ? t : t + beta * y[j];
@@ -138,9 +137,9 @@ spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op
                                    const void *x, double beta, void *y)
 {
     if (op == SPG_OP_N)
-        spmv_n(A, (spg_real)alpha, x, (spg_real)beta, y, spg_threads(ctx));
+        spmv_n(A, (spg_real)alpha, x, (spg_real)beta, y, spg_team(ctx, A->nnz, A->m));
     else
-        spmv_t(A, (spg_real)alpha, x, (spg_real)beta, y, spg_threads(ctx));
+        spmv_t(A, (spg_real)alpha, x, (spg_real)beta, y, spg_team(ctx, A->nnz, A->n));
     return SPG_SUCCESS;
 }
 
@@ -148,12 +147,11 @@ spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op
 spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, double alpha,
                                            const void *uv, const void *vv, void *dAv, void *dvv)
 {
-    const int nthreads = spg_threads(ctx);
+    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *u = uv, *v = vv, s = (spg_real)alpha;
     spg_real *dA = dAv, *dv = dvv;
-    (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN)
+#pragma omp parallel for num_threads(spg_team(ctx, A->nnz, A->n)) schedule(static)
     for (int64_t j = 0; j < A->n; j++)
         dv[j] = s * spg_k_col_dot_outer(colptr, rowind, a, u, s, v[j], dA, j) + dv[j];
     return SPG_SUCCESS;
@@ -189,14 +187,13 @@ static double bilinear_value(const spg_int *colptr, const spg_int *rowind, const
 spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *xv,
                                             const void *yv, void *dAv, void *dyv, double *fout)
 {
-    const int nthreads = spg_threads(ctx);
+    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *x = xv, *y = yv;
     spg_real *dA = dAv, *dy = dyv;
     const int64_t n = A->n, chunks = spg_chunk_count(n);
     double part[SPG_CHUNKS];
-    (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN)
+#pragma omp parallel for num_threads(spg_team(ctx, A->nnz, chunks)) schedule(static)
     for (int64_t c = 0; c < chunks; c++) {
         if (!dy && !dA) {
             part[c] = bilinear_value(colptr, rowind, a, x, y, spg_chunk_start(n, c),
@@ -232,7 +229,6 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
                                              const void *yv, double df, void *dAv, void *dxv,
                                              void *dyv, double *fout)
 {
-    const int nthreads = spg_threads(ctx);
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *x = xv, *y = yv, s = (spg_real)df;
     spg_real *dA = dAv, *dx = dxv, *dy = dyv;
@@ -240,10 +236,11 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
     const int gather = fout || dy; /* (A' x)_j is needed */
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
     const int64_t *clo = NULL, *chi = NULL; /* the same, or the plan's */
+    const int nthreads = spg_team(ctx, A->nnz, chunks);
     const int rows = scatter_rows(A, nthreads, lo, hi, &clo, &chi);
-    const int apart = !rows && nthreads > 1 && A->nnz > SPG_PARALLEL_MIN; /* dx after */
+    const int apart = !rows && nthreads > 1; /* dx after */
     double part[SPG_CHUNKS];
-#pragma omp parallel num_threads(nthreads) if (A->nnz > SPG_PARALLEL_MIN)
+#pragma omp parallel num_threads(nthreads)
     {
         const int several = rows && spg_team_size() > 1;
         int64_t r0 = 0, r1 = 0, c0, c1; /* no rows of dx where apart */
@@ -296,11 +293,10 @@ spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, 
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA)
 {
-    const int nthreads = spg_threads(ctx);
+    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
-    (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (A->nnz > SPG_PARALLEL_MIN / k)
+#pragma omp parallel for num_threads(spg_team(ctx, spg_work(A->nnz, k), n)) schedule(static)
     for (int64_t j = 0; j < n; j++)
         spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, (spg_real)alpha, dA, j);
     return SPG_SUCCESS;
@@ -309,14 +305,13 @@ spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, 
 /* SPG_SUCCESS when A's structure is well formed */
 spg_status SPG_TYPED(spg_cpu_csc_check)(spg_context *ctx, const spg_csc *A)
 {
-    const int nthreads = spg_threads(ctx);
+    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
     if (colptr[0] != 0 || colptr[n] != A->nnz)
         return SPG_ERR_INVALID_MATRIX;
     int bad = 0;
-    (void)nthreads;
-#pragma omp parallel for num_threads(nthreads) schedule(static) reduction(| : bad) if (A->nnz > SPG_PARALLEL_MIN)
+#pragma omp parallel for num_threads(spg_team(ctx, A->nnz, n)) schedule(static) reduction(| : bad)
     for (int64_t j = 0; j < n; j++)
         bad |= !spg_k_col_valid(colptr, rowind, A->m, A->nnz, j);
     return bad ? SPG_ERR_INVALID_MATRIX : SPG_SUCCESS;

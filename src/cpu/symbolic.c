@@ -200,29 +200,52 @@ static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int 
     return t->nnz;
 }
 
-/* Pass 2 over block b: each kept triplet to the next place of its column;
- * pos holds the block's next place per column. */
+/* Pass 2 over block b, backwards: each kept triplet to the place before
+ * the block's last free one in its column; pos holds the end of the
+ * block's places per column, and their start once done. */
 static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean,
                           spg_int *pos, spg_int *row, spg_int *perm)
 {
     const spg_int *I = t->I, *J = t->J;
-    const int64_t end = block_start(t->nnz, T, b + 1);
+    const int64_t begin = block_start(t->nnz, T, b);
     if (clean) { /* every triplet kept and in range */
-        for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
-            const spg_int p = pos[J[k] - t->base]++;
+        for (int64_t k = block_start(t->nnz, T, b + 1); k-- > begin;) {
+            const spg_int p = --pos[J[k] - t->base];
             row[p] = (spg_int)(I[k] - t->base);
             perm[p] = (spg_int)k;
         }
         return;
     }
-    for (int64_t k = block_start(t->nnz, T, b); k < end; k++) {
+    for (int64_t k = block_start(t->nnz, T, b + 1); k-- > begin;) {
         int64_t i, j;
         if (read_triplet(t, k, &i, &j) != 1) /* validated: skipped */
             continue;
-        const spg_int p = pos[j]++;
+        const spg_int p = --pos[j];
         row[p] = (spg_int)i;
         perm[p] = (spg_int)k;
     }
+}
+
+/* The counts cnt[b (n + 1) + 1 + j] of block b in column j become the end
+ * of the block's places in the column, and start = cnt + (T - 1) (n + 1)
+ * the columns' starts (start[n]: the kept triplets). Inclusive sums over
+ * the blocks leave the column sizes in the last block's row, which is
+ * start shifted by one; their prefix sums make it the starts, and so the
+ * ends of the last block's places. */
+static void block_places(int nthreads, spg_int *cnt, int64_t T, int64_t n)
+{
+    spg_int *start = cnt + (T - 1) * (n + 1);
+    (void)nthreads;
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t b = 1; b < T; b++)
+            cnt[b * (n + 1) + 1 + j] += cnt[(b - 1) * (n + 1) + 1 + j];
+    start[0] = 0;
+    counts_to_starts(start, n);
+#pragma omp parallel for num_threads(nthreads) schedule(static)
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t b = 0; b + 1 < T; b++)
+            cnt[b * (n + 1) + 1 + j] += start[j];
 }
 
 /* Zeros in the fresh arrays a and b, each thread over its contiguous share.
@@ -243,11 +266,12 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
                                          spg_plan *plan)
 {
     const int64_t n = t->n, N = t->nnz;
-    const int64_t T = block_count(spg_threads(ctx), N, n);
+    const int64_t T = block_count(spg_team(ctx, N, N), N, n);
     const int nthreads = (int)T;
     spg_status st = SPG_SUCCESS;
-    spg_int *cnt = spg_calloc(T * n, sizeof(spg_int)); /* cnt[b n + j] */
-    spg_int *start = spg_malloc(n + 1, sizeof(spg_int)); /* column starts in perm */
+    /* a row of n + 1 per block, cnt[b (n + 1) + 1 + j]; T (n + 1) <= N for T > 1 */
+    spg_int *cnt = spg_calloc(T * (n + 1) + 1, sizeof(spg_int));
+    spg_int *start = cnt + 1; /* column starts in perm, once scattered */
     spg_int *colptr = spg_malloc(n + 1, sizeof(spg_int));
     spg_int *slot = spg_malloc(N, sizeof(spg_int));
     int64_t *first = spg_malloc(T, sizeof(int64_t));
@@ -255,7 +279,7 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
     int *clean = spg_malloc(T, sizeof(int));
     spg_int *perm = NULL, *rowind = NULL, *seg = NULL;
     spg_int *row = slot; /* the rows of perm's triplets, until slot is written */
-    if (!cnt || !start || !colptr || !slot || !first || !bad || !clean) {
+    if (!cnt || !colptr || !slot || !first || !bad || !clean) {
         st = SPG_ERR_ALLOC;
         goto done;
     }
@@ -263,7 +287,7 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
 
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (int64_t b = 0; b < T; b++)
-        first[b] = count_block(t, T, b, cnt + b * n, &bad[b], &clean[b]);
+        first[b] = count_block(t, T, b, cnt + b * (n + 1) + 1, &bad[b], &clean[b]);
     for (int64_t b = 0; b < T; b++) {
         if (first[b] < N) { /* the first bad triplet in triplet order */
             st = bad[b];
@@ -271,24 +295,8 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
         }
     }
 
-    /* column sizes, then each block's first place in each column */
-#pragma omp parallel for num_threads(nthreads) schedule(static)
-    for (int64_t j = 0; j < n; j++) {
-        spg_int s = 0;
-        for (int64_t b = 0; b < T; b++) {
-            const spg_int c = cnt[b * n + j];
-            cnt[b * n + j] = s;
-            s += c;
-        }
-        start[j + 1] = s;
-    }
-    start[0] = 0;
-    counts_to_starts(start, n);
-    const int64_t kept = start[n];
-#pragma omp parallel for num_threads(nthreads) schedule(static)
-    for (int64_t j = 0; j < n; j++)
-        for (int64_t b = 0; b < T; b++)
-            cnt[b * n + j] += start[j];
+    block_places(nthreads, cnt, T, n);
+    const int64_t kept = cnt[(T - 1) * (n + 1) + n];
 
     perm = spg_malloc(kept, sizeof(spg_int));
     if (!perm) {
@@ -298,7 +306,8 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
     first_touch(nthreads, row, perm, kept);
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (int64_t b = 0; b < T; b++)
-        scatter_block(t, T, b, clean[b], cnt + b * n, row, perm);
+        scatter_block(t, T, b, clean[b], cnt + b * (n + 1) + 1, row, perm);
+    start[n] = (spg_int)kept; /* block 0's starts are the columns' */
 
     /* rows ascending in each column; each distinct row is a stored entry */
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1024)
@@ -357,7 +366,6 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
 
 done:
     spg_free(cnt);
-    spg_free(start);
     spg_free(colptr);
     spg_free(slot);
     spg_free(first);

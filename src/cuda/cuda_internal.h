@@ -16,7 +16,7 @@ extern "C" {
 typedef enum spg_workspace {
     SPG_WS_SPMV,   /* cusparseSpMV's external buffer */
     SPG_WS_VEC,    /* a vector of length n: A' x in the bilinear pass */
-    SPG_WS_FLAG,   /* an int that validation kernels reduce into */
+    SPG_WS_FLAG,   /* the flag or key that validation kernels reduce into */
     SPG_WS_ONES,   /* the values of a pattern matrix */
     SPG_WS_COL,    /* the transpose: column of each entry */
     SPG_WS_IDX,    /* the transpose: 0, 1, ..., nnz - 1 */

@@ -66,15 +66,16 @@ __global__ void csc_check_kernel(int64_t n, const spg_int *colptr, const spg_int
             atomicExch(bad, 1);
 }
 
-__global__ void coo_check_kernel(spg_triplets t, int *worst)
+/* first = min over bad triplets k of 2 k + (1 when out of range, 0 when
+ * negative): the first bad triplet and its kind */
+__global__ void coo_check_kernel(spg_triplets t, unsigned long long *first)
 {
     for (int64_t k = spg_first(); k < t.nnz; k += spg_stride()) {
-        int64_t i, j;
-        int r = spg_k_coo_index(static_cast<const spg_int *>(t.I),
-                                static_cast<const spg_int *>(t.J), k, t.base, t.skip_negative,
-                                t.m, t.n, &i, &j);
+        int r = spg_k_coo_status(static_cast<const spg_int *>(t.I),
+                                 static_cast<const spg_int *>(t.J), k, t.base, t.skip_negative,
+                                 t.m, t.n);
         if (r < 0)
-            atomicMin(worst, r);
+            atomicMin(first, 2ull * (unsigned long long)k + (r == -2));
     }
 }
 
@@ -439,18 +440,18 @@ static spg_status sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, c
     return spg_cuda_launched();
 }
 
-/* Reduces a validation kernel's int flag to the host (starting from init). */
-template <class Launch>
-static spg_status reduce_flag(spg_context *ctx, int init, int *result, Launch launch)
+/* Reduces a validation kernel's flag to the host (starting from init). */
+template <class Flag, class Launch>
+static spg_status reduce_flag(spg_context *ctx, Flag init, Flag *result, Launch launch)
 {
     void *flag;
-    spg_status st = spg_cuda_reserve(ctx, SPG_WS_FLAG, sizeof(int), &flag);
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_FLAG, sizeof(Flag), &flag);
     if (!st)
         st = spg_cuda_status(cudaMemcpyAsync(flag, &init, sizeof init, cudaMemcpyHostToDevice,
                                              stream_of(ctx)));
     if (st)
         return st;
-    launch(static_cast<int *>(flag));
+    launch(static_cast<Flag *>(flag));
     st = spg_cuda_launched();
     if (!st)
         st = spg_cuda_status(cudaMemcpyAsync(result, flag, sizeof *result,
@@ -480,19 +481,19 @@ static spg_status csc_check(spg_context *ctx, const spg_csc *A)
     return ends[0] != 0 || ends[1] != A->nnz || bad ? SPG_ERR_INVALID_MATRIX : SPG_SUCCESS;
 }
 
+/* The status of the first bad triplet in triplet order, as on the CPU */
 static spg_status coo_check(spg_context *ctx, const spg_triplets *t)
 {
-    int worst = 0;
+    const unsigned long long none = ~0ull;
+    unsigned long long first = none;
     spg_status st = SPG_SUCCESS;
     if (t->nnz > 0)
-        st = reduce_flag(ctx, 0, &worst, [&](int *flag) {
+        st = reduce_flag(ctx, none, &first, [&](unsigned long long *flag) {
             coo_check_kernel<<<spg_blocks(t->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(*t, flag);
         });
-    if (st)
+    if (st || first == none)
         return st;
-    if (worst == -2)
-        return SPG_ERR_INDEX_RANGE;
-    return worst == -1 ? SPG_ERR_NEGATIVE_INDEX : SPG_SUCCESS;
+    return first % 2 ? SPG_ERR_INDEX_RANGE : SPG_ERR_NEGATIVE_INDEX;
 }
 
 static spg_status coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int64_t k,

@@ -1,0 +1,285 @@
+/* The library's limits: thread counts it refuses and the teams it starts
+ * (never so many that the OpenMP runtime ends the process), the work space
+ * of plan creation, the status that bad triplets give in every call, and
+ * what a plan tells a binding about itself. */
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "check.h"
+#include "internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SPG_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPG_TEST_ASAN 1
+#endif
+#endif
+
+enum { N_TRIPLETS = 100000, DIM = 3000 };
+
+/* Counts above the library's bound or the runtime's limit are refused and
+ * leave the context's count as it was. */
+static void test_thread_counts(spg_context *ctx)
+{
+    CHECK_STATUS(spg_context_set_threads(ctx, INT_MAX), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_context_set_threads(ctx, SPG_MAX_THREADS + 1), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_context_set_threads(ctx, -1), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_context_set_threads(ctx, 0), SPG_SUCCESS);
+    CHECK(spg_threads(ctx) >= 1 && spg_threads(ctx) <= SPG_MAX_THREADS);
+#ifdef _OPENMP
+    const int limit = omp_get_thread_limit(); /* OMP_THREAD_LIMIT, when set */
+    if (limit < SPG_MAX_THREADS) {
+        CHECK_STATUS(spg_context_set_threads(ctx, limit + 1), SPG_ERR_INVALID_VALUE);
+        CHECK_STATUS(spg_context_set_threads(ctx, limit), SPG_SUCCESS);
+        CHECK(spg_threads(ctx) == limit);
+    } else {
+        CHECK_STATUS(spg_context_set_threads(ctx, SPG_MAX_THREADS), SPG_SUCCESS);
+        CHECK(spg_threads(ctx) == SPG_MAX_THREADS);
+    }
+#else
+    CHECK_STATUS(spg_context_set_threads(ctx, SPG_MAX_THREADS), SPG_SUCCESS);
+#endif
+    CHECK_STATUS(spg_context_set_threads(ctx, INT_MAX), SPG_ERR_INVALID_VALUE);
+    CHECK(spg_threads(ctx) > 1 || SPG_MAX_THREADS == 1);
+}
+
+/* Triplets of a random DIM x DIM pattern. */
+static void random_triplets(int32_t *I, int32_t *J, int64_t count)
+{
+    spg_rng r = {42};
+    for (int64_t k = 0; k < count; k++) {
+        I[k] = (int32_t)spg_rng_below(&r, DIM);
+        J[k] = (int32_t)spg_rng_below(&r, DIM);
+    }
+}
+
+/* Every operation on N_TRIPLETS triplets with the largest thread count the
+ * context accepts; 0 when each call succeeded. */
+static int every_operation(spg_context *ctx)
+{
+    int32_t *I = malloc(N_TRIPLETS * sizeof *I), *J = malloc(N_TRIPLETS * sizeof *J);
+    double *V = calloc(N_TRIPLETS, sizeof *V), *dV = calloc(N_TRIPLETS, sizeof *dV);
+    double *U = calloc(4 * DIM, sizeof *U), *W = calloc(4 * DIM, sizeof *W);
+    double *Ax = calloc(N_TRIPLETS, sizeof *Ax), *dA = calloc(N_TRIPLETS, sizeof *dA), f;
+    spg_plan *plan = NULL;
+    int bad = !I || !J || !V || !dV || !U || !W || !Ax || !dA;
+    const spg_coo coo = {DIM, DIM, N_TRIPLETS, SPG_INT32, I, J};
+    spg_csc A = {0};
+    if (!bad) {
+        random_triplets(I, J, N_TRIPLETS);
+        bad |= spg_plan_create(ctx, &coo, 0, &plan) != SPG_SUCCESS;
+    }
+    if (!bad) {
+        double *x = U, *y = W, *dx = U + DIM, *dy = W + DIM;
+        spg_plan_csc(plan, SPG_DOUBLE, Ax, &A);
+        bad |= spg_assemble(ctx, plan, SPG_DOUBLE, V, Ax) != SPG_SUCCESS;
+        bad |= spg_assemble_pullback(ctx, plan, SPG_DOUBLE, dA, dV) != SPG_SUCCESS;
+        bad |= spg_csc_check(ctx, &A) != SPG_SUCCESS;
+        for (int op = SPG_OP_N; op <= SPG_OP_T; op++) {
+            bad |= spg_spmv(ctx, (spg_op)op, 1, &A, x, 0, y) != SPG_SUCCESS;
+            bad |= spg_spmv_pullback(ctx, (spg_op)op, 1, &A, x, dy, dA, dx) != SPG_SUCCESS;
+            bad |= spg_coo_spmv_pullback(ctx, &coo, 0, (spg_op)op, SPG_DOUBLE, 1, x, dy, dV) !=
+                   SPG_SUCCESS;
+        }
+        bad |= spg_bilinear(ctx, &A, x, y, &f) != SPG_SUCCESS;
+        bad |= spg_bilinear_pullback(ctx, &A, x, y, 1, dA, dx, dy) != SPG_SUCCESS;
+        bad |= spg_bilinear_value_and_grad(ctx, &A, x, y, &f, dA, dx, dy) != SPG_SUCCESS;
+        bad |= spg_quadratic(ctx, &A, x, &f) != SPG_SUCCESS;
+        bad |= spg_quadratic_pullback(ctx, &A, x, 1, dA, dx) != SPG_SUCCESS;
+        bad |= spg_sampled_outer(ctx, &A, 4, U, DIM, W, DIM, 1, dA) != SPG_SUCCESS;
+        bad |= spg_coo_sampled_outer(ctx, &coo, 0, SPG_DOUBLE, 4, U, DIM, W, DIM, 1, dV) !=
+               SPG_SUCCESS;
+        bad |= spg_coo_bilinear_pullback(ctx, &coo, 0, SPG_DOUBLE, x, y, 1, dV) != SPG_SUCCESS;
+    }
+    spg_plan_destroy(plan);
+    free(I), free(J), free(V), free(dV), free(U), free(W), free(Ax), free(dA);
+    return bad;
+}
+
+/* With the most threads allowed, every operation on a problem of 100,000
+ * triplets runs in a child process under a 4 GiB address-space limit: it
+ * must finish with success, not be ended by the OpenMP runtime failing to
+ * start threads (which exits with status 1). Teams are bounded by the
+ * work, so a problem this size starts at most 4 threads. */
+static void test_many_threads(void)
+{
+    spg_context *ctx = NULL;
+    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
+        return;
+    int most = SPG_MAX_THREADS;
+#ifdef _OPENMP
+    most = omp_get_thread_limit() < most ? omp_get_thread_limit() : most;
+#endif
+    CHECK_STATUS(spg_context_set_threads(ctx, most), SPG_SUCCESS);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+#ifndef SPG_TEST_ASAN /* AddressSanitizer reserves far more address space */
+        const struct rlimit as = {(rlim_t)4 << 30, (rlim_t)4 << 30};
+        if (setrlimit(RLIMIT_AS, &as) != 0)
+            _exit(3);
+#endif
+        _exit(every_operation(ctx) ? 2 : 0);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    if (!CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        fprintf(stderr, "  child ended with %s %d (2: a call failed, 1: the runtime ended it)\n",
+                WIFEXITED(status) ? "status" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    CHECK(every_operation(ctx) == 0); /* and here, without the limit */
+    spg_context_destroy(ctx);
+}
+
+/* Plan creation of one triplet in a matrix of many columns asks for the
+ * plan's arrays (colptr of n + 1 among them) and one count per column
+ * (n + 2), and little more. */
+static void test_plan_work_space(spg_context *ctx)
+{
+    const int64_t wide = 1000000;
+    int32_t I32[] = {0}, J32[] = {wide - 1};
+    int64_t I64[] = {0}, J64[] = {wide - 1};
+    const spg_coo coos[] = {{1, wide, 1, SPG_INT32, I32, J32},
+                            {1, wide, 1, SPG_INT64, I64, J64},
+                            {wide, 1, 1, SPG_INT32, J32, I32}};
+    const unsigned flags[] = {0, 0, SPG_COMPRESS_ROWS};
+    for (int c = 0; c < 3; c++) {
+        const int64_t size = coos[c].itype == SPG_INT32 ? 4 : 8;
+        spg_plan *plan = NULL;
+        spg_alloc_bytes();
+        CHECK_STATUS(spg_plan_create(ctx, &coos[c], flags[c], &plan), SPG_SUCCESS);
+        const int64_t bytes = spg_alloc_bytes();
+        CHECK(spg_plan_nnz(plan) == 1);
+        if (!CHECK(bytes <= (2 * wide + 3) * size + (int64_t)sizeof(spg_plan) + 1024))
+            fprintf(stderr, "  case %d: %lld bytes for %lld columns\n", c, (long long)bytes,
+                    (long long)wide);
+        spg_plan_destroy(plan);
+    }
+}
+
+/* Bad triplets give the status of the first one in triplet order, in plan
+ * creation and in every COO pullback alike, on one thread and on several;
+ * dV stays untouched. */
+static void test_bad_triplet_order(spg_context *ctx)
+{
+    const int32_t neg_first[] = {-1, 5, 0}, range_first[] = {5, -1, 0}, J[] = {0, 1, 2};
+    const int32_t *rows[] = {neg_first, range_first};
+    const int32_t faults[2][2] = {{-1, DIM}, {DIM, -1}}; /* the same in a DIM x DIM matrix */
+    const spg_status want[] = {SPG_ERR_NEGATIVE_INDEX, SPG_ERR_INDEX_RANGE};
+    int32_t *I = malloc(N_TRIPLETS * sizeof *I), *JJ = malloc(N_TRIPLETS * sizeof *JJ);
+    double *x = calloc(DIM, sizeof *x), *dV = malloc(N_TRIPLETS * sizeof *dV);
+    if (!CHECK(I && JJ && x && dV))
+        goto done;
+    for (int threads = 1; threads <= 3; threads++) {
+        spg_context_set_threads(ctx, threads);
+        for (int c = 0; c < 2; c++) {
+            spg_coo small = {3, 3, 3, SPG_INT32, rows[c], J};
+            random_triplets(I, JJ, N_TRIPLETS);  /* the same faults far apart */
+            I[70001] = faults[c][0], I[90001] = faults[c][1];
+            spg_coo big = {DIM, DIM, N_TRIPLETS, SPG_INT32, I, JJ};
+            const spg_coo *coos[] = {&small, &big};
+            for (int s = 0; s < 2; s++) {
+                const spg_coo *coo = coos[s];
+                spg_plan *plan = NULL;
+                for (int64_t k = 0; k < coo->nnz; k++)
+                    dV[k] = 7;
+                CHECK_STATUS(spg_plan_create(ctx, coo, 0, &plan), want[c]);
+                CHECK(plan == NULL);
+                CHECK(spg_coo_bilinear_pullback(ctx, coo, 0, SPG_DOUBLE, x, x, 1, dV) == want[c]);
+                CHECK(spg_coo_spmv_pullback(ctx, coo, 0, SPG_OP_T, SPG_DOUBLE, 1, x, x, dV) ==
+                      want[c]);
+                CHECK(spg_coo_sampled_outer(ctx, coo, 0, SPG_DOUBLE, 1, x, DIM, x, DIM, 1, dV) ==
+                      want[c]);
+                int same = 1;
+                for (int64_t k = 0; k < coo->nnz; k++)
+                    same &= dV[k] == 7;
+                CHECK(same);
+            }
+        }
+    }
+    spg_context_set_threads(ctx, 0);
+done:
+    free(I), free(JJ), free(x), free(dV);
+}
+
+/* A plan's flags go to the COO pullbacks as they are: SPG_COMPRESS_ROWS
+ * changes nothing there. */
+static void test_plan_flags_in_coo(spg_context *ctx)
+{
+    const int64_t I[] = {1, 3, 2, 3, -1}, J[] = {2, 1, 2, 1, 2};
+    const double x[] = {1, 2, 3}, y[] = {5, 7};
+    const spg_coo coo = {3, 2, 5, SPG_INT64, I, J};
+    const unsigned base = SPG_ONE_BASED | SPG_SKIP_NEGATIVE;
+    double plain[5] = {0}, rows[5] = {0};
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, base, SPG_DOUBLE, x, y, 1, plain),
+                 SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, base | SPG_COMPRESS_ROWS, SPG_DOUBLE, x,
+                                           y, 1, rows),
+                 SPG_SUCCESS);
+    CHECK(plain[0] == 7 && plain[1] == 15 && plain[2] == 14 && plain[3] == 15 && plain[4] == 0);
+    CHECK(memcmp(plain, rows, sizeof plain) == 0);
+    CHECK_STATUS(spg_coo_spmv_pullback(ctx, &coo, base | SPG_COMPRESS_ROWS, SPG_OP_N,
+                                       SPG_DOUBLE, 1, y, x, rows),
+                 SPG_SUCCESS);
+    CHECK(rows[0] == 7 + 7 && rows[1] == 15 + 15 && rows[4] == 0);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, base | 8u, SPG_DOUBLE, x, y, 1, rows),
+                 SPG_ERR_INVALID_VALUE);
+    spg_plan *plan = NULL;
+    CHECK_STATUS(spg_plan_create(ctx, &coo, base | SPG_COMPRESS_ROWS, &plan), SPG_SUCCESS);
+    spg_plan_info info;
+    CHECK_STATUS(spg_plan_query(plan, &info), SPG_SUCCESS);
+    double again[5] = {0};
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &coo, info.flags, SPG_DOUBLE, x, y, 1, again),
+                 SPG_SUCCESS);
+    CHECK(memcmp(plain, again, sizeof plain) == 0);
+    spg_plan_destroy(plan);
+}
+
+/* spg_plan_query gives the shape as given, the triplet counts, the index
+ * type, the flags and the backend. */
+static void test_plan_query(spg_context *ctx)
+{
+    const int32_t I[] = {0, 4, 4, -1, 2}, J[] = {1, 0, 0, 1, 1};
+    const spg_coo coo = {5, 2, 5, SPG_INT32, I, J};
+    const unsigned flags[] = {SPG_SKIP_NEGATIVE, SPG_SKIP_NEGATIVE | SPG_COMPRESS_ROWS};
+    spg_plan_info info = {0};
+    for (int c = 0; c < 2; c++) {
+        spg_plan *plan = NULL;
+        if (!CHECK_STATUS(spg_plan_create(ctx, &coo, flags[c], &plan), SPG_SUCCESS))
+            continue;
+        CHECK_STATUS(spg_plan_query(plan, &info), SPG_SUCCESS);
+        CHECK(info.m == 5 && info.n == 2);
+        CHECK(info.nnz_coo == 5 && info.nnz_kept == 4 && info.nnz == 3);
+        CHECK(info.nnz == spg_plan_nnz(plan));
+        CHECK(info.itype == SPG_INT32 && info.flags == flags[c]);
+        CHECK(info.backend == SPG_BACKEND_CPU);
+        CHECK_STATUS(spg_plan_query(plan, NULL), SPG_ERR_NULL_POINTER);
+        spg_plan_destroy(plan);
+    }
+    const spg_plan_info before = info;
+    CHECK_STATUS(spg_plan_query(NULL, &info), SPG_ERR_NULL_POINTER);
+    CHECK(memcmp(&before, &info, sizeof info) == 0);
+}
+
+int main(void)
+{
+    spg_context *ctx = NULL;
+    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
+        return spg_test_done();
+    test_thread_counts(ctx);
+    spg_context_set_threads(ctx, 0);
+    test_many_threads();
+    test_plan_work_space(ctx);
+    test_bad_triplet_order(ctx);
+    test_plan_flags_in_coo(ctx);
+    test_plan_query(ctx);
+    spg_context_destroy(ctx);
+    return spg_test_done();
+}
