@@ -1,5 +1,5 @@
 # Runs "PROGRAM info [MTX]" and checks both its exit status and its output:
-#   cmake -DPROGRAM=path [-DMTX=file] -DRC=status
+#   cmake -DPROGRAM=path [-DMTX=file] [-DOPTIONS=opt|...] -DRC=status
 #         [-DEXPECT_TEXT=literal] [-DEXPECT_REGEX=regex] -P cli_info.cmake
 # With RC 0 the expectations apply to the standard output and the standard
 # error must be empty; otherwise they apply to the standard error and the
@@ -14,6 +14,10 @@ endif()
 set(args info)
 if(DEFINED MTX)
   list(APPEND args "${MTX}")
+endif()
+if(DEFINED OPTIONS) # separated by |: a ; would split the -D argument
+  string(REPLACE "|" ";" options "${OPTIONS}")
+  list(APPEND args ${options})
 endif()
 execute_process(COMMAND "${PROGRAM}" ${args}
                 RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -46,7 +46,9 @@ if(TARGET spgrad_cli)
           "bad/skew_diagonal.mtx|line 4: diagonal entry (2, 2) in a skew-symmetric file"
           "bad/too_many.mtx|line 5: more entries than the 2 the size line claims"
           "bad/trailing.mtx|line 4: unexpected '7' after the entry"
-          "bad/truncated.mtx|line 7: file ends after 3 of 5 entries")
+          "bad/truncated.mtx|line 7: file ends after 3 of 5 entries"
+          "bad/huge_dims.mtx|line 2: dimensions 1 x 100000000 need 1600000048 bytes for arrays of their rows and columns, over the reader's limit of 1073741824 bytes"
+          "nonfinite.mtx|line 4: value 'inf' is not finite")
     string(REPLACE "|" ";" parts "${item}")
     list(GET parts 0 file)
     list(GET parts 1 message)
@@ -62,4 +64,30 @@ if(TARGET spgrad_cli)
   spg_add_info_test(missing_file 1 "-DMTX=${spg_mm_data}/no_such_file.mtx"
                     "-DEXPECT_TEXT=spgrad info: ${spg_mm_data}/no_such_file.mtx: cannot open")
   spg_add_info_test(usage 2 "-DEXPECT_TEXT=spgrad info: missing FILE argument")
+
+  # The reader's options: a higher limit or none reads the 68-byte file of
+  # 10^8 columns; --nonfinite reads inf; bad values are refused.
+  spg_add_info_test(max_memory 0 "-DMTX=${spg_mm_data}/bad/huge_dims.mtx"
+                    "-DOPTIONS=--max-memory|2G" "-DEXPECT_REGEX=shape: +1 x 100000000[^0-9]")
+  spg_add_info_test(max_memory_bad 2 "-DMTX=${spg_mm_data}/bad/huge_dims.mtx"
+                    "-DOPTIONS=--max-memory|2X" "-DEXPECT_TEXT=--max-memory needs a byte count")
+  spg_add_info_test(nonfinite_read 0 "-DMTX=${spg_mm_data}/nonfinite.mtx" "-DOPTIONS=--nonfinite"
+                    "-DEXPECT_REGEX=values: +min -inf, max inf")
+  spg_add_info_test(unknown_option 2 "-DMTX=${spg_mm_data}/cage5.mtx" "-DOPTIONS=--fast"
+                    "-DEXPECT_TEXT=spgrad info: unknown argument")
+  spg_add_info_test(directory 1 "-DMTX=${spg_mm_data}/bad"
+                    "-DEXPECT_TEXT=spgrad info: ${spg_mm_data}/bad: line 1: read error: Is a directory")
 endif()
+
+# The reader under a locale whose decimal point is a comma: de_DE.UTF-8,
+# compiled by localedef (glibc's, with Debian's locales sources) into the
+# build directory, then test_mmread with CHECK_DECIMAL_COMMA, which makes
+# it check that the locale took effect before it reads anything.
+set(spg_locales "${CMAKE_CURRENT_BINARY_DIR}/locales")
+add_test(NAME locale_de_DE
+         COMMAND sh -c "mkdir -p '${spg_locales}' && localedef -i de_DE -f UTF-8 '${spg_locales}/de_DE.UTF-8'")
+set_tests_properties(locale_de_DE PROPERTIES LABELS cpu FIXTURES_SETUP decimal_comma)
+add_test(NAME test_mmread_decimal_comma COMMAND test_mmread "${spg_mm_data}")
+set_tests_properties(test_mmread_decimal_comma PROPERTIES
+                     LABELS cpu FIXTURES_REQUIRED decimal_comma
+                     ENVIRONMENT "LOCPATH=${spg_locales};LC_ALL=de_DE.UTF-8;CHECK_DECIMAL_COMMA=de_DE.UTF-8")

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "device.h"
 #include "mmread.h"
 #include "spgrad.h"
@@ -350,17 +351,24 @@ static void check_adjoint(checker *c, int op, const params *p, uint64_t *seed)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: spgrad check FILE.mtx [--type double|float] [--backend cpu|cuda]\n");
+    fprintf(stderr, "usage: spgrad check FILE.mtx [--type double|float] [--backend cpu|cuda] "
+                    "[--max-memory BYTES]\n");
     return 2;
 }
 
 int spg_cmd_check(int argc, char **argv)
 {
     checker c = {.dt = SPG_DOUBLE, .backend = SPG_BACKEND_CPU};
+    spg_mm_options opt = {SPG_MM_MAX_BYTES, 0};
     if (argc < 1 || argv[0][0] == '-')
         return usage();
     for (int a = 1; a < argc; a++) {
         if (spg_tool_backend_arg(argc, argv, &a, &c.backend))
+            continue;
+        const int got = spg_arg_mm_option("spgrad check", argc, argv, &a, 0, &opt);
+        if (got < 0)
+            return 2;
+        if (got > 0)
             continue;
         if (!strcmp(argv[a], "--type") && a + 1 < argc && !strcmp(argv[a + 1], "float"))
             c.dt = SPG_FLOAT, a++;
@@ -376,7 +384,7 @@ int spg_cmd_check(int argc, char **argv)
         fprintf(stderr, "spgrad check: %s: cannot open\n", argv[0]);
         return 1;
     }
-    int rc = spg_mm_read(f, &mm, err, sizeof err);
+    int rc = spg_mm_read_with(f, &opt, &mm, err, sizeof err);
     fclose(f);
     if (rc) {
         fprintf(stderr, "spgrad check: %s: %s\n", argv[0], err);

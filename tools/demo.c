@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "args.h"
 #include "device.h"
 #include "fem2d.h"
 #include "spgrad.h"
@@ -206,22 +207,29 @@ static void fd_check(demo *d, const double *V0, const double *dir, double *err, 
     free(Vd), free(ax), free(ay);
 }
 
+/* Says which option's value is not an integer in [lo, hi]; returns -1. */
+static int bad_number(const char *option, int64_t lo, int64_t hi, const char *value)
+{
+    fprintf(stderr, "spgrad demo: %s needs an integer in %lld..%lld, not '%s'\n", option,
+            (long long)lo, (long long)hi, value ? value : "");
+    return -1;
+}
+
 static int parse(int argc, char **argv, int64_t *N, spg_dtype *dtype, int *threads,
                  spg_backend *backend)
 {
     for (int a = 0; a < argc; a++) {
         const char *v = a + 1 < argc ? argv[a + 1] : NULL;
-        char *end = NULL;
+        int64_t t;
         if (spg_tool_backend_arg(argc, argv, &a, backend))
             continue;
-        if (!strcmp(argv[a], "--n") && v) {
-            *N = strtoll(v, &end, 10);
-            if (*end || *N < 2 || *N > 46340)
-                return -1;
-        } else if (!strcmp(argv[a], "--threads") && v) {
-            *threads = (int)strtol(v, &end, 10);
-            if (*end || *threads < 0)
-                return -1;
+        if (!strcmp(argv[a], "--n")) {
+            if (spg_arg_int(v, 2, 46340, N))
+                return bad_number("--n", 2, 46340, v);
+        } else if (!strcmp(argv[a], "--threads")) {
+            if (spg_arg_int(v, 0, SPG_MAX_THREADS, &t))
+                return bad_number("--threads", 0, SPG_MAX_THREADS, v);
+            *threads = (int)t;
         } else if (!strcmp(argv[a], "--type") && v && !strcmp(v, "double")) {
             *dtype = SPG_DOUBLE;
         } else if (!strcmp(argv[a], "--type") && v && !strcmp(v, "float")) {

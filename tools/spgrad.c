@@ -22,10 +22,11 @@ static int usage(FILE *f)
                "      assemble a 2D finite-element matrix from its element triplets\n"
                "      through a plan, pull a loss back to the triplet values, and\n"
                "      check the gradient by central finite differences\n"
-               "  spgrad info FILE.mtx\n"
+               "  spgrad info FILE.mtx [--max-memory BYTES] [--nonfinite]\n"
                "      read a Matrix Market file through the plan and assembly path\n"
                "      and print its shape, stored entries and duplicates summed\n"
                "  spgrad check FILE.mtx [--type double|float] [--backend cpu|cuda]\n"
+               "               [--max-memory BYTES]\n"
                "      check every operation's pullback on the matrix against finite\n"
                "      differences and the adjoint identity; exit 1 on any failure\n",
             spg_version());
