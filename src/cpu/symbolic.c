@@ -269,9 +269,10 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
     const int64_t T = block_count(spg_team(ctx, N, N), N, n);
     const int nthreads = (int)T;
     spg_status st = SPG_SUCCESS;
-    /* a row of n + 1 per block, cnt[b (n + 1) + 1 + j]; T (n + 1) <= N for T > 1 */
-    spg_int *cnt = spg_calloc(T * (n + 1) + 1, sizeof(spg_int));
-    spg_int *start = cnt + 1; /* column starts in perm, once scattered */
+    /* a row of n + 1 per block, cnt[b (n + 1) + 1 + j]; T (n + 1) <= N for
+     * T > 1, and a count of -1 (n + 2 overflows) allocates nothing */
+    spg_int *cnt = spg_calloc(n < INT64_MAX - 1 ? T * (n + 1) + 1 : -1, sizeof(spg_int));
+    spg_int *start = NULL; /* cnt + 1: column starts in perm, once scattered */
     spg_int *colptr = spg_malloc(n + 1, sizeof(spg_int));
     spg_int *slot = spg_malloc(N, sizeof(spg_int));
     int64_t *first = spg_malloc(T, sizeof(int64_t));
@@ -283,6 +284,7 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
         st = SPG_ERR_ALLOC;
         goto done;
     }
+    start = cnt + 1;
     (void)nthreads;
 
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
