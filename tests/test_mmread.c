@@ -353,15 +353,17 @@ static void test_bad_texts(void)
     }
 }
 
-/* Reads text from a temporary file into mm; 0 on success. */
-static int read_text(const char *what, const char *text, size_t len, spg_mm *mm)
+/* Reads len bytes of text from a temporary file into mm with the options
+ * (NULL: the defaults); 0 on success. */
+static int read_text(const char *what, const char *text, size_t len, const spg_mm_options *opt,
+                     spg_mm *mm)
 {
     char err[256] = "";
     FILE *f = temp_with(text, len);
     check(f != NULL, "%s: no temporary file", what);
     if (!f)
         return -1;
-    int rc = spg_mm_read(f, mm, err, sizeof err);
+    int rc = spg_mm_read_with(f, opt, mm, err, sizeof err);
     fclose(f);
     check(rc == 0, "%s: %s", what, err);
     return rc;
@@ -373,7 +375,7 @@ static void test_skew(void)
     static const char text[] = "%%MatrixMarket matrix coordinate real skew-symmetric\n"
                                "3 3 2\n2 1 1.5\n3 2 -4\n";
     spg_mm mm;
-    if (read_text("skew", text, strlen(text), &mm))
+    if (read_text("skew", text, strlen(text), NULL, &mm))
         return;
     check(mm.symmetry == SPG_MM_SKEW && mm.entries == 2 && mm.nnz == 4, "skew: header facts");
     check(find(&mm, 2, 1, 1.5) >= 0 && find(&mm, 1, 2, -1.5) >= 0, "skew: (2, 1) and (1, 2)");
@@ -388,7 +390,7 @@ static void test_layout(void)
     static const char text[] = "%%MATRIXMARKET Matrix Coordinate Integer General\r\n"
                                "% comment\r\n\r\n  2\t3  2 \r\n1 3 -7\r\n\r\n% c\n2\t1\t+9 ";
     spg_mm mm;
-    if (read_text("layout", text, strlen(text), &mm))
+    if (read_text("layout", text, strlen(text), NULL, &mm))
         return;
     check(mm.m == 2 && mm.n == 3 && mm.entries == 2 && mm.nnz == 2 && mm.integer,
           "layout: header facts");
@@ -405,18 +407,18 @@ static void test_values(void)
     static const char empty[] = "%%MatrixMarket matrix coordinate pattern general\n0 0 0\n";
     static const char none[] = "%%MatrixMarket matrix coordinate real general\n0 4 0\n";
     spg_mm mm;
-    if (!read_text("values", sym, strlen(sym), &mm)) {
+    if (!read_text("values", sym, strlen(sym), NULL, &mm)) {
         check(mm.nnz == 7, "values: nnz %" PRId64, mm.nnz);
         check(find(&mm, 1, 3, 1e-3) >= 0 && find(&mm, 3, 1, 1e-3) >= 0, "values: 1e-3");
         check(find(&mm, 2, 2, -.5) >= 0 && find(&mm, 3, 1, 2) >= 0, "values: -.5, +2");
         check(find(&mm, 3, 2, 1e-310) >= 0 && 1e-310 > 0, "values: 1e-310, subnormal");
         spg_mm_free(&mm);
     }
-    if (!read_text("empty", empty, strlen(empty), &mm)) {
+    if (!read_text("empty", empty, strlen(empty), NULL, &mm)) {
         check(mm.m == 0 && mm.n == 0 && mm.nnz == 0 && mm.pattern && !mm.V, "empty: facts");
         spg_mm_free(&mm);
     }
-    if (!read_text("no entries", none, strlen(none), &mm)) {
+    if (!read_text("no entries", none, strlen(none), NULL, &mm)) {
         check(mm.m == 0 && mm.n == 4 && mm.nnz == 0 && !mm.pattern && mm.V, "no entries: facts");
         spg_mm_free(&mm);
     }
@@ -448,7 +450,7 @@ static void test_long_lines(void)
     spg_mm mm;
     char *s = long_line_file((size_t)2 << 20, 1, &total);
     check(s != NULL, "long lines: no memory");
-    if (s && !read_text("long comment", s, total, &mm)) {
+    if (s && !read_text("long comment", s, total, NULL, &mm)) {
         check(find(&mm, 1, 2, 1) == 0, "long comment: entry after it");
         spg_mm_free(&mm);
     }
@@ -486,21 +488,6 @@ static void test_edges(void)
     check(is_zeroed(&mm), "spg_mm_free twice");
 }
 
-/* Reads text with the options into mm; 0 on success. */
-static int read_text_with(const char *what, const char *text, const spg_mm_options *opt,
-                          spg_mm *mm)
-{
-    char err[256] = "";
-    FILE *f = temp_with(text, strlen(text));
-    check(f != NULL, "%s: no temporary file", what);
-    if (!f)
-        return -1;
-    int rc = spg_mm_read_with(f, opt, mm, err, sizeof err);
-    fclose(f);
-    check(rc == 0, "%s: %s", what, err);
-    return rc;
-}
-
 /* inf and nan where the options accept them; no limit on the dimensions
  * where max_bytes is 0; integers beyond 2^53 where a double holds them. */
 static void test_options(void)
@@ -514,18 +501,18 @@ static void test_options(void)
                                "1 3 1152921504606846976\n1 4 -9223372036854775808\n";
     const spg_mm_options nonfinite = {SPG_MM_MAX_BYTES, 1}, unlimited = {0, 0};
     spg_mm mm;
-    if (!read_text_with("nonfinite", inf, &nonfinite, &mm)) {
+    if (!read_text("nonfinite", inf, strlen(inf), &nonfinite, &mm)) {
         check(mm.nnz == 4 && isinf(mm.V[0]) && mm.V[0] > 0 && isinf(mm.V[1]) && mm.V[1] < 0 &&
                   isnan(mm.V[2]) && isinf(mm.V[3]) && mm.V[3] > 0,
               "nonfinite: inf, -Infinity, NaN, +INF");
         spg_mm_free(&mm);
     }
-    if (!read_text_with("no limit", wide, &unlimited, &mm)) {
+    if (!read_text("no limit", wide, strlen(wide), &unlimited, &mm)) {
         check(mm.m == 1 && mm.n == 100000000 && mm.nnz == 1 && mm.J[0] == 100000000,
               "no limit: 1 x 100000000");
         spg_mm_free(&mm);
     }
-    if (!read_text_with("exact integers", ints, NULL, &mm)) {
+    if (!read_text("exact integers", ints, strlen(ints), NULL, &mm)) {
         check(mm.V[0] == 9007199254740992.0 && mm.V[1] == -9007199254740992.0,
               "exact integers: 2^53");
         check(mm.V[2] == 1152921504606846976.0 && mm.V[3] == -9223372036854775808.0,
@@ -552,7 +539,7 @@ static void test_long_blanks(void)
         memset(text + a, c == 1 ? '\t' : ' ', blanks);
         memcpy(text + a + blanks, parts[c][1], b + 1);
         spg_mm mm;
-        if (!read_text_with("long blanks", text, NULL, &mm)) {
+        if (!read_text("long blanks", text, strlen(text), NULL, &mm)) {
             check(mm.nnz == 1 && mm.V[0] == 1.5, "long blanks %d: the entry", c);
             spg_mm_free(&mm);
         }
