@@ -47,13 +47,16 @@ static const spg_analysis *analysis_of(const spg_csc *A)
     return NULL;
 }
 
-/* A plan's analysis of its pattern A: the rows of each column chunk. */
-void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis *an)
+/* A plan's analysis of its pattern: the rows of each column chunk. */
+void spg_cpu_analyse(spg_context *ctx, spg_plan *plan)
 {
+    spg_analysis *an = &plan->analysis;
+    const spg_csc A = {plan->m,      plan->n,      plan->nnz, plan->itype,
+                       plan->colptr, plan->rowind, SPG_DOUBLE, NULL, NULL};
     (void)ctx; /* its threads only: a serial build ignores the pragmas */
-#pragma omp parallel num_threads(spg_team(ctx, A->nnz, spg_chunk_count(A->n)))
-    chunk_rows(A->colptr, A->rowind, A->n, an->lo, an->hi);
-    an->of = *A;
+#pragma omp parallel num_threads(spg_team(ctx, A.nnz, spg_chunk_count(A.n)))
+    chunk_rows(A.colptr, A.rowind, A.n, an->lo, an->hi);
+    an->of = A;
     an->of.analysis = NULL;
 }
 
@@ -133,7 +136,7 @@ static void spmv_t(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     }
 }
 
-spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
+spg_status spg_cpu_spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
                                    const void *x, double beta, void *y)
 {
     if (op == SPG_OP_N)
@@ -144,7 +147,7 @@ spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op
 }
 
 /* dv_j += alpha (A' u)_j and dA_p += alpha u_{i_p} v_j, by columns */
-spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, double alpha,
+spg_status spg_cpu_spmv_t_outer(spg_context *ctx, const spg_csc *A, double alpha,
                                            const void *uv, const void *vv, void *dAv, void *dvv)
 {
     (void)ctx; /* its threads only: a serial build ignores the pragmas */
@@ -184,7 +187,7 @@ static double bilinear_value(const spg_int *colptr, const spg_int *rowind, const
 
 /* One pass over the columns: t_j = (A' x)_j, f = sum_j y_j t_j, and where
  * asked dy_j += t_j and dA_p += x_{i_p} y_j. */
-spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *xv,
+spg_status spg_cpu_bilinear_pass(spg_context *ctx, const spg_csc *A, const void *xv,
                                             const void *yv, void *dAv, void *dyv, double *fout)
 {
     (void)ctx; /* its threads only: a serial build ignores the pragmas */
@@ -225,7 +228,7 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
  * spmv_n and the bits are those of the separate passes. Where blocks of
  * rows do not pay (scatter_rows), the team does the rest and one thread
  * then scatters dx on its own. */
-spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *xv,
+spg_status spg_cpu_bilinear_fused(spg_context *ctx, const spg_csc *A, const void *xv,
                                              const void *yv, double df, void *dAv, void *dxv,
                                              void *dyv, double *fout)
 {
@@ -289,7 +292,7 @@ spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A,
 }
 
 /* dA += alpha (U V') on A's pattern, by columns */
-spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k,
+spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA)
 {
@@ -300,19 +303,4 @@ spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, 
     for (int64_t j = 0; j < n; j++)
         spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, (spg_real)alpha, dA, j);
     return SPG_SUCCESS;
-}
-
-/* SPG_SUCCESS when A's structure is well formed */
-spg_status SPG_TYPED(spg_cpu_csc_check)(spg_context *ctx, const spg_csc *A)
-{
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
-    const spg_int *colptr = A->colptr, *rowind = A->rowind;
-    const int64_t n = A->n;
-    if (colptr[0] != 0 || colptr[n] != A->nnz)
-        return SPG_ERR_INVALID_MATRIX;
-    int bad = 0;
-#pragma omp parallel for num_threads(spg_team(ctx, A->nnz, n)) schedule(static) reduction(| : bad)
-    for (int64_t j = 0; j < n; j++)
-        bad |= !spg_k_col_valid(colptr, rowind, A->m, A->nnz, j);
-    return bad ? SPG_ERR_INVALID_MATRIX : SPG_SUCCESS;
 }

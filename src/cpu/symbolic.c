@@ -18,12 +18,8 @@
  * negative status. */
 static int read_triplet(const spg_triplets *t, int64_t k, int64_t *i, int64_t *j)
 {
-    switch (spg_k_coo_index(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n, i, j)) {
-    case 1: return 1;
-    case 0: return 0;
-    case -1: return SPG_ERR_NEGATIVE_INDEX;
-    default: return SPG_ERR_INDEX_RANGE;
-    }
+    const int r = spg_k_coo_index(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n, i, j);
+    return r >= 0 ? r : (int)spg_triplet_status(r);
 }
 
 /* Start of block b of [0, len) cut into T blocks. */
@@ -262,7 +258,7 @@ static void first_touch(int nthreads, spg_int *a, spg_int *b, int64_t len)
         a[q] = b[q] = 0;
 }
 
-spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t,
+spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t,
                                          spg_plan *plan)
 {
     const int64_t n = t->n, N = t->nnz;
@@ -362,9 +358,6 @@ spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t
     plan->perm = perm;
     plan->slot = slot;
     colptr = slot = rowind = seg = perm = NULL; /* now the plan's */
-    spg_csc view;
-    spg_plan_csc(plan, SPG_DOUBLE, NULL, &view);
-    SPG_TYPED(spg_cpu_analyse)(ctx, &view, &plan->analysis);
 
 done:
     spg_free(cnt);
