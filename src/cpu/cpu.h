@@ -92,11 +92,17 @@ static inline int64_t spg_chunk_count(int64_t len)
     return len < SPG_CHUNKS ? len : SPG_CHUNKS;
 }
 
+/* Start of block b of [0, len) cut into T blocks of sizes that differ by
+ * at most 1 (block T starts at len). */
+static inline int64_t spg_block_start(int64_t len, int64_t T, int64_t b)
+{
+    return (len / T) * b + (b < len % T ? b : len % T);
+}
+
 /* Start of chunk c of [0, len) cut into spg_chunk_count(len) chunks. */
 static inline int64_t spg_chunk_start(int64_t len, int64_t c)
 {
-    const int64_t chunks = spg_chunk_count(len);
-    return (len / chunks) * c + (c < len % chunks ? c : len % chunks);
+    return spg_block_start(len, spg_chunk_count(len), c);
 }
 
 /* Threads in the current team (1 outside a parallel region). */
@@ -112,8 +118,8 @@ static inline int spg_team_size(void)
 /* Block [lo, hi) of thread t of T in [0, len). */
 static inline void spg_block(int64_t len, int64_t t, int64_t T, int64_t *lo, int64_t *hi)
 {
-    *lo = (len / T) * t + (t < len % T ? t : len % T);
-    *hi = *lo + len / T + (t < len % T ? 1 : 0);
+    *lo = spg_block_start(len, T, t);
+    *hi = spg_block_start(len, T, t + 1);
 }
 
 /* This thread's block [lo, hi) of [0, len) inside a parallel region. */
