@@ -77,13 +77,6 @@ void *spg_calloc(int64_t count, size_t size)
     return ok ? advise_huge(calloc(b ? b : 1, 1), b) : NULL;
 }
 
-void *spg_shrink(void *p, int64_t count, size_t size)
-{
-    size_t b = (size_t)count * size; /* never more than p already holds */
-    void *q = realloc(p, b ? b : 1);
-    return q ? q : p;
-}
-
 void spg_free(void *p)
 {
     free(p);

@@ -228,9 +228,9 @@ spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, cons
         return st;
     if (k < 0)
         return SPG_ERR_INVALID_VALUE;
-    if (ldu < A->m || ldv < A->n || ldu < 1 || ldv < 1 ||
-        (k > 0 && (ldu > INT64_MAX / k || ldv > INT64_MAX / k)))
-        return SPG_ERR_DIMENSION;
+    st = spg_check_ld(A->m, A->n, k, ldu, ldv);
+    if (st != SPG_SUCCESS)
+        return st;
     if (!given(dA, A->nnz) || (k > 0 && (!given(U, A->m) || !given(V, A->n))))
         return SPG_ERR_NULL_POINTER;
     if (k == 0 || A->nnz == 0)

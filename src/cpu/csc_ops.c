@@ -171,9 +171,8 @@ static double chunk_sum(const double *part, int64_t chunks)
 
 /* f alone for columns [j0, j1): sum_j y_j (A' x)_j in column order over the
  * columns with a stored entry (y_j of an empty column is in no term, even
- * if infinite), with a select instead of a branch per column: on 2 threads
- * it then takes the time of SpMV T on fem2d-1000, not 10 to 20 % more
- * (bench/README.md). */
+ * if infinite), with a select instead of a branch per column, which keeps
+ * it as fast as SpMV T (bench/README.md). */
 static double bilinear_value(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
                              const spg_real *x, const spg_real *y, int64_t j0, int64_t j1)
 {

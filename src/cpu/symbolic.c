@@ -242,10 +242,9 @@ static void block_places(int nthreads, spg_int *cnt, int64_t T, int64_t n)
 
 /* Zeros in the fresh arrays a and b, each thread over its contiguous share.
  * Their first writes would otherwise be the scatter's, from every thread
- * all over both arrays, faulting in the same huge pages at once: measured
- * on fem2d-1000 with 2 threads, a 165 ms scatter against 16 ms for this
- * pass and 15 ms for the scatter after it (with memory the process had
- * used before, the two orders cost the same). */
+ * all over both arrays, faulting in the same huge pages at once, which
+ * costs far more than this pass (bench/README.md, "Plan creation 5x faster
+ * than scipy"). */
 static void first_touch(int nthreads, spg_int *a, spg_int *b, int64_t len)
 {
     (void)nthreads;
