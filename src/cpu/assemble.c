@@ -9,7 +9,6 @@
 spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *V,
                                        void *Ax)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *seg = plan->seg, *perm = plan->perm;
     const spg_real *v = V;
     spg_real *a = Ax;
@@ -24,7 +23,6 @@ spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *
 spg_status spg_cpu_assemble_pullback(spg_context *ctx, const spg_plan *plan,
                                                 const void *dAx, void *dV)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *slot = plan->slot;
     const spg_real *da = dAx;
     spg_real *dv = dV;

@@ -8,7 +8,6 @@
  * extremes of its block. */
 static int all_in_range(const spg_context *ctx, const spg_triplets *t)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     int ok = 1;
 #pragma omp parallel num_threads(spg_team(ctx, t->nnz, t->nnz)) reduction(&& : ok)
     {
@@ -39,7 +38,6 @@ spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t)
 /* SPG_SUCCESS when A's structure is well formed */
 spg_status spg_cpu_csc_check(spg_context *ctx, const spg_csc *A)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
     if (colptr[0] != 0 || colptr[n] != A->nnz)

@@ -10,7 +10,6 @@ spg_status spg_cpu_coo_sampled_outer(spg_context *ctx, const spg_triplets *t,
                                                 const void *V, int64_t ldv, double alpha,
                                                 void *dV)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     if (k == 1) { /* the gradient of x' A y: the rank loop folds away */
 #pragma omp parallel for num_threads(spg_team(ctx, t->nnz, t->nnz)) schedule(static)
         for (int64_t q = 0; q < t->nnz; q++)

@@ -53,7 +53,6 @@ void spg_cpu_analyse(spg_context *ctx, spg_plan *plan)
     spg_analysis *an = &plan->analysis;
     const spg_csc A = {plan->m,      plan->n,      plan->nnz, plan->itype,
                        plan->colptr, plan->rowind, SPG_DOUBLE, NULL, NULL};
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
 #pragma omp parallel num_threads(spg_team(ctx, A.nnz, spg_chunk_count(A.n)))
     chunk_rows(A.colptr, A.rowind, A.n, an->lo, an->hi);
     an->of = A;
@@ -128,7 +127,6 @@ static void spmv_t(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values;
     const int64_t n = A->n;
-    (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int64_t j = 0; j < n; j++) {
         spg_real t = alpha * spg_k_col_dot(colptr, rowind, a, x, j);
@@ -150,7 +148,6 @@ spg_status spg_cpu_spmv(spg_context *ctx, const spg_csc *A, spg_op op, double al
 spg_status spg_cpu_spmv_t_outer(spg_context *ctx, const spg_csc *A, double alpha,
                                            const void *uv, const void *vv, void *dAv, void *dvv)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *u = uv, *v = vv, s = (spg_real)alpha;
     spg_real *dA = dAv, *dv = dvv;
@@ -189,7 +186,6 @@ static double bilinear_value(const spg_int *colptr, const spg_int *rowind, const
 spg_status spg_cpu_bilinear_pass(spg_context *ctx, const spg_csc *A, const void *xv,
                                             const void *yv, void *dAv, void *dyv, double *fout)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *x = xv, *y = yv;
     spg_real *dA = dAv, *dy = dyv;
@@ -295,7 +291,6 @@ spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
 #pragma omp parallel for num_threads(spg_team(ctx, spg_work(A->nnz, k), n)) schedule(static)

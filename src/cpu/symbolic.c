@@ -227,7 +227,6 @@ static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean
 static void block_places(int nthreads, spg_int *cnt, int64_t T, int64_t n)
 {
     spg_int *start = cnt + (T - 1) * (n + 1);
-    (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int64_t j = 0; j < n; j++)
         for (int64_t b = 1; b < T; b++)
@@ -247,7 +246,6 @@ static void block_places(int nthreads, spg_int *cnt, int64_t T, int64_t n)
  * than scipy"). */
 static void first_touch(int nthreads, spg_int *a, spg_int *b, int64_t len)
 {
-    (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (len > SPG_PARALLEL_MIN)
     for (int64_t q = 0; q < len; q++)
         a[q] = b[q] = 0;
@@ -368,14 +366,12 @@ static void find_segments(plan_work *w)
  * memory, -1 for a skipped triplet. */
 static void fill_slots(plan_work *w)
 {
-    const int nthreads = (int)w->T;
-    (void)nthreads;
     if (w->kept < w->N) {
-#pragma omp parallel for num_threads(nthreads) schedule(static)
+#pragma omp parallel for num_threads((int)w->T) schedule(static)
         for (int64_t k = 0; k < w->N; k++)
             w->slot[k] = -1;
     }
-#pragma omp parallel for num_threads(nthreads) schedule(static)
+#pragma omp parallel for num_threads((int)w->T) schedule(static)
     for (int64_t e = 0; e < w->nnz; e++)
         for (spg_int q = w->seg[e]; q < w->seg[e + 1]; q++)
             w->slot[w->perm[q]] = (spg_int)e;
