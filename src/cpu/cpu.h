@@ -105,6 +105,16 @@ static inline int64_t spg_chunk_start(int64_t len, int64_t c)
     return spg_block_start(len, spg_chunk_count(len), c);
 }
 
+/* This thread's number in the current team (0 outside a parallel region). */
+static inline int spg_thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 /* Threads in the current team (1 outside a parallel region). */
 static inline int spg_team_size(void)
 {
