@@ -7,6 +7,7 @@
 #endif
 
 #include "internal.h"
+#include "testhook.h"
 
 static _Thread_local int64_t fail_at;  /* 0: never */
 static _Thread_local int64_t made;

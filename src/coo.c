@@ -1,5 +1,6 @@
 /* The pullbacks straight to COO values: validation and dispatch. */
 #include "backend.h"
+#include "testhook.h"
 
 spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo, unsigned flags,
                                  spg_dtype dtype, int64_t k, const void *U, int64_t ldu,

@@ -1,5 +1,6 @@
 /* Operations on CSC views and their pullbacks: validation and dispatch. */
 #include "backend.h"
+#include "testhook.h"
 
 /* The O(1) checks of a view; its arrays are trusted (see spg_csc_check). */
 static spg_status view_ok(const spg_csc *A)

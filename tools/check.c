@@ -20,6 +20,7 @@
 #include "mmread.h"
 #include "spgrad.h"
 #include "tools.h"
+#include "values.h"
 
 enum { SPMV_N, SPMV_T, BILINEAR, QUADRATIC, COO_BILINEAR, COO_SPMV_N, COO_SPMV_T, NOPS };
 static const char *const op_names[NOPS] = {"spmv N",         "spmv T",         "bilinear",
@@ -79,14 +80,10 @@ static void *placed(const checker *c, void *host, size_t bytes)
 /* A typed copy of a double array, where the calls see it. */
 static void *typed(const checker *c, spg_dtype dt, const double *a, int64_t len)
 {
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *t = xmalloc(len, vs);
-    for (int64_t k = 0; k < len; k++) {
-        if (dt == SPG_DOUBLE)
-            ((double *)t)[k] = a[k];
-        else
-            ((float *)t)[k] = (float)a[k];
-    }
+    for (int64_t k = 0; k < len; k++)
+        spg_vset(dt, t, k, a[k]);
     return placed(c, t, (size_t)len * vs);
 }
 
@@ -100,11 +97,11 @@ static void *zeros(const checker *c, int64_t len, size_t size)
  * releases it. */
 static void add_untyped(const checker *c, spg_dtype dt, void *t, double *a, int64_t len)
 {
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *h = xmalloc(len, vs);
     spg_tool_get(c->backend, h, t, (size_t)len * vs);
     for (int64_t k = 0; k < len; k++)
-        a[k] += dt == SPG_DOUBLE ? ((double *)h)[k] : (double)((float *)h)[k];
+        a[k] += spg_vget(dt, h, k);
     free(h);
     drop(c, t);
 }
@@ -175,7 +172,7 @@ static double loss(const checker *c, int op, const params *p, spg_dtype dt)
 static void gradient(const checker *c, int op, const params *p, spg_dtype dt, params *g)
 {
     spg_csc A;
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *a = matrix(c, op, p, dt, &A), *x = typed(c, dt, p->p[PX], xlen(c, op));
     void *y = typed(c, dt, p->p[PY], ylen(c, op));
     void *gx = zeros(c, xlen(c, op), vs), *gy = zeros(c, ylen(c, op), vs), *gA = zeros(c, c->nnz, vs);
@@ -194,7 +191,7 @@ static void gradient(const checker *c, int op, const params *p, spg_dtype dt, pa
         double *dy = xmalloc(ylen(c, op), sizeof *dy);
         add_untyped(c, dt, y, dy, ylen(c, op)); /* y, in the value type */
         for (int64_t i = 0; i < ylen(c, op); i++) /* dy_i = w_i y_i, rounded once */
-            dy[i] = dt == SPG_DOUBLE ? p->w[i] * dy[i] : (double)(float)(p->w[i] * dy[i]);
+            dy[i] = spg_round(dt, p->w[i] * dy[i]);
         y = typed(c, dt, dy, ylen(c, op));
         free(dy);
         if (op == SPMV_N || op == SPMV_T)
@@ -252,14 +249,13 @@ static params params_abs(const checker *c, const params *p)
 }
 
 /* Deterministic numbers in [-1, 1). */
-static double uniform(uint64_t *s)
+static double uniform(spg_rng *r)
 {
-    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(*s >> 11) * 0x1.0p-52 - 1.0;
+    return 2 * spg_rng_unit(r) - 1;
 }
 
 /* Central difference along a random direction in parameter group q. */
-static void check_fd(checker *c, int op, int q, const params *p, uint64_t *seed)
+static void check_fd(checker *c, int op, int q, const params *p, spg_rng *seed)
 {
     const int64_t len = q == PX ? xlen(c, op) : q == PY ? ylen(c, op) : param_len(c, q);
     params pp = params_new(c), pm = params_new(c), g = params_new(c), ga = params_new(c);
@@ -276,8 +272,8 @@ static void check_fd(checker *c, int op, int q, const params *p, uint64_t *seed)
     for (int64_t k = 0; k < len; k++) {
         double dk = uniform(seed);
         /* the points as the value type holds them; the direction is theirs */
-        pp.p[q][k] = c->dt == SPG_DOUBLE ? p->p[q][k] + h * dk : (float)(p->p[q][k] + h * dk);
-        pm.p[q][k] = c->dt == SPG_DOUBLE ? p->p[q][k] - h * dk : (float)(p->p[q][k] - h * dk);
+        pp.p[q][k] = spg_round(c->dt, p->p[q][k] + h * dk);
+        pm.p[q][k] = spg_round(c->dt, p->p[q][k] - h * dk);
         d[k] = (pp.p[q][k] - pm.p[q][k]) / (2 * h);
     }
     const double fd = (loss(c, op, &pp, c->dt) - loss(c, op, &pm, c->dt)) / (2 * h);
@@ -305,7 +301,7 @@ static void check_fd(checker *c, int op, int q, const params *p, uint64_t *seed)
 }
 
 /* <dy, op(A) v> = <op(A)' dy, v>, the SpMV pullback against its forward. */
-static void check_adjoint(checker *c, int op, const params *p, uint64_t *seed)
+static void check_adjoint(checker *c, int op, const params *p, spg_rng *seed)
 {
     const spg_op o = op == SPMV_N ? SPG_OP_N : SPG_OP_T;
     const int64_t xl = xlen(c, op), yl = ylen(c, op);
@@ -416,11 +412,11 @@ int spg_cmd_check(int argc, char **argv)
     for (int64_t i = 0; i < c.m; i++)
         cmax = rows[i] > cmax ? rows[i] : cmax;
     free(rows), free(cp), free(ri);
-    const double u = c.dt == SPG_DOUBLE ? DBL_EPSILON / 2 : FLT_EPSILON / 2;
+    const double u = spg_unit(c.dt);
     c.Ku = 2 * (double)(cmax + 3) * u + (double)(c.m + c.n + 3) * (DBL_EPSILON / 2);
 
     /* parameters: x, y, w random; a the matrix; V the triplet values */
-    uint64_t seed = 2024;
+    spg_rng seed = {2024};
     params p = params_new(&c);
     for (int64_t k = 0; k < c.m + c.n; k++) {
         p.p[PX][k] = uniform(&seed), p.p[PY][k] = uniform(&seed);

@@ -19,6 +19,7 @@
 #include "fem2d.h"
 #include "spgrad.h"
 #include "tools.h"
+#include "values.h"
 
 #define DEMO_REPS 5
 
@@ -59,22 +60,12 @@ static void *alloc(int64_t count, size_t size)
 
 static double get(const demo *d, const void *a, int64_t i)
 {
-    return d->dtype == SPG_DOUBLE ? ((const double *)a)[i] : (double)((const float *)a)[i];
+    return spg_vget(d->dtype, a, i);
 }
 
 static void set(const demo *d, void *a, int64_t i, double v)
 {
-    if (d->dtype == SPG_DOUBLE)
-        ((double *)a)[i] = v;
-    else
-        ((float *)a)[i] = (float)v;
-}
-
-/* Deterministic numbers in [0, 1). */
-static double uniform(uint64_t *state)
-{
-    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(*state >> 11) * 0x1.0p-53;
+    spg_vset(d->dtype, a, i, v);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -126,7 +117,7 @@ static void gradient_coo(demo *d)
 /* forward() on host arrays of type dt (copied to where the calls see them). */
 static double forward_host(demo *d, const void *V, spg_dtype dt, const void *x, const void *y)
 {
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *Vp = spg_tool_put(d->ctx, d->backend, V, (size_t)d->nt * vs);
     void *xp = spg_tool_put(d->ctx, d->backend, x, (size_t)d->nodes * vs);
     void *yp = spg_tool_put(d->ctx, d->backend, y, (size_t)d->nodes * vs);
@@ -171,7 +162,7 @@ static void pattern_counts(demo *d, int64_t *cmax_entry, int64_t *cmax_col)
  * |V|, |x|, |y|. The gradient x_I y_J carries one rounding. */
 static void fd_check(demo *d, const double *V0, const double *dir, double *err, double *bound)
 {
-    const double u = d->dtype == SPG_DOUBLE ? DBL_EPSILON / 2 : FLT_EPSILON / 2;
+    const double u = spg_unit(d->dtype);
     int64_t ce, cc;
     pattern_counts(d, &ce, &cc);
     const double Ku = (double)(ce + cc + 3) * u + (double)(d->nodes + 3) * (DBL_EPSILON / 2);
@@ -255,7 +246,7 @@ int spg_cmd_demo(int argc, char **argv)
     d.ctx = spg_tool_context("spgrad demo", d.backend);
     if (!d.ctx)
         return 1;
-    d.vs = d.dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    d.vs = spg_vsize(d.dtype);
     spg_fem2d fem;
     if (spg_fem2d_make(N, &fem)) {
         fprintf(stderr, "spgrad demo: out of memory for the triplets\n");
@@ -277,14 +268,14 @@ int spg_cmd_demo(int argc, char **argv)
     h->V = alloc(d.nt, d.vs), h->dV = alloc(d.nt, d.vs), h->Ax = alloc(d.nnz, d.vs);
     h->dA = alloc(d.nnz, d.vs), h->x = alloc(d.nodes, d.vs), h->y = alloc(d.nodes, d.vs);
     double *dir = alloc(d.nt, sizeof *dir);
-    uint64_t seed = 42;
+    spg_rng seed = {42};
     for (int64_t i = 0; i < d.nodes; i++) {
-        set(&d, h->x, i, 0.5 + uniform(&seed));
-        set(&d, h->y, i, uniform(&seed) - 0.5);
+        set(&d, h->x, i, 0.5 + spg_rng_unit(&seed));
+        set(&d, h->y, i, spg_rng_unit(&seed) - 0.5);
     }
     for (int64_t k = 0; k < d.nt; k++) {
         set(&d, h->V, k, fem.V[k]);
-        dir[k] = 2 * uniform(&seed) - 1;
+        dir[k] = 2 * spg_rng_unit(&seed) - 1;
     }
     const size_t tb = (size_t)d.nt * d.vs, eb = (size_t)d.nnz * d.vs, nb = (size_t)d.nodes * d.vs;
     *at = (arrays){spg_tool_put(d.ctx, d.backend, h->V, tb), spg_tool_put(d.ctx, d.backend, h->Ax, eb),

@@ -1,18 +1,9 @@
-/* spgrad: the command-line program. */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+/* spgrad: the command-line program, which dispatches to its commands. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "spgrad.h"
 #include "tools.h"
-
-double spg_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int usage(FILE *f)
 {
