@@ -9,30 +9,22 @@
 
 #include "check.h"
 #include "dense.h"
+#include "device.h"
 #include "problems.h"
 
 static spg_context *cpu, *gpu;
 
-/* A device copy of bytes host bytes. */
+/* A device copy of bytes host bytes (tools/device.c). */
 static void *up(const void *h, size_t bytes)
 {
-    void *d = NULL;
-    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess ||
-        (bytes && cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice) != cudaSuccess)) {
-        fprintf(stderr, "device allocation or copy failed\n");
-        exit(1);
-    }
-    return d;
+    return spg_tool_put(gpu, SPG_BACKEND_CUDA, h, bytes);
 }
 
 /* A new host copy of bytes device bytes. */
 static void *down(const void *d, size_t bytes)
 {
     void *h = malloc(bytes ? bytes : 1);
-    if (bytes && cudaMemcpy(h, d, bytes, cudaMemcpyDeviceToHost) != cudaSuccess) {
-        fprintf(stderr, "device copy failed\n");
-        exit(1);
-    }
+    spg_tool_get(SPG_BACKEND_CUDA, h, d, bytes);
     return h;
 }
 
