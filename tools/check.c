@@ -50,12 +50,7 @@ typedef struct params {
 
 static void *xmalloc(int64_t count, size_t size)
 {
-    void *p = calloc((size_t)(count > 0 ? count : 1), size);
-    if (!p) {
-        fprintf(stderr, "spgrad check: out of memory\n");
-        exit(1);
-    }
-    return p;
+    return spg_tool_calloc("spgrad check", count, size);
 }
 
 /* Releases an array made by typed() or zeros(). */

@@ -51,12 +51,7 @@ static void check(spg_status st, const char *what)
 
 static void *alloc(int64_t count, size_t size)
 {
-    void *p = calloc((size_t)(count > 0 ? count : 1), size);
-    if (!p) {
-        fprintf(stderr, "spgrad demo: out of memory\n");
-        exit(1);
-    }
-    return p;
+    return spg_tool_calloc("spgrad demo", count, size);
 }
 
 static double get(const demo *d, const void *a, int64_t i)
