@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "fem.h"
 #include "spgrad.h"
 
@@ -71,10 +72,16 @@ int main(int argc, char **argv)
     const int64_t m = fem.nodes, K = fem.triplets;
     const spg_coo coo = {m, m, K, SPG_INT32, fem.I, fem.J};
     const double *V = fem.V;
+    int64_t threads = 0;
+    if (argc > 2 && spg_arg_int(argv[2], 0, SPG_MAX_THREADS, &threads)) {
+        fprintf(stderr, "spgrad_memory: threads must be an integer in 0..%d, not '%s'\n",
+                SPG_MAX_THREADS, argv[2]);
+        return 2;
+    }
     spg_context *ctx;
     spg_status st = spg_context_create(SPG_BACKEND_CPU, &ctx);
-    if (st == SPG_SUCCESS && argc > 2)
-        st = spg_context_set_threads(ctx, atoi(argv[2]));
+    if (st == SPG_SUCCESS)
+        st = spg_context_set_threads(ctx, (int)threads);
     if (st != SPG_SUCCESS)
         return fail("context", st);
     if (reset_peak() != 0) {

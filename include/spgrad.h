@@ -76,9 +76,12 @@ typedef struct spg_analysis spg_analysis;
 
 /* Compressed sparse columns: the rows of column j are
  * rowind[colptr[j] .. colptr[j+1]-1]; values NULL is a pattern matrix.
- * analysis is set by spg_plan_csc and lets the CPU backend skip a pass
- * over the pattern; it is used only while the view keeps the plan's
- * arrays and sizes. A view filled by hand sets it to NULL: start from
+ * analysis is an opaque handle set by spg_plan_csc: what the plan's
+ * backend learned of the pattern when the plan was made. On the CPU it is
+ * the rows that each fixed chunk of columns reaches, which lets A x and
+ * the one-pass gradients skip a pass over the pattern; CUDA plans have
+ * none (NULL). It is used only while the view keeps the plan's arrays and
+ * sizes. A view filled by hand sets it to NULL: start from
  * spg_csc A = {0}. */
 typedef struct spg_csc {
     int64_t m, n, nnz;

@@ -42,12 +42,19 @@ SPG_HD double spg_k_product(spg_real y, spg_real t)
     return (double)y * (double)t;
 }
 
-/* The term of column j, 0 for a column with no stored entry (y_j is then in
- * no product, even if infinite) */
+/* Whether column j holds a stored entry. One that holds none is in no term
+ * of x' A y = sum_j y_j (A' x)_j, and none of its updates is made: y_j is
+ * then in no product, even if infinite. */
+SPG_HD int spg_k_col_has_entries(const spg_int *colptr, int64_t j)
+{
+    return colptr[j] < colptr[j + 1];
+}
+
+/* The term of column j, 0 for a column with no stored entry */
 SPG_HD double spg_k_bilinear_term(const spg_int *colptr, const spg_real *y, const spg_real *t,
                                   int64_t j)
 {
-    return colptr[j] == colptr[j + 1] ? 0.0 : spg_k_product(y[j], t[j]);
+    return spg_k_col_has_entries(colptr, j) ? spg_k_product(y[j], t[j]) : 0.0;
 }
 
 /* The first p in [lo, hi) with rowind_p >= r (rows ascend), else hi. */

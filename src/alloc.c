@@ -7,10 +7,11 @@
 #endif
 
 #include "internal.h"
+#include "testhook.h"
 
 static _Thread_local int64_t fail_at;  /* 0: never */
 static _Thread_local int64_t made;
-static _Thread_local int64_t requested; /* bytes */
+static _Thread_local uint64_t requested; /* bytes, at most INT64_MAX */
 
 void spg_alloc_fail_at(int64_t k)
 {
@@ -27,7 +28,7 @@ int64_t spg_alloc_count(void)
 
 int64_t spg_alloc_bytes(void)
 {
-    int64_t b = requested;
+    int64_t b = (int64_t)requested;
     requested = 0;
     return b;
 }
@@ -39,9 +40,9 @@ static size_t bytes_of(int64_t count, size_t size, int *ok)
     made++;
     if (fail_at > 0 && made == fail_at)
         *ok = 0;
-    if (*ok)
-        requested += (int64_t)((size_t)count * size);
-    return *ok ? (size_t)count * size : 0;
+    const uint64_t b = *ok ? (uint64_t)count * size : 0;
+    requested = b > (uint64_t)INT64_MAX - requested ? (uint64_t)INT64_MAX : requested + b;
+    return (size_t)b;
 }
 
 /* Large arrays ask for transparent huge pages: a fresh array of hundreds of
@@ -75,13 +76,6 @@ void *spg_calloc(int64_t count, size_t size)
     int ok;
     size_t b = bytes_of(count, size, &ok);
     return ok ? advise_huge(calloc(b ? b : 1, 1), b) : NULL;
-}
-
-void *spg_shrink(void *p, int64_t count, size_t size)
-{
-    size_t b = (size_t)count * size; /* never more than p already holds */
-    void *q = realloc(p, b ? b : 1);
-    return q ? q : p;
 }
 
 void spg_free(void *p)

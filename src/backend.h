@@ -10,6 +10,9 @@
 typedef struct spg_ops {
     /* Fills the pattern arrays and counts of plan, or leaves it untouched. */
     spg_status (*plan_build)(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
+    /* Fills plan->analysis, what the backend's operations want to know of
+     * the plan's pattern beyond its arrays. Optional: NULL leaves it empty. */
+    void (*analyse)(spg_context *ctx, spg_plan *plan);
     /* Ax = the sum of each entry's triplet values */
     spg_status (*assemble)(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax);
     /* dV += dAx gathered through each triplet's entry */
@@ -48,15 +51,27 @@ typedef struct spg_ops {
                                  double *f);
 } spg_ops;
 
+/* The status of a triplet's code from kernels/coo.h: -1 a negative index
+ * not to be skipped, -2 an index out of range, else none. */
+static inline spg_status spg_triplet_status(int code)
+{
+    return code == -1 ? SPG_ERR_NEGATIVE_INDEX : code == -2 ? SPG_ERR_INDEX_RANGE : SPG_SUCCESS;
+}
+
 /* The instance of the context's backend for a value and index type. */
 const spg_ops *spg_ops_get(const spg_context *ctx, spg_dtype dtype, spg_itype itype);
 
 /* Instances are compiled with SPG_SUFFIX (f32_i32, f32_i64, f64_i32,
- * f64_i64); inside one, SPG_TYPED(name) is name##_##SPG_SUFFIX. */
-#ifdef SPG_SUFFIX
+ * f64_i64) and SPG_ISUFFIX (i32, i64); code that depends on the index type
+ * alone is compiled with SPG_ISUFFIX only. Inside one, SPG_TYPED(name) is
+ * name##_##SPG_SUFFIX and SPG_ITYPED(name) is name##_##SPG_ISUFFIX. */
 #define SPG_PASTE_(a, b) a##_##b
 #define SPG_PASTE(a, b) SPG_PASTE_(a, b)
+#ifdef SPG_SUFFIX
 #define SPG_TYPED(name) SPG_PASTE(name, SPG_SUFFIX)
+#endif
+#ifdef SPG_ISUFFIX
+#define SPG_ITYPED(name) SPG_PASTE(name, SPG_ISUFFIX)
 #endif
 
 #endif /* SPG_BACKEND_H */

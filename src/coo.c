@@ -1,40 +1,13 @@
-/* COO views: their validation, and the pullbacks straight to COO values. */
+/* The pullbacks straight to COO values: validation and dispatch. */
 #include "backend.h"
-
-spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed,
-                            spg_triplets *t)
-{
-    if (!coo)
-        return SPG_ERR_NULL_POINTER;
-    if ((coo->itype != SPG_INT32 && coo->itype != SPG_INT64) || (flags & ~allowed) ||
-        coo->nnz < 0)
-        return SPG_ERR_INVALID_VALUE;
-    /* colptr holds n + 1 entries, so n + 1 must be representable */
-    if (coo->m < 0 || coo->n < 0 || coo->m == INT64_MAX || coo->n == INT64_MAX)
-        return SPG_ERR_DIMENSION;
-    if (coo->nnz > 0 && (!coo->I || !coo->J))
-        return SPG_ERR_NULL_POINTER;
-    if (coo->nnz > spg_index_max(coo->itype))
-        return SPG_ERR_INDEX_OVERFLOW;
-    const int by_rows = (flags & SPG_COMPRESS_ROWS) != 0;
-    *t = (spg_triplets){
-        .m = by_rows ? coo->n : coo->m,
-        .n = by_rows ? coo->m : coo->n,
-        .nnz = coo->nnz,
-        .I = by_rows ? coo->J : coo->I,
-        .J = by_rows ? coo->I : coo->J,
-        .base = (flags & SPG_ONE_BASED) ? 1 : 0,
-        .skip_negative = (flags & SPG_SKIP_NEGATIVE) != 0,
-    };
-    return SPG_SUCCESS;
-}
+#include "testhook.h"
 
 spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo, unsigned flags,
                                  spg_dtype dtype, int64_t k, const void *U, int64_t ldu,
                                  const void *V, int64_t ldv, double alpha, void *dV)
 {
     spg_triplets t;
-    if (!ctx)
+    if (!ctx || !coo)
         return SPG_ERR_NULL_POINTER;
     /* SPG_COMPRESS_ROWS is a plan's layout: the triplets' pullback is the same */
     spg_status st = spg_coo_triplets(coo, flags & ~SPG_COMPRESS_ROWS,
@@ -43,9 +16,9 @@ spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo, unsigned 
         return st;
     if ((dtype != SPG_FLOAT && dtype != SPG_DOUBLE) || k < 0)
         return SPG_ERR_INVALID_VALUE;
-    if (ldu < t.m || ldv < t.n || ldu < 1 || ldv < 1 ||
-        (k > 0 && (ldu > INT64_MAX / k || ldv > INT64_MAX / k)))
-        return SPG_ERR_DIMENSION;
+    st = spg_check_ld(t.m, t.n, k, ldu, ldv);
+    if (st != SPG_SUCCESS)
+        return st;
     if ((t.nnz > 0 && !dV) || (k > 0 && ((t.m > 0 && !U) || (t.n > 0 && !V))))
         return SPG_ERR_NULL_POINTER;
     const spg_ops *o = spg_ops_get(ctx, dtype, coo->itype);

@@ -1,5 +1,6 @@
 /* Operations on CSC views and their pullbacks: validation and dispatch. */
 #include "backend.h"
+#include "testhook.h"
 
 /* The O(1) checks of a view; its arrays are trusted (see spg_csc_check). */
 static spg_status view_ok(const spg_csc *A)
@@ -228,9 +229,9 @@ spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, cons
         return st;
     if (k < 0)
         return SPG_ERR_INVALID_VALUE;
-    if (ldu < A->m || ldv < A->n || ldu < 1 || ldv < 1 ||
-        (k > 0 && (ldu > INT64_MAX / k || ldv > INT64_MAX / k)))
-        return SPG_ERR_DIMENSION;
+    st = spg_check_ld(A->m, A->n, k, ldu, ldv);
+    if (st != SPG_SUCCESS)
+        return st;
     if (!given(dA, A->nnz) || (k > 0 && (!given(U, A->m) || !given(V, A->n))))
         return SPG_ERR_NULL_POINTER;
     if (k == 0 || A->nnz == 0)

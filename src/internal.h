@@ -64,37 +64,23 @@ spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed
 
 /* Allocation goes through these, so that tests can make them fail. They
  * take an element count and size, give NULL when count is negative or the
- * bytes overflow, and accept count 0. spg_calloc zeroes; spg_shrink gives
- * back unused tail memory and never fails (it returns p when it cannot). */
+ * bytes overflow, and accept count 0. spg_calloc zeroes. */
 void *spg_malloc(int64_t count, size_t size);
 void *spg_calloc(int64_t count, size_t size);
-void *spg_shrink(void *p, int64_t count, size_t size);
 void spg_free(void *p);
-
-/* Test hook: the k-th allocation from now fails (k >= 1); 0 disables.
- * spg_alloc_count gives the allocations made since the last call, and
- * spg_alloc_bytes the bytes they asked for; both count the calling thread's. */
-void spg_alloc_fail_at(int64_t k);
-int64_t spg_alloc_count(void);
-int64_t spg_alloc_bytes(void);
-
-/* Runs of each backend kernel, counted by the dispatch layer so that tests
- * can see which work a call did and which it skipped. Per thread. */
-typedef enum spg_kernel {
-    SPG_KERNEL_SPMV_N,
-    SPG_KERNEL_SPMV_T,
-    SPG_KERNEL_SPMV_T_OUTER,
-    SPG_KERNEL_BILINEAR_PASS,
-    SPG_KERNEL_BILINEAR_FUSED,
-    SPG_KERNEL_SAMPLED_OUTER,
-    SPG_KERNEL_COO_SAMPLED_OUTER,
-    SPG_KERNEL_COUNT
-} spg_kernel;
-void spg_kernel_ran(spg_kernel k);
-int64_t spg_kernel_runs(spg_kernel k); /* since the last call, then resets */
 
 /* Largest count an index type holds. */
 int64_t spg_index_max(spg_itype itype);
+
+/* SPG_ERR_DIMENSION unless U (m x k, leading dimension ldu) and V (n x k,
+ * ldv) are laid out in a way whose every index fits in 64 bits. */
+static inline spg_status spg_check_ld(int64_t m, int64_t n, int64_t k, int64_t ldu, int64_t ldv)
+{
+    if (ldu < m || ldv < n || ldu < 1 || ldv < 1 ||
+        (k > 0 && (ldu > INT64_MAX / k || ldv > INT64_MAX / k)))
+        return SPG_ERR_DIMENSION;
+    return SPG_SUCCESS;
+}
 
 /* Frees an array allocated by a backend (plans' arrays). */
 void spg_backend_free(spg_backend backend, void *p);

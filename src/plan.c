@@ -21,11 +21,14 @@ spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
     p->m = t.m;
     p->n = t.n;
     p->nnz_coo = coo->nnz;
-    st = spg_ops_get(ctx, SPG_DOUBLE, coo->itype)->plan_build(ctx, &t, p);
+    const spg_ops *o = spg_ops_get(ctx, SPG_DOUBLE, coo->itype); /* any value type */
+    st = o->plan_build(ctx, &t, p);
     if (st != SPG_SUCCESS) {
         spg_free(p);
         return st;
     }
+    if (o->analyse)
+        o->analyse(ctx, p);
     *plan = p;
     return SPG_SUCCESS;
 }

@@ -137,11 +137,11 @@ static spg_status run_csc_ops(spg_context *ctx, const job *jb, const spg_csc *A,
     return st;
 }
 
-/* The pullbacks straight to the triplet values. */
+/* The pullbacks straight to the triplet values, with the plan's flags. */
 static spg_status run_coo_ops(spg_context *ctx, const job *jb, bytes *o)
 {
     const spg_coo *c = &jb->coo;
-    const unsigned flags = jb->flags & ~(unsigned)SPG_COMPRESS_ROWS;
+    const unsigned flags = jb->flags;
     void *dV = zeros(jb->dt, c->nnz);
     spg_status st = SPG_SUCCESS;
     keep(&st, spg_coo_bilinear_pullback(ctx, c, flags, jb->dt, jb->x, jb->y, 2.0, dV));

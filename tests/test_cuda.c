@@ -9,30 +9,22 @@
 
 #include "check.h"
 #include "dense.h"
+#include "device.h"
 #include "problems.h"
 
 static spg_context *cpu, *gpu;
 
-/* A device copy of bytes host bytes. */
+/* A device copy of bytes host bytes (tools/device.c). */
 static void *up(const void *h, size_t bytes)
 {
-    void *d = NULL;
-    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess ||
-        (bytes && cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice) != cudaSuccess)) {
-        fprintf(stderr, "device allocation or copy failed\n");
-        exit(1);
-    }
-    return d;
+    return spg_tool_put(gpu, SPG_BACKEND_CUDA, h, bytes);
 }
 
 /* A new host copy of bytes device bytes. */
 static void *down(const void *d, size_t bytes)
 {
     void *h = malloc(bytes ? bytes : 1);
-    if (bytes && cudaMemcpy(h, d, bytes, cudaMemcpyDeviceToHost) != cudaSuccess) {
-        fprintf(stderr, "device copy failed\n");
-        exit(1);
-    }
+    spg_tool_get(SPG_BACKEND_CUDA, h, d, bytes);
     return h;
 }
 
@@ -167,10 +159,8 @@ static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags)
     agree("value and grad dA", dt, hgA, gA, bound, nnz);
 
     void *dVh = calloc((size_t)(p->nnz + 1), vs), *ddV = up(dVh, (size_t)p->nnz * vs);
-    CHECK_STATUS(spg_coo_bilinear_pullback(cpu, &hc, flags & ~SPG_COMPRESS_ROWS, dt, x, y, 2.0, dVh),
-                 SPG_SUCCESS);
-    CHECK_STATUS(spg_coo_bilinear_pullback(gpu, &dc, flags & ~SPG_COMPRESS_ROWS, dt, dxv, dyv, 2.0, ddV),
-                 SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_bilinear_pullback(cpu, &hc, flags, dt, x, y, 2.0, dVh), SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_bilinear_pullback(gpu, &dc, flags, dt, dxv, dyv, 2.0, ddV), SPG_SUCCESS);
     for (int64_t k = 0; k < p->nnz; k++)
         bound[k] = 4 * spg_unit(dt) * fabs(spg_vget(dt, dVh, k));
     void *hdV = down(ddV, (size_t)p->nnz * vs);
@@ -192,6 +182,28 @@ static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags)
     dense_free(&D);
     spg_plan_destroy(hp);
     spg_plan_destroy(dp);
+}
+
+/* Bad triplets give the status of the first in triplet order on both
+ * backends, in plan creation and in the COO pullbacks; dV stays as it was. */
+static void bad_triplet_order(void)
+{
+    const int32_t rows[2][3] = {{-1, 5, 0}, {5, -1, 0}}, cols[3] = {0, 1, 2};
+    const spg_status want[2] = {SPG_ERR_NEGATIVE_INDEX, SPG_ERR_INDEX_RANGE};
+    const double x[3] = {1, 2, 3}, dV0[3] = {7, 7, 7};
+    void *dx = up(x, sizeof x), *dJ = up(cols, sizeof cols);
+    for (int c = 0; c < 2; c++) {
+        void *dI = up(rows[c], sizeof rows[c]), *ddV = up(dV0, sizeof dV0);
+        const spg_coo hc = {3, 3, 3, SPG_INT32, rows[c], cols}, dc = {3, 3, 3, SPG_INT32, dI, dJ};
+        spg_plan *plan = NULL;
+        CHECK_STATUS(spg_plan_create(gpu, &dc, 0, &plan), want[c]);
+        CHECK_STATUS(spg_plan_create(cpu, &hc, 0, &plan), want[c]);
+        CHECK_STATUS(spg_coo_bilinear_pullback(gpu, &dc, 0, SPG_DOUBLE, dx, dx, 1, ddV), want[c]);
+        double *dV = down(ddV, sizeof dV0);
+        CHECK(!memcmp(dV, dV0, sizeof dV0));
+        free(dV), cudaFree(dI), cudaFree(ddV);
+    }
+    cudaFree(dx), cudaFree(dJ);
 }
 
 int main(void)
@@ -221,6 +233,7 @@ int main(void)
             }
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
         problem_free(&ps[i]);
+    bad_triplet_order();
     spg_context_destroy(gpu);
     spg_context_destroy(cpu);
     return spg_test_done();

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "internal.h"
+#include "testhook.h"
 
 static spg_plan *const untouched_plan = (spg_plan *)&spg_test_passed; /* never freed */
 

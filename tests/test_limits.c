@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "internal.h"
+#include "testhook.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SPG_TEST_ASAN 1

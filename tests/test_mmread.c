@@ -3,6 +3,8 @@
  * Usage: test_mmread DATA_DIR. The last line of output is
  * "N passed, N failed"; the exit status is non-zero when a check failed. */
 #include <inttypes.h>
+#include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,9 +156,36 @@ static const bad_text bad_texts[] = {
     {"%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 9223372036854775808\n",
      "line 3: value '9223372036854775808' does not fit in 64 bits"},
     {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 nan\n",
-     "line 3: value 'nan' is not a finite double"},
+     "line 3: value 'nan' is not finite; inf and nan are read only where the reader is asked "
+     "to (nonfinite)"},
     {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 -inf\n",
-     "line 3: value '-inf' is not a finite double"},
+     "line 3: value '-inf' is not finite; inf and nan are read only where the reader is asked "
+     "to (nonfinite)"},
+    {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 0x1p3\n",
+     "line 3: value '0x1p3' is hexadecimal; Matrix Market values are decimal"},
+    {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 -0X10\n",
+     "line 3: value '-0X10' is hexadecimal; Matrix Market values are decimal"},
+    {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1e-400\n",
+     "line 3: value '1e-400' is not zero but underflows to zero in double"},
+    {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1.5e\n",
+     "line 3: value '1.5e' is not a number"},
+    {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 .\n",
+     "line 3: value '.' is not a number"},
+    {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 infinite\n",
+     "line 3: value 'infinite' is not a number"},
+    {"%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 9007199254740993\n",
+     "line 3: value '9007199254740993' is beyond 2^53 and not exactly a double"},
+    {"%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 -9223372036854775807\n",
+     "line 3: value '-9223372036854775807' is beyond 2^53 and not exactly a double"},
+    {"%%MatrixMarket matrix coordinate real general\n1 100000000 1\n1 1 1.0\n",
+     "line 2: dimensions 1 x 100000000 need 1600000048 bytes for arrays of their rows and "
+     "columns, over the reader's limit of 1073741824 bytes"},
+    {"%%MatrixMarket matrix coordinate pattern general\n9223372036854775806 3 0\n",
+     "line 2: dimensions 9223372036854775806 x 3 need over 2^63 bytes for arrays of their rows "
+     "and columns, over the reader's limit of 1073741824 bytes"},
+    {"%%MatrixMarket matrix coordinate pattern general\n2 9223372036854775807 1\n1 1\n",
+     "line 2: the column count 9223372036854775807 leaves no room for a pointer array; at most "
+     "9223372036854775806"},
     {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1e999\n",
      "line 3: value '1e999' is not a finite double"},
     {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 "
@@ -324,15 +353,17 @@ static void test_bad_texts(void)
     }
 }
 
-/* Reads text from a temporary file into mm; 0 on success. */
-static int read_text(const char *what, const char *text, size_t len, spg_mm *mm)
+/* Reads len bytes of text from a temporary file into mm with the options
+ * (NULL: the defaults); 0 on success. */
+static int read_text(const char *what, const char *text, size_t len, const spg_mm_options *opt,
+                     spg_mm *mm)
 {
     char err[256] = "";
     FILE *f = temp_with(text, len);
     check(f != NULL, "%s: no temporary file", what);
     if (!f)
         return -1;
-    int rc = spg_mm_read(f, mm, err, sizeof err);
+    int rc = spg_mm_read_with(f, opt, mm, err, sizeof err);
     fclose(f);
     check(rc == 0, "%s: %s", what, err);
     return rc;
@@ -344,7 +375,7 @@ static void test_skew(void)
     static const char text[] = "%%MatrixMarket matrix coordinate real skew-symmetric\n"
                                "3 3 2\n2 1 1.5\n3 2 -4\n";
     spg_mm mm;
-    if (read_text("skew", text, strlen(text), &mm))
+    if (read_text("skew", text, strlen(text), NULL, &mm))
         return;
     check(mm.symmetry == SPG_MM_SKEW && mm.entries == 2 && mm.nnz == 4, "skew: header facts");
     check(find(&mm, 2, 1, 1.5) >= 0 && find(&mm, 1, 2, -1.5) >= 0, "skew: (2, 1) and (1, 2)");
@@ -359,7 +390,7 @@ static void test_layout(void)
     static const char text[] = "%%MATRIXMARKET Matrix Coordinate Integer General\r\n"
                                "% comment\r\n\r\n  2\t3  2 \r\n1 3 -7\r\n\r\n% c\n2\t1\t+9 ";
     spg_mm mm;
-    if (read_text("layout", text, strlen(text), &mm))
+    if (read_text("layout", text, strlen(text), NULL, &mm))
         return;
     check(mm.m == 2 && mm.n == 3 && mm.entries == 2 && mm.nnz == 2 && mm.integer,
           "layout: header facts");
@@ -368,26 +399,26 @@ static void test_layout(void)
 }
 
 /* Symmetric files may list upper entries; values in the usual spellings and
- * an underflowing one parse; empty matrices read, V NULL only for a pattern. */
+ * a subnormal one parse; empty matrices read, V NULL only for a pattern. */
 static void test_values(void)
 {
     static const char sym[] = "%%MatrixMarket matrix coordinate real symmetric\n"
-                              "3 3 4\n1 3 1e-3\n2 2 -.5\n3 1 +2\n3 2 1e-400\n";
+                              "3 3 4\n1 3 1e-3\n2 2 -.5\n3 1 +2\n3 2 1e-310\n";
     static const char empty[] = "%%MatrixMarket matrix coordinate pattern general\n0 0 0\n";
     static const char none[] = "%%MatrixMarket matrix coordinate real general\n0 4 0\n";
     spg_mm mm;
-    if (!read_text("values", sym, strlen(sym), &mm)) {
+    if (!read_text("values", sym, strlen(sym), NULL, &mm)) {
         check(mm.nnz == 7, "values: nnz %" PRId64, mm.nnz);
         check(find(&mm, 1, 3, 1e-3) >= 0 && find(&mm, 3, 1, 1e-3) >= 0, "values: 1e-3");
         check(find(&mm, 2, 2, -.5) >= 0 && find(&mm, 3, 1, 2) >= 0, "values: -.5, +2");
-        check(find(&mm, 3, 2, 0.0) >= 0, "values: 1e-400 reads as 0");
+        check(find(&mm, 3, 2, 1e-310) >= 0 && 1e-310 > 0, "values: 1e-310, subnormal");
         spg_mm_free(&mm);
     }
-    if (!read_text("empty", empty, strlen(empty), &mm)) {
+    if (!read_text("empty", empty, strlen(empty), NULL, &mm)) {
         check(mm.m == 0 && mm.n == 0 && mm.nnz == 0 && mm.pattern && !mm.V, "empty: facts");
         spg_mm_free(&mm);
     }
-    if (!read_text("no entries", none, strlen(none), &mm)) {
+    if (!read_text("no entries", none, strlen(none), NULL, &mm)) {
         check(mm.m == 0 && mm.n == 4 && mm.nnz == 0 && !mm.pattern && mm.V, "no entries: facts");
         spg_mm_free(&mm);
     }
@@ -419,7 +450,7 @@ static void test_long_lines(void)
     spg_mm mm;
     char *s = long_line_file((size_t)2 << 20, 1, &total);
     check(s != NULL, "long lines: no memory");
-    if (s && !read_text("long comment", s, total, &mm)) {
+    if (s && !read_text("long comment", s, total, NULL, &mm)) {
         check(find(&mm, 1, 2, 1) == 0, "long comment: entry after it");
         spg_mm_free(&mm);
     }
@@ -457,12 +488,95 @@ static void test_edges(void)
     check(is_zeroed(&mm), "spg_mm_free twice");
 }
 
+/* inf and nan where the options accept them; no limit on the dimensions
+ * where max_bytes is 0; integers beyond 2^53 where a double holds them. */
+static void test_options(void)
+{
+    static const char inf[] = "%%MatrixMarket matrix coordinate real general\n3 1 4\n"
+                              "1 1 inf\n2 1 -Infinity\n3 1 NaN\n1 1 +INF\n";
+    static const char wide[] = "%%MatrixMarket matrix coordinate pattern general\n"
+                               "1 100000000 1\n1 100000000\n";
+    static const char ints[] = "%%MatrixMarket matrix coordinate integer general\n1 4 4\n"
+                               "1 1 9007199254740992\n1 2 -9007199254740992\n"
+                               "1 3 1152921504606846976\n1 4 -9223372036854775808\n";
+    const spg_mm_options nonfinite = {SPG_MM_MAX_BYTES, 1}, unlimited = {0, 0};
+    spg_mm mm;
+    if (!read_text("nonfinite", inf, strlen(inf), &nonfinite, &mm)) {
+        check(mm.nnz == 4 && isinf(mm.V[0]) && mm.V[0] > 0 && isinf(mm.V[1]) && mm.V[1] < 0 &&
+                  isnan(mm.V[2]) && isinf(mm.V[3]) && mm.V[3] > 0,
+              "nonfinite: inf, -Infinity, NaN, +INF");
+        spg_mm_free(&mm);
+    }
+    if (!read_text("no limit", wide, strlen(wide), &unlimited, &mm)) {
+        check(mm.m == 1 && mm.n == 100000000 && mm.nnz == 1 && mm.J[0] == 100000000,
+              "no limit: 1 x 100000000");
+        spg_mm_free(&mm);
+    }
+    if (!read_text("exact integers", ints, strlen(ints), NULL, &mm)) {
+        check(mm.V[0] == 9007199254740992.0 && mm.V[1] == -9007199254740992.0,
+              "exact integers: 2^53");
+        check(mm.V[2] == 1152921504606846976.0 && mm.V[3] == -9223372036854775808.0,
+              "exact integers: 2^60 and -2^63");
+        spg_mm_free(&mm);
+    }
+}
+
+/* White space past the longest line kept is dropped, not an error: after
+ * the banner, after an entry, and as a blank line. */
+static void test_long_blanks(void)
+{
+    static const char *const parts[3][2] = {
+        {"%%MatrixMarket matrix coordinate real general", "\n2 2 1\n1 1 1.5\n"},
+        {"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1.5", "\n"},
+        {"%%MatrixMarket matrix coordinate real general\n", "\n2 2 1\n1 1 1.5\n"}};
+    const size_t blanks = (size_t)2 << 20;
+    for (int c = 0; c < 3; c++) {
+        const size_t a = strlen(parts[c][0]), b = strlen(parts[c][1]);
+        char *text = malloc(a + blanks + b + 1);
+        if (!text)
+            continue;
+        memcpy(text, parts[c][0], a);
+        memset(text + a, c == 1 ? '\t' : ' ', blanks);
+        memcpy(text + a + blanks, parts[c][1], b + 1);
+        spg_mm mm;
+        if (!read_text("long blanks", text, strlen(text), NULL, &mm)) {
+            check(mm.nnz == 1 && mm.V[0] == 1.5, "long blanks %d: the entry", c);
+            spg_mm_free(&mm);
+        }
+        free(text);
+    }
+}
+
+/* A directory opened as a file gives the system's reason. */
+static void test_directory(const char *dir)
+{
+    FILE *f = fopen(dir, "r");
+    if (!f) /* some systems refuse at fopen: nothing for the reader to say */
+        return;
+    expect_failure("directory", f, "line 1: read error: Is a directory");
+}
+
+/* With CHECK_DECIMAL_COMMA set, the environment's locale (LC_ALL) must
+ * write numbers with a decimal comma: the reader must still read "1.5". */
+static void test_locale(void)
+{
+    const char *want = getenv("CHECK_DECIMAL_COMMA");
+    if (!want)
+        return;
+    check(setlocale(LC_ALL, "") != NULL, "locale: setlocale(LC_ALL, \"\") failed");
+    check(strcmp(localeconv()->decimal_point, ",") == 0,
+          "locale: the decimal point of '%s' is '%s', not ','", want,
+          localeconv()->decimal_point);
+    check(strtod("1,5", NULL) == 1.5, "locale: strtod reads '1,5' as 1.5 here");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: test_mmread DATA_DIR\n");
         return 2;
     }
+    test_locale(); /* first: every read below runs in its locale */
     test_good_files(argv[1]);
     test_bad_files(argv[1]);
     test_bad_texts();
@@ -471,6 +585,9 @@ int main(int argc, char **argv)
     test_values();
     test_long_lines();
     test_edges();
+    test_options();
+    test_long_blanks();
+    test_directory(argv[1]);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "dense.h"
 #include "internal.h"
+#include "testhook.h"
 #include "problems.h"
 
 typedef struct mat {

@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "device.h"
 #include "mmread.h"
 #include "spgrad.h"
 #include "tools.h"
+#include "values.h"
 
 enum { SPMV_N, SPMV_T, BILINEAR, QUADRATIC, COO_BILINEAR, COO_SPMV_N, COO_SPMV_T, NOPS };
 static const char *const op_names[NOPS] = {"spmv N",         "spmv T",         "bilinear",
@@ -48,12 +50,7 @@ typedef struct params {
 
 static void *xmalloc(int64_t count, size_t size)
 {
-    void *p = calloc((size_t)(count > 0 ? count : 1), size);
-    if (!p) {
-        fprintf(stderr, "spgrad check: out of memory\n");
-        exit(1);
-    }
-    return p;
+    return spg_tool_calloc("spgrad check", count, size);
 }
 
 /* Releases an array made by typed() or zeros(). */
@@ -78,14 +75,10 @@ static void *placed(const checker *c, void *host, size_t bytes)
 /* A typed copy of a double array, where the calls see it. */
 static void *typed(const checker *c, spg_dtype dt, const double *a, int64_t len)
 {
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *t = xmalloc(len, vs);
-    for (int64_t k = 0; k < len; k++) {
-        if (dt == SPG_DOUBLE)
-            ((double *)t)[k] = a[k];
-        else
-            ((float *)t)[k] = (float)a[k];
-    }
+    for (int64_t k = 0; k < len; k++)
+        spg_vset(dt, t, k, a[k]);
     return placed(c, t, (size_t)len * vs);
 }
 
@@ -99,11 +92,11 @@ static void *zeros(const checker *c, int64_t len, size_t size)
  * releases it. */
 static void add_untyped(const checker *c, spg_dtype dt, void *t, double *a, int64_t len)
 {
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *h = xmalloc(len, vs);
     spg_tool_get(c->backend, h, t, (size_t)len * vs);
     for (int64_t k = 0; k < len; k++)
-        a[k] += dt == SPG_DOUBLE ? ((double *)h)[k] : (double)((float *)h)[k];
+        a[k] += spg_vget(dt, h, k);
     free(h);
     drop(c, t);
 }
@@ -174,7 +167,7 @@ static double loss(const checker *c, int op, const params *p, spg_dtype dt)
 static void gradient(const checker *c, int op, const params *p, spg_dtype dt, params *g)
 {
     spg_csc A;
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *a = matrix(c, op, p, dt, &A), *x = typed(c, dt, p->p[PX], xlen(c, op));
     void *y = typed(c, dt, p->p[PY], ylen(c, op));
     void *gx = zeros(c, xlen(c, op), vs), *gy = zeros(c, ylen(c, op), vs), *gA = zeros(c, c->nnz, vs);
@@ -193,7 +186,7 @@ static void gradient(const checker *c, int op, const params *p, spg_dtype dt, pa
         double *dy = xmalloc(ylen(c, op), sizeof *dy);
         add_untyped(c, dt, y, dy, ylen(c, op)); /* y, in the value type */
         for (int64_t i = 0; i < ylen(c, op); i++) /* dy_i = w_i y_i, rounded once */
-            dy[i] = dt == SPG_DOUBLE ? p->w[i] * dy[i] : (double)(float)(p->w[i] * dy[i]);
+            dy[i] = spg_round(dt, p->w[i] * dy[i]);
         y = typed(c, dt, dy, ylen(c, op));
         free(dy);
         if (op == SPMV_N || op == SPMV_T)
@@ -251,14 +244,13 @@ static params params_abs(const checker *c, const params *p)
 }
 
 /* Deterministic numbers in [-1, 1). */
-static double uniform(uint64_t *s)
+static double uniform(spg_rng *r)
 {
-    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(*s >> 11) * 0x1.0p-52 - 1.0;
+    return 2 * spg_rng_unit(r) - 1;
 }
 
 /* Central difference along a random direction in parameter group q. */
-static void check_fd(checker *c, int op, int q, const params *p, uint64_t *seed)
+static void check_fd(checker *c, int op, int q, const params *p, spg_rng *seed)
 {
     const int64_t len = q == PX ? xlen(c, op) : q == PY ? ylen(c, op) : param_len(c, q);
     params pp = params_new(c), pm = params_new(c), g = params_new(c), ga = params_new(c);
@@ -275,8 +267,8 @@ static void check_fd(checker *c, int op, int q, const params *p, uint64_t *seed)
     for (int64_t k = 0; k < len; k++) {
         double dk = uniform(seed);
         /* the points as the value type holds them; the direction is theirs */
-        pp.p[q][k] = c->dt == SPG_DOUBLE ? p->p[q][k] + h * dk : (float)(p->p[q][k] + h * dk);
-        pm.p[q][k] = c->dt == SPG_DOUBLE ? p->p[q][k] - h * dk : (float)(p->p[q][k] - h * dk);
+        pp.p[q][k] = spg_round(c->dt, p->p[q][k] + h * dk);
+        pm.p[q][k] = spg_round(c->dt, p->p[q][k] - h * dk);
         d[k] = (pp.p[q][k] - pm.p[q][k]) / (2 * h);
     }
     const double fd = (loss(c, op, &pp, c->dt) - loss(c, op, &pm, c->dt)) / (2 * h);
@@ -304,7 +296,7 @@ static void check_fd(checker *c, int op, int q, const params *p, uint64_t *seed)
 }
 
 /* <dy, op(A) v> = <op(A)' dy, v>, the SpMV pullback against its forward. */
-static void check_adjoint(checker *c, int op, const params *p, uint64_t *seed)
+static void check_adjoint(checker *c, int op, const params *p, spg_rng *seed)
 {
     const spg_op o = op == SPMV_N ? SPG_OP_N : SPG_OP_T;
     const int64_t xl = xlen(c, op), yl = ylen(c, op);
@@ -350,97 +342,138 @@ static void check_adjoint(checker *c, int op, const params *p, uint64_t *seed)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: spgrad check FILE.mtx [--type double|float] [--backend cpu|cuda]\n");
+    fprintf(stderr, "usage: spgrad check FILE.mtx [--type double|float] [--backend cpu|cuda] "
+                    "[--max-memory BYTES]\n");
     return 2;
+}
+
+/* Parses the options after FILE into c and opt; 0, or the exit status. */
+static int check_args(int argc, char **argv, checker *c, spg_mm_options *opt)
+{
+    for (int a = 1; a < argc; a++) {
+        if (spg_tool_backend_arg(argc, argv, &a, &c->backend))
+            continue;
+        const int got = spg_arg_mm_option("spgrad check", argc, argv, &a, 0, opt);
+        if (got < 0)
+            return 2;
+        if (got > 0)
+            continue;
+        if (!strcmp(argv[a], "--type") && a + 1 < argc && !strcmp(argv[a + 1], "float"))
+            c->dt = SPG_FLOAT, a++;
+        else if (!strcmp(argv[a], "--type") && a + 1 < argc && !strcmp(argv[a + 1], "double"))
+            c->dt = SPG_DOUBLE, a++;
+        else
+            return usage();
+    }
+    return 0;
+}
+
+/* Reads path into mm; 0, or 1 with a message. */
+static int check_read(const char *path, const spg_mm_options *opt, spg_mm *mm)
+{
+    char err[512];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "spgrad check: %s: cannot open\n", path);
+        return 1;
+    }
+    int rc = spg_mm_read_with(f, opt, mm, err, sizeof err);
+    fclose(f);
+    if (rc)
+        fprintf(stderr, "spgrad check: %s: %s\n", path, err);
+    return rc ? 1 : 0;
+}
+
+/* The rounding factor K u: the longest row or column of the pattern. */
+static double rounding_factor(const checker *c)
+{
+    spg_csc P;
+    ok_or_die(spg_plan_csc(c->plan, SPG_DOUBLE, NULL, &P), "view");
+    int64_t cmax = 0, *rows = xmalloc(c->m, sizeof(int64_t));
+    int64_t *cp = xmalloc(c->n + 1, sizeof *cp), *ri = xmalloc(c->nnz, sizeof *ri);
+    spg_tool_get(c->backend, cp, P.colptr, (size_t)(c->n + 1) * sizeof *cp);
+    spg_tool_get(c->backend, ri, P.rowind, (size_t)c->nnz * sizeof *ri);
+    for (int64_t j = 0; j < c->n; j++) {
+        cmax = cp[j + 1] - cp[j] > cmax ? cp[j + 1] - cp[j] : cmax;
+        for (int64_t q = cp[j]; q < cp[j + 1]; q++)
+            rows[ri[q]]++;
+    }
+    for (int64_t i = 0; i < c->m; i++)
+        cmax = rows[i] > cmax ? rows[i] : cmax;
+    free(rows), free(cp), free(ri);
+    return 2 * (double)(cmax + 3) * spg_unit(c->dt) + (double)(c->m + c->n + 3) * (DBL_EPSILON / 2);
+}
+
+/* The context, the plan of mm's triplets, and the rounding factor. */
+static void check_setup(checker *c, const spg_mm *mm)
+{
+    const size_t ib = (size_t)mm->nnz * sizeof(int64_t);
+    c->coo = (spg_coo){mm->m, mm->n, mm->nnz, SPG_INT64,
+                       spg_tool_put(c->ctx, c->backend, mm->I, ib),
+                       spg_tool_put(c->ctx, c->backend, mm->J, ib)};
+    ok_or_die(spg_plan_create(c->ctx, &c->coo, SPG_ONE_BASED, &c->plan), "plan");
+    c->m = mm->m, c->n = mm->n, c->N = mm->nnz, c->nnz = spg_plan_nnz(c->plan);
+    c->pattern = mm->pattern;
+    c->Ku = rounding_factor(c);
+}
+
+/* Parameters: x, y, w random; V the file's values; a assembled from V. */
+static params check_params(checker *c, const spg_mm *mm, spg_rng *seed)
+{
+    params p = params_new(c);
+    for (int64_t k = 0; k < c->m + c->n; k++) {
+        p.p[PX][k] = uniform(seed), p.p[PY][k] = uniform(seed);
+        p.w[k] = 0.5 + 0.25 * (uniform(seed) + 1);
+    }
+    for (int64_t k = 0; k < c->N; k++)
+        p.p[PV][k] = mm->V ? mm->V[k] : 1.0;
+    void *a = typed(c, SPG_DOUBLE, p.p[PV], c->N), *pa = zeros(c, c->nnz, sizeof(double));
+    ok_or_die(spg_assemble(c->ctx, c->plan, SPG_DOUBLE, a, pa), "assemble");
+    add_untyped(c, SPG_DOUBLE, pa, p.p[PA], c->nnz);
+    drop(c, a);
+    return p;
+}
+
+/* Every operation's checks, a line each, and the closing line. */
+static void check_all(checker *c, const char *path, const params *p, spg_rng *seed)
+{
+    printf("spgrad check: %s: %lld x %lld, %lld stored entries%s, %s\n", path,
+           (long long)c->m, (long long)c->n, (long long)c->nnz,
+           c->pattern ? " (pattern: A is constant)" : "", c->dt == SPG_DOUBLE ? "double" : "float");
+    for (int op = 0; op < NOPS; op++) {
+        if (op == QUADRATIC && c->m != c->n) {
+            printf("  %-13s skipped: A is not square\n", op_names[op]);
+            continue;
+        }
+        for (int q = 0; q < NPARAMS; q++)
+            if (has_param(c, op, q))
+                check_fd(c, op, q, p, seed);
+        if (op == SPMV_N || op == SPMV_T)
+            check_adjoint(c, op, p, seed);
+    }
+    printf("%s: %d check%s failed\n", c->failures ? "FAILED" : "ok", c->failures,
+           c->failures == 1 ? "" : "s");
 }
 
 int spg_cmd_check(int argc, char **argv)
 {
     checker c = {.dt = SPG_DOUBLE, .backend = SPG_BACKEND_CPU};
+    spg_mm_options opt = {SPG_MM_MAX_BYTES, 0};
+    spg_mm mm;
     if (argc < 1 || argv[0][0] == '-')
         return usage();
-    for (int a = 1; a < argc; a++) {
-        if (spg_tool_backend_arg(argc, argv, &a, &c.backend))
-            continue;
-        if (!strcmp(argv[a], "--type") && a + 1 < argc && !strcmp(argv[a + 1], "float"))
-            c.dt = SPG_FLOAT, a++;
-        else if (!strcmp(argv[a], "--type") && a + 1 < argc && !strcmp(argv[a + 1], "double"))
-            c.dt = SPG_DOUBLE, a++;
-        else
-            return usage();
-    }
-    FILE *f = fopen(argv[0], "r");
-    spg_mm mm;
-    char err[512];
-    if (!f) {
-        fprintf(stderr, "spgrad check: %s: cannot open\n", argv[0]);
-        return 1;
-    }
-    int rc = spg_mm_read(f, &mm, err, sizeof err);
-    fclose(f);
-    if (rc) {
-        fprintf(stderr, "spgrad check: %s: %s\n", argv[0], err);
-        return 1;
-    }
+    int rc = check_args(argc, argv, &c, &opt);
+    if (rc || check_read(argv[0], &opt, &mm))
+        return rc ? rc : 1;
     c.ctx = spg_tool_context("spgrad check", c.backend);
     if (!c.ctx) {
         spg_mm_free(&mm);
         return 1;
     }
-    const size_t ib = (size_t)mm.nnz * sizeof(int64_t);
-    c.coo = (spg_coo){mm.m, mm.n, mm.nnz, SPG_INT64, spg_tool_put(c.ctx, c.backend, mm.I, ib),
-                      spg_tool_put(c.ctx, c.backend, mm.J, ib)};
-    ok_or_die(spg_plan_create(c.ctx, &c.coo, SPG_ONE_BASED, &c.plan), "plan");
-    c.m = mm.m, c.n = mm.n, c.N = mm.nnz, c.nnz = spg_plan_nnz(c.plan), c.pattern = mm.pattern;
-
-    /* the rounding factor: the longest row or column of the pattern */
-    spg_csc P;
-    ok_or_die(spg_plan_csc(c.plan, SPG_DOUBLE, NULL, &P), "view");
-    int64_t cmax = 0, *rows = xmalloc(c.m, sizeof(int64_t));
-    int64_t *cp = xmalloc(c.n + 1, sizeof *cp), *ri = xmalloc(c.nnz, sizeof *ri);
-    spg_tool_get(c.backend, cp, P.colptr, (size_t)(c.n + 1) * sizeof *cp);
-    spg_tool_get(c.backend, ri, P.rowind, (size_t)c.nnz * sizeof *ri);
-    for (int64_t j = 0; j < c.n; j++) {
-        cmax = cp[j + 1] - cp[j] > cmax ? cp[j + 1] - cp[j] : cmax;
-        for (int64_t q = cp[j]; q < cp[j + 1]; q++)
-            rows[ri[q]]++;
-    }
-    for (int64_t i = 0; i < c.m; i++)
-        cmax = rows[i] > cmax ? rows[i] : cmax;
-    free(rows), free(cp), free(ri);
-    const double u = c.dt == SPG_DOUBLE ? DBL_EPSILON / 2 : FLT_EPSILON / 2;
-    c.Ku = 2 * (double)(cmax + 3) * u + (double)(c.m + c.n + 3) * (DBL_EPSILON / 2);
-
-    /* parameters: x, y, w random; a the matrix; V the triplet values */
-    uint64_t seed = 2024;
-    params p = params_new(&c);
-    for (int64_t k = 0; k < c.m + c.n; k++) {
-        p.p[PX][k] = uniform(&seed), p.p[PY][k] = uniform(&seed);
-        p.w[k] = 0.5 + 0.25 * (uniform(&seed) + 1);
-    }
-    for (int64_t k = 0; k < c.N; k++)
-        p.p[PV][k] = mm.V ? mm.V[k] : 1.0;
-    void *a = typed(&c, SPG_DOUBLE, p.p[PV], c.N), *pa = zeros(&c, c.nnz, sizeof(double));
-    ok_or_die(spg_assemble(c.ctx, c.plan, SPG_DOUBLE, a, pa), "assemble");
-    add_untyped(&c, SPG_DOUBLE, pa, p.p[PA], c.nnz);
-    drop(&c, a);
-
-    printf("spgrad check: %s: %lld x %lld, %lld stored entries%s, %s\n", argv[0],
-           (long long)c.m, (long long)c.n, (long long)c.nnz,
-           c.pattern ? " (pattern: A is constant)" : "", c.dt == SPG_DOUBLE ? "double" : "float");
-    for (int op = 0; op < NOPS; op++) {
-        if (op == QUADRATIC && c.m != c.n) {
-            printf("  %-13s skipped: A is not square\n", op_names[op]);
-            continue;
-        }
-        for (int q = 0; q < NPARAMS; q++)
-            if (has_param(&c, op, q))
-                check_fd(&c, op, q, &p, &seed);
-        if (op == SPMV_N || op == SPMV_T)
-            check_adjoint(&c, op, &p, &seed);
-    }
-    printf("%s: %d check%s failed\n", c.failures ? "FAILED" : "ok", c.failures,
-           c.failures == 1 ? "" : "s");
+    check_setup(&c, &mm);
+    spg_rng seed = {2024};
+    params p = check_params(&c, &mm, &seed);
+    check_all(&c, argv[0], &p, &seed);
     params_free(&p);
     if (c.backend != SPG_BACKEND_CPU)
         spg_tool_drop(c.backend, (void *)c.coo.I), spg_tool_drop(c.backend, (void *)c.coo.J);

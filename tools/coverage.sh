@@ -51,11 +51,11 @@ mkdir -p "$build/coverage"
 cd "$root"
 # CMakeFiles/<version>/ holds CMake's compiler probe, built with --coverage
 # too but without its source: gcov cannot read it, so it is left out.
-# src/cpu/*.c are compiled once per value and index type, each copy with its
-# own function names; --merge-lines counts a line as run when any copy ran
-# it (plans are built by the double copies only: the float copies of
-# src/cpu/symbolic.c are never called, and without the option every line of
-# that file would count again, as missed, for each of them).
+# src/cpu/*.c are compiled once per value and index type (symbolic.c and
+# checks.c once per index type), each copy with its own function names;
+# --merge-lines counts a line as run when any copy ran it (without the
+# option a line of a copy that a test never calls would count again, as
+# missed, for each copy).
 gcovr --root "$root" --object-directory "$build" --merge-lines \
     --exclude-directories '.*/CMakeFiles/[0-9][0-9.]*' \
     --filter "$root/src/" --filter "$root/kernels/" \

@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "args.h"
 #include "device.h"
 #include "fem2d.h"
 #include "spgrad.h"
 #include "tools.h"
+#include "values.h"
 
 #define DEMO_REPS 5
 
@@ -36,6 +38,7 @@ typedef struct demo {
     int64_t nodes, nt, nnz;
     spg_coo coo; /* its indices where the calls see them */
     arrays host, at;
+    double f; /* the last forward value */
 } demo;
 
 static void check(spg_status st, const char *what)
@@ -48,32 +51,17 @@ static void check(spg_status st, const char *what)
 
 static void *alloc(int64_t count, size_t size)
 {
-    void *p = calloc((size_t)(count > 0 ? count : 1), size);
-    if (!p) {
-        fprintf(stderr, "spgrad demo: out of memory\n");
-        exit(1);
-    }
-    return p;
+    return spg_tool_calloc("spgrad demo", count, size);
 }
 
 static double get(const demo *d, const void *a, int64_t i)
 {
-    return d->dtype == SPG_DOUBLE ? ((const double *)a)[i] : (double)((const float *)a)[i];
+    return spg_vget(d->dtype, a, i);
 }
 
 static void set(const demo *d, void *a, int64_t i, double v)
 {
-    if (d->dtype == SPG_DOUBLE)
-        ((double *)a)[i] = v;
-    else
-        ((float *)a)[i] = (float)v;
-}
-
-/* Deterministic numbers in [0, 1). */
-static double uniform(uint64_t *state)
-{
-    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(*state >> 11) * 0x1.0p-53;
+    spg_vset(d->dtype, a, i, v);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -125,7 +113,7 @@ static void gradient_coo(demo *d)
 /* forward() on host arrays of type dt (copied to where the calls see them). */
 static double forward_host(demo *d, const void *V, spg_dtype dt, const void *x, const void *y)
 {
-    const size_t vs = dt == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_vsize(dt);
     void *Vp = spg_tool_put(d->ctx, d->backend, V, (size_t)d->nt * vs);
     void *xp = spg_tool_put(d->ctx, d->backend, x, (size_t)d->nodes * vs);
     void *yp = spg_tool_put(d->ctx, d->backend, y, (size_t)d->nodes * vs);
@@ -170,7 +158,7 @@ static void pattern_counts(demo *d, int64_t *cmax_entry, int64_t *cmax_col)
  * |V|, |x|, |y|. The gradient x_I y_J carries one rounding. */
 static void fd_check(demo *d, const double *V0, const double *dir, double *err, double *bound)
 {
-    const double u = d->dtype == SPG_DOUBLE ? DBL_EPSILON / 2 : FLT_EPSILON / 2;
+    const double u = spg_unit(d->dtype);
     int64_t ce, cc;
     pattern_counts(d, &ce, &cc);
     const double Ku = (double)(ce + cc + 3) * u + (double)(d->nodes + 3) * (DBL_EPSILON / 2);
@@ -206,22 +194,29 @@ static void fd_check(demo *d, const double *V0, const double *dir, double *err, 
     free(Vd), free(ax), free(ay);
 }
 
+/* Says which option's value is not an integer in [lo, hi]; returns -1. */
+static int bad_number(const char *option, int64_t lo, int64_t hi, const char *value)
+{
+    fprintf(stderr, "spgrad demo: %s needs an integer in %lld..%lld, not '%s'\n", option,
+            (long long)lo, (long long)hi, value ? value : "");
+    return -1;
+}
+
 static int parse(int argc, char **argv, int64_t *N, spg_dtype *dtype, int *threads,
                  spg_backend *backend)
 {
     for (int a = 0; a < argc; a++) {
         const char *v = a + 1 < argc ? argv[a + 1] : NULL;
-        char *end = NULL;
+        int64_t t;
         if (spg_tool_backend_arg(argc, argv, &a, backend))
             continue;
-        if (!strcmp(argv[a], "--n") && v) {
-            *N = strtoll(v, &end, 10);
-            if (*end || *N < 2 || *N > 46340)
-                return -1;
-        } else if (!strcmp(argv[a], "--threads") && v) {
-            *threads = (int)strtol(v, &end, 10);
-            if (*end || *threads < 0)
-                return -1;
+        if (!strcmp(argv[a], "--n")) {
+            if (spg_arg_int(v, 2, 46340, N))
+                return bad_number("--n", 2, 46340, v);
+        } else if (!strcmp(argv[a], "--threads")) {
+            if (spg_arg_int(v, 0, SPG_MAX_THREADS, &t))
+                return bad_number("--threads", 0, SPG_MAX_THREADS, v);
+            *threads = (int)t;
         } else if (!strcmp(argv[a], "--type") && v && !strcmp(v, "double")) {
             *dtype = SPG_DOUBLE;
         } else if (!strcmp(argv[a], "--type") && v && !strcmp(v, "float")) {
@@ -232,6 +227,131 @@ static int parse(int argc, char **argv, int64_t *N, spg_dtype *dtype, int *threa
         a++;
     }
     return 0;
+}
+
+/* Medians of the demo's timings, in seconds, and f. */
+typedef struct timings {
+    double plan, assemble, forward, grad_plan, grad_coo, f;
+} timings;
+
+/* The context, the triplets where the calls see them, the plan (timed)
+ * and the host and placed arrays of the problem; dir: the direction of
+ * the finite-difference check. */
+static void demo_setup(demo *d, const spg_fem2d *fem, int threads, double **dir, timings *t)
+{
+    if (d->backend == SPG_BACKEND_CPU)
+        check(spg_context_set_threads(d->ctx, threads), "threads");
+    d->vs = spg_vsize(d->dtype);
+    d->nodes = fem->nodes, d->nt = fem->triplets;
+    const size_t ib = (size_t)d->nt * sizeof(int32_t);
+    d->coo = (spg_coo){fem->nodes, fem->nodes, fem->triplets, SPG_INT32,
+                       spg_tool_put(d->ctx, d->backend, fem->I, ib),
+                       spg_tool_put(d->ctx, d->backend, fem->J, ib)};
+    const double t0 = spg_now();
+    check(spg_plan_create(d->ctx, &d->coo, 0, &d->plan), "plan");
+    t->plan = spg_now() - t0;
+    d->nnz = spg_plan_nnz(d->plan);
+    arrays *h = &d->host;
+    h->V = alloc(d->nt, d->vs), h->dV = alloc(d->nt, d->vs), h->Ax = alloc(d->nnz, d->vs);
+    h->dA = alloc(d->nnz, d->vs), h->x = alloc(d->nodes, d->vs), h->y = alloc(d->nodes, d->vs);
+    *dir = alloc(d->nt, sizeof **dir);
+    spg_rng seed = {42};
+    for (int64_t i = 0; i < d->nodes; i++) {
+        set(d, h->x, i, 0.5 + spg_rng_unit(&seed));
+        set(d, h->y, i, spg_rng_unit(&seed) - 0.5);
+    }
+    for (int64_t k = 0; k < d->nt; k++) {
+        set(d, h->V, k, fem->V[k]);
+        (*dir)[k] = 2 * spg_rng_unit(&seed) - 1;
+    }
+    const size_t tb = (size_t)d->nt * d->vs, eb = (size_t)d->nnz * d->vs;
+    const size_t nb = (size_t)d->nodes * d->vs;
+    spg_context *c = d->ctx;
+    d->at = (arrays){spg_tool_put(c, d->backend, h->V, tb), spg_tool_put(c, d->backend, h->Ax, eb),
+                     spg_tool_put(c, d->backend, h->dA, eb), spg_tool_put(c, d->backend, h->dV, tb),
+                     spg_tool_put(c, d->backend, h->x, nb), spg_tool_put(c, d->backend, h->y, nb)};
+}
+
+/* Seconds that one call of what takes (with the device synchronised). */
+static double timed(demo *d, void (*what)(demo *))
+{
+    spg_tool_sync(d->backend);
+    const double t0 = spg_now();
+    what(d);
+    spg_tool_sync(d->backend);
+    return spg_now() - t0;
+}
+
+static void run_assemble(demo *d)
+{
+    check(spg_assemble(d->ctx, d->plan, d->dtype, d->at.V, d->at.Ax), "assemble");
+}
+
+static void run_forward(demo *d)
+{
+    d->f = forward(d, d->at.V, d->dtype, d->at.x, d->at.y, d->at.Ax);
+}
+
+/* The medians of DEMO_REPS runs of each step; dV holds the gradient after. */
+static void demo_measure(demo *d, timings *t)
+{
+    double ta[DEMO_REPS], tf[DEMO_REPS], tp[DEMO_REPS], tc[DEMO_REPS];
+    const size_t tb = (size_t)d->nt * d->vs;
+    for (int r = 0; r < DEMO_REPS; r++) {
+        ta[r] = timed(d, run_assemble);
+        tf[r] = timed(d, run_forward);
+        spg_tool_zero(d->backend, d->at.dV, tb);
+        tp[r] = timed(d, gradient_plan);
+        spg_tool_zero(d->backend, d->at.dV, tb);
+        tc[r] = timed(d, gradient_coo);
+    }
+    spg_tool_get(d->backend, d->host.dV, d->at.dV, tb);
+    t->assemble = median(ta, DEMO_REPS), t->forward = median(tf, DEMO_REPS);
+    t->grad_plan = median(tp, DEMO_REPS), t->grad_coo = median(tc, DEMO_REPS);
+    t->f = d->f;
+}
+
+/* Prints what was measured and the finite-difference check. */
+static void demo_report(const demo *d, int64_t N, int threads, const timings *t, double err,
+                        double bound)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("spgrad demo: f(V) = x' A(V) y, A assembled from P1 finite elements on a\n"
+           "%lld x %lld node grid (%s, %s)\n",
+           (long long)N, (long long)N, d->dtype == SPG_DOUBLE ? "double" : "float",
+           d->backend == SPG_BACKEND_CUDA ? "CUDA" : threads ? "CPU, threads set" : "CPU");
+    printf("  matrix        %lld x %lld, %lld stored entries\n", (long long)d->nodes,
+           (long long)d->nodes, (long long)d->nnz);
+    printf("  triplets      %lld (%lld duplicates summed)\n", (long long)d->nt,
+           (long long)(d->nt - d->nnz));
+    printf("  f             %.17g\n", t->f);
+    printf("  plan          %9.3f ms  (symbolic, once per pattern)\n", 1e3 * t->plan);
+    printf("  assemble      %9.3f ms\n", 1e3 * t->assemble);
+    printf("  forward       %9.3f ms  (assemble + x' A y)\n", 1e3 * t->forward);
+    printf("  df/dV, plan   %9.3f ms  (dA = x y' on the pattern + assembly pullback), "
+           "%.2fx forward\n", 1e3 * t->grad_plan, t->grad_plan / t->forward);
+    printf("  df/dV, COO    %9.3f ms  (dV_k = x_I y_J straight to the triplets), "
+           "%.2fx forward\n", 1e3 * t->grad_coo, t->grad_coo / t->forward);
+    printf("  timings       medians of %d runs\n", DEMO_REPS);
+    printf("  peak memory   %.1f MiB resident\n", (double)ru.ru_maxrss / 1024.0);
+    printf("  fd check      relative error %.2e (rounding bound %.2e): %s\n", err, bound,
+           err <= bound ? "ok" : "FAILED");
+}
+
+/* Releases the demo's arrays, plan and context. */
+static void demo_free(demo *d, double *dir)
+{
+    arrays *h = &d->host, *at = &d->at;
+    if (d->backend != SPG_BACKEND_CPU) {
+        void *dev[] = {at->V, at->Ax, at->dA, at->dV, at->x, at->y, (void *)d->coo.I,
+                       (void *)d->coo.J};
+        for (size_t a = 0; a < sizeof dev / sizeof dev[0]; a++)
+            spg_tool_drop(d->backend, dev[a]);
+    }
+    spg_plan_destroy(d->plan);
+    spg_context_destroy(d->ctx);
+    free(h->V), free(h->dV), free(h->Ax), free(h->dA), free(h->x), free(h->y), free(dir);
 }
 
 int spg_cmd_demo(int argc, char **argv)
@@ -247,104 +367,19 @@ int spg_cmd_demo(int argc, char **argv)
     d.ctx = spg_tool_context("spgrad demo", d.backend);
     if (!d.ctx)
         return 1;
-    d.vs = d.dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
     spg_fem2d fem;
     if (spg_fem2d_make(N, &fem)) {
         fprintf(stderr, "spgrad demo: out of memory for the triplets\n");
+        spg_context_destroy(d.ctx);
         return 1;
     }
-    if (d.backend == SPG_BACKEND_CPU)
-        check(spg_context_set_threads(d.ctx, threads), "threads");
-    d.nodes = fem.nodes, d.nt = fem.triplets;
-    const size_t ib = (size_t)d.nt * sizeof(int32_t);
-    d.coo = (spg_coo){fem.nodes, fem.nodes, fem.triplets, SPG_INT32,
-                      spg_tool_put(d.ctx, d.backend, fem.I, ib),
-                      spg_tool_put(d.ctx, d.backend, fem.J, ib)};
-
-    double t0 = spg_now();
-    check(spg_plan_create(d.ctx, &d.coo, 0, &d.plan), "plan");
-    const double t_plan = spg_now() - t0;
-    d.nnz = spg_plan_nnz(d.plan);
-    arrays *h = &d.host, *at = &d.at;
-    h->V = alloc(d.nt, d.vs), h->dV = alloc(d.nt, d.vs), h->Ax = alloc(d.nnz, d.vs);
-    h->dA = alloc(d.nnz, d.vs), h->x = alloc(d.nodes, d.vs), h->y = alloc(d.nodes, d.vs);
-    double *dir = alloc(d.nt, sizeof *dir);
-    uint64_t seed = 42;
-    for (int64_t i = 0; i < d.nodes; i++) {
-        set(&d, h->x, i, 0.5 + uniform(&seed));
-        set(&d, h->y, i, uniform(&seed) - 0.5);
-    }
-    for (int64_t k = 0; k < d.nt; k++) {
-        set(&d, h->V, k, fem.V[k]);
-        dir[k] = 2 * uniform(&seed) - 1;
-    }
-    const size_t tb = (size_t)d.nt * d.vs, eb = (size_t)d.nnz * d.vs, nb = (size_t)d.nodes * d.vs;
-    *at = (arrays){spg_tool_put(d.ctx, d.backend, h->V, tb), spg_tool_put(d.ctx, d.backend, h->Ax, eb),
-                   spg_tool_put(d.ctx, d.backend, h->dA, eb), spg_tool_put(d.ctx, d.backend, h->dV, tb),
-                   spg_tool_put(d.ctx, d.backend, h->x, nb), spg_tool_put(d.ctx, d.backend, h->y, nb)};
-
-    /* timings: medians of DEMO_REPS runs */
-    double ta[DEMO_REPS], tf[DEMO_REPS], tp[DEMO_REPS], tc[DEMO_REPS], f = 0;
-    for (int r = 0; r < DEMO_REPS; r++) {
-        t0 = spg_now();
-        check(spg_assemble(d.ctx, d.plan, d.dtype, at->V, at->Ax), "assemble");
-        spg_tool_sync(d.backend);
-        ta[r] = spg_now() - t0;
-        t0 = spg_now();
-        f = forward(&d, at->V, d.dtype, at->x, at->y, at->Ax);
-        spg_tool_sync(d.backend);
-        tf[r] = spg_now() - t0;
-        spg_tool_zero(d.backend, at->dV, tb);
-        spg_tool_sync(d.backend);
-        t0 = spg_now();
-        gradient_plan(&d);
-        spg_tool_sync(d.backend);
-        tp[r] = spg_now() - t0;
-        spg_tool_zero(d.backend, at->dV, tb);
-        spg_tool_sync(d.backend);
-        t0 = spg_now();
-        gradient_coo(&d);
-        spg_tool_sync(d.backend);
-        tc[r] = spg_now() - t0;
-    }
-    spg_tool_get(d.backend, h->dV, at->dV, tb);
-    const double t_asm = median(ta, DEMO_REPS), t_fwd = median(tf, DEMO_REPS);
-    const double t_gp = median(tp, DEMO_REPS), t_gc = median(tc, DEMO_REPS);
-
-    double err, bound;
+    timings t;
+    double *dir, err, bound;
+    demo_setup(&d, &fem, threads, &dir, &t);
+    demo_measure(&d, &t);
     fd_check(&d, fem.V, dir, &err, &bound);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-
-    printf("spgrad demo: f(V) = x' A(V) y, A assembled from P1 finite elements on a\n"
-           "%lld x %lld node grid (%s, %s)\n",
-           (long long)N, (long long)N, d.dtype == SPG_DOUBLE ? "double" : "float",
-           d.backend == SPG_BACKEND_CUDA ? "CUDA" : threads ? "CPU, threads set" : "CPU");
-    printf("  matrix        %lld x %lld, %lld stored entries\n", (long long)d.nodes,
-           (long long)d.nodes, (long long)d.nnz);
-    printf("  triplets      %lld (%lld duplicates summed)\n", (long long)d.nt,
-           (long long)(d.nt - d.nnz));
-    printf("  f             %.17g\n", f);
-    printf("  plan          %9.3f ms  (symbolic, once per pattern)\n", 1e3 * t_plan);
-    printf("  assemble      %9.3f ms\n", 1e3 * t_asm);
-    printf("  forward       %9.3f ms  (assemble + x' A y)\n", 1e3 * t_fwd);
-    printf("  df/dV, plan   %9.3f ms  (dA = x y' on the pattern + assembly pullback), "
-           "%.2fx forward\n", 1e3 * t_gp, t_gp / t_fwd);
-    printf("  df/dV, COO    %9.3f ms  (dV_k = x_I y_J straight to the triplets), "
-           "%.2fx forward\n", 1e3 * t_gc, t_gc / t_fwd);
-    printf("  timings       medians of %d runs\n", DEMO_REPS);
-    printf("  peak memory   %.1f MiB resident\n", (double)ru.ru_maxrss / 1024.0);
-    printf("  fd check      relative error %.2e (rounding bound %.2e): %s\n", err, bound,
-           err <= bound ? "ok" : "FAILED");
-
-    if (d.backend != SPG_BACKEND_CPU) {
-        void *dev[] = {at->V, at->Ax, at->dA, at->dV, at->x, at->y, (void *)d.coo.I, (void *)d.coo.J};
-        for (size_t a = 0; a < sizeof dev / sizeof dev[0]; a++)
-            spg_tool_drop(d.backend, dev[a]);
-    }
-    spg_plan_destroy(d.plan);
-    spg_context_destroy(d.ctx);
+    demo_report(&d, N, threads, &t, err, bound);
+    demo_free(&d, dir);
     spg_fem2d_free(&fem);
-    free(h->V), free(h->dV), free(h->Ax), free(h->dA), free(h->x), free(h->y), free(dir);
     return err <= bound ? 0 : 1;
 }

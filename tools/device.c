@@ -37,6 +37,16 @@ spg_context *spg_tool_context(const char *tool, spg_backend backend)
 }
 
 /* Exits on a failed device call: the tools cannot go on without it. */
+void *spg_tool_calloc(const char *tool, int64_t count, size_t size)
+{
+    void *p = calloc((size_t)(count > 0 ? count : 1), size);
+    if (!p) {
+        fprintf(stderr, "%s: out of memory\n", tool);
+        exit(1);
+    }
+    return p;
+}
+
 static void device_check(int ok, const char *what)
 {
     if (!ok) {

@@ -7,6 +7,10 @@
 
 #include "spgrad.h"
 
+/* count zeroed host elements of size bytes (at least one), or the tool
+ * says it is out of memory and exits with status 1. */
+void *spg_tool_calloc(const char *tool, int64_t count, size_t size);
+
 /* Parses "--backend cpu|cuda" at argv[a]; 1 when it did (a advanced). */
 int spg_tool_backend_arg(int argc, char **argv, int *a, spg_backend *backend);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "mmread.h"
 #include "spgrad.h"
 #include "tools.h"
@@ -17,10 +18,13 @@ typedef struct info_result {
     double vmin, vmax, abs_sum;    /* of the assembled values */
 } info_result;
 
+static const char info_usage_line[] =
+    "usage: spgrad info FILE.mtx [--max-memory BYTES] [--nonfinite]\n";
+
 /* Prints the problem and the usage line to stderr; returns 2. */
 static int info_usage(const char *problem)
 {
-    fprintf(stderr, "spgrad info: %s\nusage: spgrad info FILE.mtx\n", problem);
+    fprintf(stderr, "spgrad info: %s\n%s", problem, info_usage_line);
     return 2;
 }
 
@@ -127,7 +131,7 @@ static void info_print(const char *path, const spg_mm *mm, const info_result *re
 }
 
 /* Reads path into mm; 1 with a message on stderr when it cannot. */
-static int info_read(const char *path, spg_mm *mm)
+static int info_read(const char *path, const spg_mm_options *opt, spg_mm *mm)
 {
     char err[256];
     FILE *f = fopen(path, "r");
@@ -135,7 +139,7 @@ static int info_read(const char *path, spg_mm *mm)
         fprintf(stderr, "spgrad info: %s: cannot open: %s\n", path, strerror(errno));
         return 1;
     }
-    int rc = spg_mm_read(f, mm, err, sizeof err);
+    int rc = spg_mm_read_with(f, opt, mm, err, sizeof err);
     fclose(f);
     if (rc) {
         fprintf(stderr, "spgrad info: %s: %s\n", path, err);
@@ -144,23 +148,32 @@ static int info_read(const char *path, spg_mm *mm)
     return 0;
 }
 
-/* Entry point of "spgrad info FILE.mtx"; argv[0] is FILE. */
+/* Entry point of "spgrad info FILE.mtx [options]"; argv[0] is FILE. */
 int spg_cmd_info(int argc, char **argv)
 {
+    spg_mm_options opt = {SPG_MM_MAX_BYTES, 0};
     if (argc < 1)
         return info_usage("missing FILE argument");
-    if (argc > 1)
-        return info_usage("too many arguments");
     if (info_is_help(argv[0])) {
-        printf("usage: spgrad info FILE.mtx\n"
-               "  read a Matrix Market coordinate file, make its plan, assemble it and\n"
-               "  print its type, shape, entries, stored entries and duplicates summed\n");
+        printf("%s  read a Matrix Market coordinate file, make its plan, assemble it and\n"
+               "  print its type, shape, entries, stored entries and duplicates summed\n"
+               "  --max-memory BYTES  most memory the dimensions may need, 16 bytes a row\n"
+               "                      and a column (default 1G; K, M, G, T; 0: no limit)\n"
+               "  --nonfinite         read the values inf and nan (refused by default)\n",
+               info_usage_line);
         return 0;
+    }
+    for (int a = 1; a < argc; a++) {
+        const int got = spg_arg_mm_option("spgrad info", argc, argv, &a, 1, &opt);
+        if (got < 0)
+            return 2;
+        if (got == 0)
+            return info_usage("unknown argument");
     }
     const char *path = argv[0];
     spg_mm mm = {0};
     info_result res = {0, 0.0, 0.0, 0.0};
-    int rc = info_read(path, &mm);
+    int rc = info_read(path, &opt, &mm);
     if (!rc)
         rc = info_analyse(path, &mm, &res);
     if (!rc)

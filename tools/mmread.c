@@ -1,12 +1,14 @@
 /* Matrix Market reader: the banner, the size line and the entries of a
  * coordinate file, with symmetric and skew-symmetric files expanded to both
  * triangles. Every error names the line where the file is at fault. */
+#define _POSIX_C_SOURCE 200809L /* newlocale, uselocale */
 #include "mmread.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@ static const char mm_banner_form[] =
 /* One read in progress: the file, the current line and the error buffer. */
 typedef struct mm_reader {
     FILE *f;
+    spg_mm_options opt;
     char *buf;      /* the current line without its '\n', NUL-terminated */
     size_t len;     /* characters kept in buf */
     size_t cap;     /* bytes allocated for buf */
@@ -84,12 +87,13 @@ static int shown(size_t len)
     return len < MM_SHOWN ? (int)len : MM_SHOWN;
 }
 
-/* Appends c to the current line; past MM_LINE_MAX characters it only marks
- * the line as overlong. -1 when memory runs out. */
+/* Appends c to the current line; past MM_LINE_MAX characters it drops
+ * white space and marks the line as overlong at anything else. -1 when
+ * memory runs out. */
 static int keep_char(mm_reader *r, char c)
 {
     if (r->len >= MM_LINE_MAX) {
-        r->overlong = 1;
+        r->overlong |= !isspace((unsigned char)c);
         return 0;
     }
     if (r->len + 2 > r->cap) {
@@ -108,7 +112,8 @@ static int keep_char(mm_reader *r, char c)
  * the file, -1 on a read error or when memory runs out. */
 static int next_line(mm_reader *r)
 {
-    int c;
+    int c, e;
+    errno = 0;
     r->len = 0;
     r->overlong = 0;
     r->has_nul = 0;
@@ -119,9 +124,10 @@ static int next_line(mm_reader *r)
         if (keep_char(r, (char)c))
             return fail(r, "out of memory");
     }
+    e = errno;
     r->buf[r->len] = '\0';
     if (ferror(r->f))
-        return fail(r, "read error");
+        return fail(r, "read error: %s", strerror(e));
     return c == EOF && r->len == 0 ? 0 : 1;
 }
 
@@ -261,6 +267,25 @@ static int read_banner(mm_reader *r, mm_header *h)
     return 0;
 }
 
+/* Whether m x n leaves room for a pointer array of each dimension (m + 1
+ * and n + 1 in 64 bits) and fits the reader's limit on the memory those
+ * arrays need. */
+static int check_dimensions(const mm_reader *r, int64_t m, int64_t n)
+{
+    if (m == INT64_MAX || n == INT64_MAX)
+        return fail(r, "the %s count %" PRId64 " leaves no room for a pointer array; at most %"
+                    PRId64, m == INT64_MAX ? "row" : "column", INT64_MAX, INT64_MAX - 1);
+    const long double need = 16.0L * ((long double)m + 1) + 16.0L * ((long double)n + 1);
+    if (r->opt.max_bytes <= 0 || need <= (long double)r->opt.max_bytes)
+        return 0;
+    char bytes[32] = "over 2^63"; /* long double counts exactly below 2^64 */
+    if (need < 9223372036854775808.0L)
+        snprintf(bytes, sizeof bytes, "%" PRId64, (int64_t)need);
+    return fail(r, "dimensions %" PRId64 " x %" PRId64 " need %s bytes for arrays of their rows "
+                "and columns, over the reader's limit of %" PRId64 " bytes", m, n, bytes,
+                r->opt.max_bytes);
+}
+
 /* Reads the size line "m n entries" after the banner and the comments. */
 static int read_size(mm_reader *r, mm_header *h)
 {
@@ -291,6 +316,8 @@ static int read_size(mm_reader *r, mm_header *h)
         return fail(r, "a %s matrix must be square, not %" PRId64 " x %" PRId64,
                     h->symmetry == SPG_MM_SKEW ? "skew-symmetric" : "symmetric", size[0],
                     size[1]);
+    if (check_dimensions(r, size[0], size[1]))
+        return -1;
     h->m = size[0];
     h->n = size[1];
     h->entries = size[2];
@@ -313,29 +340,89 @@ static int parse_index(const mm_reader *r, const mm_tokens *t, int k, int64_t li
                 limit);
 }
 
-/* Parses token 2 as the entry's value: an int64 for integer files, a
- * finite double otherwise. */
+/* Whether s[0..len) is a decimal number: [+-] digits [. digits]
+ * [e [+-] digits], with a digit before or after the point. */
+static int is_decimal(const char *s, size_t len)
+{
+    size_t k = s[0] == '+' || s[0] == '-', digits = 0;
+    for (; k < len && isdigit((unsigned char)s[k]); k++)
+        digits++;
+    if (k < len && s[k] == '.')
+        for (k++; k < len && isdigit((unsigned char)s[k]); k++)
+            digits++;
+    if (digits && k < len && (s[k] == 'e' || s[k] == 'E')) {
+        k += 1 + (k + 1 < len && (s[k + 1] == '+' || s[k + 1] == '-'));
+        const size_t first = k;
+        while (k < len && isdigit((unsigned char)s[k]))
+            k++;
+        digits = k > first;
+    }
+    return digits && k == len;
+}
+
+/* Whether s[0..len) is [+-] inf, infinity or nan, in any case. */
+static int is_nonfinite(const char *s, size_t len)
+{
+    const size_t sign = s[0] == '+' || s[0] == '-';
+    mm_tokens word = {1, {s + sign}, {len - sign}};
+    return token_is(&word, 0, "inf") || token_is(&word, 0, "infinity") ||
+           token_is(&word, 0, "nan");
+}
+
+/* Whether a double holds the integer x exactly. */
+static int exact_double(int64_t x)
+{
+    const int64_t every = (int64_t)1 << 53; /* every integer up to here */
+    if (x >= -every && x <= every)
+        return 1;
+    const double d = (double)x;
+    return d < 9223372036854775808.0 && (int64_t)d == x;
+}
+
+/* Parses token 2 of an integer file: an int64 that a double holds. */
+static int parse_integer_value(const mm_reader *r, const mm_tokens *t, double *v)
+{
+    const char *s = t->at[2];
+    const int w = shown(t->len[2]);
+    int64_t x;
+    mm_parse p = parse_int64(t, 2, &x);
+    if (p == MM_NOT_NUMBER)
+        return fail(r, "value '%.*s' is not an integer", w, s);
+    if (p == MM_TOO_BIG)
+        return fail(r, "value '%.*s' does not fit in 64 bits", w, s);
+    if (!exact_double(x))
+        return fail(r, "value '%.*s' is beyond 2^53 and not exactly a double", w, s);
+    *v = (double)x;
+    return 0;
+}
+
+/* Parses token 2 as the entry's value: an integer for integer files, else
+ * a decimal number that neither overflows nor underflows to zero, or inf
+ * and nan where the options accept them. */
 static int parse_value(const mm_reader *r, const mm_tokens *t, mm_field field, double *v)
 {
     const char *s = t->at[2];
-    int w = shown(t->len[2]);
-    if (field == MM_INTEGER) {
-        int64_t x;
-        mm_parse p = parse_int64(t, 2, &x);
-        if (p == MM_NOT_NUMBER)
-            return fail(r, "value '%.*s' is not an integer", w, s);
-        if (p == MM_TOO_BIG)
-            return fail(r, "value '%.*s' does not fit in 64 bits", w, s);
-        *v = (double)x;
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (end != s + t->len[2])
+    const size_t len = t->len[2];
+    const int w = shown(len);
+    if (field == MM_INTEGER)
+        return parse_integer_value(r, t, v);
+    const int decimal = is_decimal(s, len), nonfinite = !decimal && is_nonfinite(s, len);
+    if (nonfinite && !r->opt.nonfinite)
+        return fail(r, "value '%.*s' is not finite; inf and nan are read only where the "
+                       "reader is asked to (nonfinite)", w, s);
+    if (!decimal && !nonfinite) {
+        const size_t sign = s[0] == '+' || s[0] == '-';
+        if (len > sign + 1 && s[sign] == '0' && (s[sign + 1] == 'x' || s[sign + 1] == 'X'))
+            return fail(r, "value '%.*s' is hexadecimal; Matrix Market values are decimal", w,
+                        s);
         return fail(r, "value '%.*s' is not a number", w, s);
-    if (!isfinite(x) || (errno == ERANGE && fabs(x) > 1.0))
+    }
+    errno = 0;
+    const double x = strtod(s, NULL); /* the C locale's, see spg_mm_read_with */
+    if (decimal && isinf(x))
         return fail(r, "value '%.*s' is not a finite double", w, s);
+    if (decimal && x == 0 && errno == ERANGE)
+        return fail(r, "value '%.*s' is not zero but underflows to zero in double", w, s);
     *v = x;
     return 0;
 }
@@ -469,8 +556,22 @@ static int read_file(mm_reader *r, spg_mm *mm)
     return read_entries(r, &h, mm);
 }
 
+/* Reads r's file into t in the C locale, the caller's restored after. */
+static int read_in_c_locale(mm_reader *r, spg_mm *t)
+{
+    locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (c == (locale_t)0)
+        return fail(r, "out of memory");
+    locale_t caller = uselocale(c);
+    int rc = read_file(r, t);
+    uselocale(caller);
+    freelocale(c);
+    return rc;
+}
+
 /* Reads f into mm; on error frees what it allocated and leaves mm zeroed. */
-int spg_mm_read(FILE *f, spg_mm *mm, char *err, size_t errlen)
+int spg_mm_read_with(FILE *f, const spg_mm_options *opt, spg_mm *mm, char *err,
+                     size_t errlen)
 {
     mm_reader r = {0};
     spg_mm t = {0};
@@ -483,9 +584,10 @@ int spg_mm_read(FILE *f, spg_mm *mm, char *err, size_t errlen)
     if (!f || !mm)
         return fail(&r, "no file or no output structure given");
     r.f = f;
+    r.opt = opt ? *opt : (spg_mm_options){SPG_MM_MAX_BYTES, 0};
     r.cap = 256;
     r.buf = malloc(r.cap);
-    int rc = r.buf ? read_file(&r, &t) : fail(&r, "out of memory");
+    int rc = r.buf ? read_in_c_locale(&r, &t) : fail(&r, "out of memory");
     free(r.buf);
     if (rc) {
         spg_mm_free(&t);
@@ -493,6 +595,11 @@ int spg_mm_read(FILE *f, spg_mm *mm, char *err, size_t errlen)
     }
     *mm = t;
     return 0;
+}
+
+int spg_mm_read(FILE *f, spg_mm *mm, char *err, size_t errlen)
+{
+    return spg_mm_read_with(f, NULL, mm, err, errlen);
 }
 
 /* Frees the arrays of mm and zeroes it; a zeroed mm is left as it is. */

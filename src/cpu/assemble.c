@@ -6,10 +6,9 @@
 #include "../../kernels/assemble.h"
 
 /* Ax = sum of each entry's triplet values */
-spg_status SPG_TYPED(spg_cpu_assemble)(spg_context *ctx, const spg_plan *plan, const void *V,
+spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *V,
                                        void *Ax)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *seg = plan->seg, *perm = plan->perm;
     const spg_real *v = V;
     spg_real *a = Ax;
@@ -21,10 +20,9 @@ spg_status SPG_TYPED(spg_cpu_assemble)(spg_context *ctx, const spg_plan *plan, c
 }
 
 /* dV += dAx gathered through each triplet's entry */
-spg_status SPG_TYPED(spg_cpu_assemble_pullback)(spg_context *ctx, const spg_plan *plan,
+spg_status spg_cpu_assemble_pullback(spg_context *ctx, const spg_plan *plan,
                                                 const void *dAx, void *dV)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *slot = plan->slot;
     const spg_real *da = dAx;
     spg_real *dv = dV;

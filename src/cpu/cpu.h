@@ -1,5 +1,7 @@
-/* The CPU backend: OpenMP loops over the kernels/ bodies, compiled once per
- * value and index type (see src/backend.h). */
+/* The CPU backend: OpenMP loops over the kernels/ bodies. The operations
+ * on values are compiled once per value and index type (SPG_SUFFIX, such as
+ * f64_i32), the symbolic phase and the structure checks once per index type
+ * (SPG_ISUFFIX, i32 or i64); see src/backend.h. */
 #ifndef SPG_CPU_H
 #define SPG_CPU_H
 
@@ -12,32 +14,49 @@
 extern const spg_ops spg_cpu_ops_f32_i32, spg_cpu_ops_f32_i64, spg_cpu_ops_f64_i32,
     spg_cpu_ops_f64_i64;
 
+/* Plain names at the definitions and calls, typed names for the linker, as
+ * CXSparse's cs.h does: in the f64_i32 instance spg_cpu_spmv is
+ * spg_cpu_spmv_f64_i32, and spg_cpu_plan_build is spg_cpu_plan_build_i32. */
+#ifdef SPG_ISUFFIX
+#define spg_cpu_plan_build SPG_ITYPED(spg_cpu_plan_build)
+#define spg_cpu_csc_check SPG_ITYPED(spg_cpu_csc_check)
+#define spg_cpu_coo_check SPG_ITYPED(spg_cpu_coo_check)
+
+spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
+spg_status spg_cpu_csc_check(spg_context *ctx, const spg_csc *A);
+spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
+#endif
+
 #ifdef SPG_SUFFIX
-spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t,
-                                         spg_plan *plan);
-spg_status SPG_TYPED(spg_cpu_assemble)(spg_context *ctx, const spg_plan *plan, const void *V,
-                                       void *Ax);
-spg_status SPG_TYPED(spg_cpu_assemble_pullback)(spg_context *ctx, const spg_plan *plan,
-                                                const void *dAx, void *dV);
-spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
-                                   const void *x, double beta, void *y);
-spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, double alpha,
-                                           const void *u, const void *v, void *dA, void *dv);
-spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *x,
-                                            const void *y, void *dA, void *dy, double *f);
-spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *x,
-                                             const void *y, double df, void *dA, void *dx,
-                                             void *dy, double *f);
-spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k,
-                                            const void *U, int64_t ldu, const void *V,
-                                            int64_t ldv, double alpha, void *dA);
-spg_status SPG_TYPED(spg_cpu_csc_check)(spg_context *ctx, const spg_csc *A);
-void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis *an);
-spg_status SPG_TYPED(spg_cpu_coo_check)(spg_context *ctx, const spg_triplets *t);
-spg_status SPG_TYPED(spg_cpu_coo_sampled_outer)(spg_context *ctx, const spg_triplets *t,
-                                                int64_t k, const void *U, int64_t ldu,
-                                                const void *V, int64_t ldv, double alpha,
-                                                void *dV);
+#define spg_cpu_analyse SPG_TYPED(spg_cpu_analyse)
+#define spg_cpu_assemble SPG_TYPED(spg_cpu_assemble)
+#define spg_cpu_assemble_pullback SPG_TYPED(spg_cpu_assemble_pullback)
+#define spg_cpu_spmv SPG_TYPED(spg_cpu_spmv)
+#define spg_cpu_spmv_t_outer SPG_TYPED(spg_cpu_spmv_t_outer)
+#define spg_cpu_bilinear_pass SPG_TYPED(spg_cpu_bilinear_pass)
+#define spg_cpu_bilinear_fused SPG_TYPED(spg_cpu_bilinear_fused)
+#define spg_cpu_sampled_outer SPG_TYPED(spg_cpu_sampled_outer)
+#define spg_cpu_coo_sampled_outer SPG_TYPED(spg_cpu_coo_sampled_outer)
+
+void spg_cpu_analyse(spg_context *ctx, spg_plan *plan);
+spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax);
+spg_status spg_cpu_assemble_pullback(spg_context *ctx, const spg_plan *plan, const void *dAx,
+                                     void *dV);
+spg_status spg_cpu_spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
+                        const void *x, double beta, void *y);
+spg_status spg_cpu_spmv_t_outer(spg_context *ctx, const spg_csc *A, double alpha, const void *u,
+                                const void *v, void *dA, void *dv);
+spg_status spg_cpu_bilinear_pass(spg_context *ctx, const spg_csc *A, const void *x,
+                                 const void *y, void *dA, void *dy, double *f);
+spg_status spg_cpu_bilinear_fused(spg_context *ctx, const spg_csc *A, const void *x,
+                                  const void *y, double df, void *dA, void *dx, void *dy,
+                                  double *f);
+spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, const void *U,
+                                 int64_t ldu, const void *V, int64_t ldv, double alpha,
+                                 void *dA);
+spg_status spg_cpu_coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int64_t k,
+                                     const void *U, int64_t ldu, const void *V, int64_t ldv,
+                                     double alpha, void *dV);
 #endif
 
 /* Loops shorter than this run on one thread: a parallel region costs more. */
@@ -73,11 +92,27 @@ static inline int64_t spg_chunk_count(int64_t len)
     return len < SPG_CHUNKS ? len : SPG_CHUNKS;
 }
 
+/* Start of block b of [0, len) cut into T blocks of sizes that differ by
+ * at most 1 (block T starts at len). */
+static inline int64_t spg_block_start(int64_t len, int64_t T, int64_t b)
+{
+    return (len / T) * b + (b < len % T ? b : len % T);
+}
+
 /* Start of chunk c of [0, len) cut into spg_chunk_count(len) chunks. */
 static inline int64_t spg_chunk_start(int64_t len, int64_t c)
 {
-    const int64_t chunks = spg_chunk_count(len);
-    return (len / chunks) * c + (c < len % chunks ? c : len % chunks);
+    return spg_block_start(len, spg_chunk_count(len), c);
+}
+
+/* This thread's number in the current team (0 outside a parallel region). */
+static inline int spg_thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
 }
 
 /* Threads in the current team (1 outside a parallel region). */
@@ -93,8 +128,8 @@ static inline int spg_team_size(void)
 /* Block [lo, hi) of thread t of T in [0, len). */
 static inline void spg_block(int64_t len, int64_t t, int64_t T, int64_t *lo, int64_t *hi)
 {
-    *lo = (len / T) * t + (t < len % T ? t : len % T);
-    *hi = *lo + len / T + (t < len % T ? 1 : 0);
+    *lo = spg_block_start(len, T, t);
+    *hi = spg_block_start(len, T, t + 1);
 }
 
 /* This thread's block [lo, hi) of [0, len) inside a parallel region. */

@@ -47,13 +47,15 @@ static const spg_analysis *analysis_of(const spg_csc *A)
     return NULL;
 }
 
-/* A plan's analysis of its pattern A: the rows of each column chunk. */
-void SPG_TYPED(spg_cpu_analyse)(spg_context *ctx, const spg_csc *A, spg_analysis *an)
+/* A plan's analysis of its pattern: the rows of each column chunk. */
+void spg_cpu_analyse(spg_context *ctx, spg_plan *plan)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
-#pragma omp parallel num_threads(spg_team(ctx, A->nnz, spg_chunk_count(A->n)))
-    chunk_rows(A->colptr, A->rowind, A->n, an->lo, an->hi);
-    an->of = *A;
+    spg_analysis *an = &plan->analysis;
+    const spg_csc A = {plan->m,      plan->n,      plan->nnz, plan->itype,
+                       plan->colptr, plan->rowind, SPG_DOUBLE, NULL, NULL};
+#pragma omp parallel num_threads(spg_team(ctx, A.nnz, spg_chunk_count(A.n)))
+    chunk_rows(A.colptr, A.rowind, A.n, an->lo, an->hi);
+    an->of = A;
     an->of.analysis = NULL;
 }
 
@@ -125,7 +127,6 @@ static void spmv_t(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values;
     const int64_t n = A->n;
-    (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int64_t j = 0; j < n; j++) {
         spg_real t = alpha * spg_k_col_dot(colptr, rowind, a, x, j);
@@ -133,7 +134,7 @@ static void spmv_t(const spg_csc *A, spg_real alpha, const spg_real *x, spg_real
     }
 }
 
-spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
+spg_status spg_cpu_spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
                                    const void *x, double beta, void *y)
 {
     if (op == SPG_OP_N)
@@ -144,10 +145,9 @@ spg_status SPG_TYPED(spg_cpu_spmv)(spg_context *ctx, const spg_csc *A, spg_op op
 }
 
 /* dv_j += alpha (A' u)_j and dA_p += alpha u_{i_p} v_j, by columns */
-spg_status SPG_TYPED(spg_cpu_spmv_t_outer)(spg_context *ctx, const spg_csc *A, double alpha,
+spg_status spg_cpu_spmv_t_outer(spg_context *ctx, const spg_csc *A, double alpha,
                                            const void *uv, const void *vv, void *dAv, void *dvv)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *u = uv, *v = vv, s = (spg_real)alpha;
     spg_real *dA = dAv, *dv = dvv;
@@ -167,27 +167,24 @@ static double chunk_sum(const double *part, int64_t chunks)
 }
 
 /* f alone for columns [j0, j1): sum_j y_j (A' x)_j in column order over the
- * columns with a stored entry (y_j of an empty column is in no term, even
- * if infinite), with a select instead of a branch per column: on 2 threads
- * it then takes the time of SpMV T on fem2d-1000, not 10 to 20 % more
- * (bench/README.md). */
+ * columns with a stored entry, with a select instead of a branch per
+ * column, which keeps it as fast as SpMV T (bench/README.md). */
 static double bilinear_value(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
                              const spg_real *x, const spg_real *y, int64_t j0, int64_t j1)
 {
     double f = 0;
     for (int64_t j = j0; j < j1; j++) {
         const double term = spg_k_product(y[j], spg_k_col_dot(colptr, rowind, a, x, j));
-        f = colptr[j] == colptr[j + 1] ? f : f + term;
+        f = spg_k_col_has_entries(colptr, j) ? f + term : f;
     }
     return f;
 }
 
 /* One pass over the columns: t_j = (A' x)_j, f = sum_j y_j t_j, and where
  * asked dy_j += t_j and dA_p += x_{i_p} y_j. */
-spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, const void *xv,
+spg_status spg_cpu_bilinear_pass(spg_context *ctx, const spg_csc *A, const void *xv,
                                             const void *yv, void *dAv, void *dyv, double *fout)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const spg_real *a = A->values, *x = xv, *y = yv;
     spg_real *dA = dAv, *dy = dyv;
@@ -202,8 +199,8 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
         }
         double f = 0;
         for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
-            if (colptr[j] == colptr[j + 1])
-                continue; /* no stored entry: y_j is in no term, even if infinite */
+            if (!spg_k_col_has_entries(colptr, j))
+                continue;
             spg_real t = spg_k_col_dot(colptr, rowind, a, x, j);
             f += spg_k_product(y[j], t);
             if (dy)
@@ -217,102 +214,120 @@ spg_status SPG_TYPED(spg_cpu_bilinear_pass)(spg_context *ctx, const spg_csc *A, 
     return SPG_SUCCESS;
 }
 
+/* What every chunk of the one pass of x' A y and its gradients reads and
+ * writes. */
+typedef struct fused_pass {
+    const spg_int *colptr, *rowind;
+    const spg_real *a, *x, *y;
+    spg_real s; /* df */
+    spg_real *dA, *dx, *dy;
+    int gather; /* (A' x)_j is needed: for f or dy */
+    const int64_t *clo, *chi; /* the rows of each column chunk, where blocks of rows pay */
+} fused_pass;
+
+/* The rows of dx the calling thread updates: its block of rows where
+ * blocks of rows pay (g->clo set), else all of them on thread 0. */
+static void fused_rows(const fused_pass *g, int64_t m, int64_t *r0, int64_t *r1)
+{
+    if (g->clo) {
+        spg_thread_block(m, r0, r1);
+        return;
+    }
+    *r0 = 0;
+    *r1 = spg_thread_num() == 0 ? m : 0;
+}
+
+/* Column j of a chunk the thread owns: dA, dx_i for i in [r0, r1), and the
+ * returned t_j = (A' x)_j where it is gathered. */
+static spg_real fused_column(const fused_pass *g, int64_t j, int64_t r0, int64_t r1)
+{
+    spg_real t = 0;
+    if (g->gather && g->dA) { /* every part: one read of each entry */
+        spg_int d0, d1;
+        spg_k_col_rows_span(g->colptr, g->rowind, j, r0, r1, &d0, &d1);
+        return spg_k_col_bilinear_grads(g->colptr, g->rowind, g->a, g->x, g->s, g->y[j], g->dA,
+                                        g->dx, d0, d1, j);
+    }
+    if (g->gather)
+        t = spg_k_col_dot(g->colptr, g->rowind, g->a, g->x, j);
+    if (g->dA)
+        spg_k_col_sampled_outer(g->colptr, g->rowind, 1, g->x, 0, g->y, 0, g->s, g->dA, j);
+    spg_k_col_axpy_rows(g->colptr, g->rowind, g->a, g->s * g->y[j], g->dx, j, r0, r1);
+    return t;
+}
+
+/* Columns [j0, j1) for the calling thread: where it owns them, their
+ * gradients and its rows of dx, returning their part of f; else only its
+ * rows of dx. */
+static double fused_chunk(const fused_pass *g, int64_t j0, int64_t j1, int own, int64_t r0,
+                          int64_t r1)
+{
+    double f = 0;
+    for (int64_t j = j0; j < j1; j++) {
+        if (!spg_k_col_has_entries(g->colptr, j))
+            continue;
+        if (!own) {
+            spg_k_col_axpy_rows(g->colptr, g->rowind, g->a, g->s * g->y[j], g->dx, j, r0, r1);
+            continue;
+        }
+        const spg_real t = fused_column(g, j, r0, r1);
+        if (g->gather) {
+            f += spg_k_product(g->y[j], t);
+            if (g->dy)
+                g->dy[j] = g->s * t + g->dy[j];
+        }
+    }
+    return f;
+}
+
 /* x' A y and its gradients in one pass over the columns: dx_i += df a_p y_j
  * by the thread that owns row i, and where asked *f, dy_j += df (A' x)_j
  * and dA_p += df x_{i_p} y_j by the thread that owns column j's chunk.
  * A thread visits its own chunks and the chunks that reach its rows, in
  * ascending order, so every dx_i is summed in ascending column order as in
  * spmv_n and the bits are those of the separate passes. Where blocks of
- * rows do not pay (scatter_rows), the team does the rest and one thread
- * then scatters dx on its own. */
-spg_status SPG_TYPED(spg_cpu_bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *xv,
-                                             const void *yv, double df, void *dAv, void *dxv,
-                                             void *dyv, double *fout)
+ * rows do not pay (scatter_rows), thread 0 owns every row of dx. */
+spg_status spg_cpu_bilinear_fused(spg_context *ctx, const spg_csc *A, const void *x,
+                                  const void *y, double df, void *dA, void *dx, void *dy,
+                                  double *fout)
 {
-    const spg_int *colptr = A->colptr, *rowind = A->rowind;
-    const spg_real *a = A->values, *x = xv, *y = yv, s = (spg_real)df;
-    spg_real *dA = dAv, *dx = dxv, *dy = dyv;
-    const int64_t m = A->m, n = A->n, chunks = spg_chunk_count(n);
-    const int gather = fout || dy; /* (A' x)_j is needed */
+    const int64_t n = A->n, chunks = spg_chunk_count(n);
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS]; /* rows of each column chunk */
-    const int64_t *clo = NULL, *chi = NULL; /* the same, or the plan's */
+    fused_pass g = {A->colptr, A->rowind, A->values, x, y, (spg_real)df, dA, dx, dy,
+                    fout || dy, NULL, NULL};
     const int nthreads = spg_team(ctx, A->nnz, chunks);
-    const int rows = scatter_rows(A, nthreads, lo, hi, &clo, &chi);
-    const int apart = !rows && nthreads > 1; /* dx after */
+    if (!scatter_rows(A, nthreads, lo, hi, &g.clo, &g.chi))
+        g.clo = g.chi = NULL;
     double part[SPG_CHUNKS];
 #pragma omp parallel num_threads(nthreads)
     {
-        const int several = rows && spg_team_size() > 1;
-        int64_t r0 = 0, r1 = 0, c0, c1; /* no rows of dx where apart */
-        if (!apart)
-            spg_thread_block(m, &r0, &r1);
+        int64_t r0, r1, c0, c1;
+        fused_rows(&g, A->m, &r0, &r1);
         spg_thread_block(chunks, &c0, &c1);
         for (int64_t c = 0; c < chunks; c++) {
             const int own = c >= c0 && c < c1;
-            if (!own && (!several || chi[c] < r0 || clo[c] >= r1))
+            if (!own && (r0 >= r1 || (g.clo && (g.chi[c] < r0 || g.clo[c] >= r1))))
                 continue; /* neither this thread's columns nor its rows */
-            double f = 0;
-            for (int64_t j = spg_chunk_start(n, c); j < spg_chunk_start(n, c + 1); j++) {
-                if (colptr[j] == colptr[j + 1])
-                    continue; /* no stored entry: y_j is in no term, even if infinite */
-                if (!own) { /* only this thread's rows of dx */
-                    spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
-                    continue;
-                }
-                spg_real t = 0;
-                if (gather && dA) { /* every part: one read of each entry */
-                    spg_int d0, d1;
-                    spg_k_col_rows_span(colptr, rowind, j, r0, r1, &d0, &d1);
-                    t = spg_k_col_bilinear_grads(colptr, rowind, a, x, s, y[j], dA, dx, d0, d1, j);
-                } else {
-                    if (gather)
-                        t = spg_k_col_dot(colptr, rowind, a, x, j);
-                    if (dA)
-                        spg_k_col_sampled_outer(colptr, rowind, 1, x, 0, y, 0, s, dA, j);
-                    spg_k_col_axpy_rows(colptr, rowind, a, s * y[j], dx, j, r0, r1);
-                }
-                if (gather) {
-                    f += spg_k_product(y[j], t);
-                    if (dy)
-                        dy[j] = s * t + dy[j];
-                }
-            }
+            const double f =
+                fused_chunk(&g, spg_chunk_start(n, c), spg_chunk_start(n, c + 1), own, r0, r1);
             if (own)
                 part[c] = f;
         }
     }
-    if (apart)
-        spmv_n(A, s, y, 1, dx, 1);
     if (fout)
         *fout = chunk_sum(part, chunks);
     return SPG_SUCCESS;
 }
 
 /* dA += alpha (U V') on A's pattern, by columns */
-spg_status SPG_TYPED(spg_cpu_sampled_outer)(spg_context *ctx, const spg_csc *A, int64_t k,
+spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA)
 {
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
     const spg_int *colptr = A->colptr, *rowind = A->rowind;
     const int64_t n = A->n;
 #pragma omp parallel for num_threads(spg_team(ctx, spg_work(A->nnz, k), n)) schedule(static)
     for (int64_t j = 0; j < n; j++)
         spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, (spg_real)alpha, dA, j);
     return SPG_SUCCESS;
-}
-
-/* SPG_SUCCESS when A's structure is well formed */
-spg_status SPG_TYPED(spg_cpu_csc_check)(spg_context *ctx, const spg_csc *A)
-{
-    (void)ctx; /* its threads only: a serial build ignores the pragmas */
-    const spg_int *colptr = A->colptr, *rowind = A->rowind;
-    const int64_t n = A->n;
-    if (colptr[0] != 0 || colptr[n] != A->nnz)
-        return SPG_ERR_INVALID_MATRIX;
-    int bad = 0;
-#pragma omp parallel for num_threads(spg_team(ctx, A->nnz, n)) schedule(static) reduction(| : bad)
-    for (int64_t j = 0; j < n; j++)
-        bad |= !spg_k_col_valid(colptr, rowind, A->m, A->nnz, j);
-    return bad ? SPG_ERR_INVALID_MATRIX : SPG_SUCCESS;
 }

@@ -18,18 +18,8 @@
  * negative status. */
 static int read_triplet(const spg_triplets *t, int64_t k, int64_t *i, int64_t *j)
 {
-    switch (spg_k_coo_index(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n, i, j)) {
-    case 1: return 1;
-    case 0: return 0;
-    case -1: return SPG_ERR_NEGATIVE_INDEX;
-    default: return SPG_ERR_INDEX_RANGE;
-    }
-}
-
-/* Start of block b of [0, len) cut into T blocks. */
-static int64_t block_start(int64_t len, int64_t T, int64_t b)
-{
-    return (len / T) * b + (b < len % T ? b : len % T);
+    const int r = spg_k_coo_index(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n, i, j);
+    return r >= 0 ? r : (int)spg_triplet_status(r);
 }
 
 /* (r, k) pairs are unique, so ordering them is a stable sort by row. */
@@ -114,8 +104,10 @@ static void merge_sort(spg_int *r, spg_int *k, int64_t len)
         fr = tr, tr = t;
         t = fk, fk = tk, tk = t;
     }
-    for (int64_t q = 0; fr != r && q < len; q++) /* the result is in the buffer */
-        r[q] = fr[q], k[q] = fk[q];
+    /* the result is in the buffer: each pass of merge_runs wrote all of
+     * [0, len), which the analyzer cannot follow */
+    for (int64_t q = 0; fr != r && q < len; q++)
+        r[q] = fr[q], k[q] = fk[q]; // NOLINT(clang-analyzer-core.uninitialized.Assign)
 }
 
 /* Sorts the pairs (r_q, k_q), q < len, ascending; k is ascending on entry,
@@ -177,8 +169,8 @@ static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int 
                            spg_status *bad, int *clean)
 {
     const spg_int *I = t->I, *J = t->J;
-    const int64_t end = block_start(t->nnz, T, b + 1);
-    int64_t k = block_start(t->nnz, T, b);
+    const int64_t end = spg_block_start(t->nnz, T, b + 1);
+    int64_t k = spg_block_start(t->nnz, T, b);
     for (; k < end; k += SPG_SPAN) {
         const int64_t e = min64(k + SPG_SPAN, end);
         if (!spg_k_coo_span_in_range(I, J, k, e, t->base, t->m, t->n))
@@ -207,16 +199,16 @@ static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean
                           spg_int *pos, spg_int *row, spg_int *perm)
 {
     const spg_int *I = t->I, *J = t->J;
-    const int64_t begin = block_start(t->nnz, T, b);
+    const int64_t begin = spg_block_start(t->nnz, T, b);
     if (clean) { /* every triplet kept and in range */
-        for (int64_t k = block_start(t->nnz, T, b + 1); k-- > begin;) {
+        for (int64_t k = spg_block_start(t->nnz, T, b + 1); k-- > begin;) {
             const spg_int p = --pos[J[k] - t->base];
             row[p] = (spg_int)(I[k] - t->base);
             perm[p] = (spg_int)k;
         }
         return;
     }
-    for (int64_t k = block_start(t->nnz, T, b + 1); k-- > begin;) {
+    for (int64_t k = spg_block_start(t->nnz, T, b + 1); k-- > begin;) {
         int64_t i, j;
         if (read_triplet(t, k, &i, &j) != 1) /* validated: skipped */
             continue;
@@ -235,7 +227,6 @@ static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean
 static void block_places(int nthreads, spg_int *cnt, int64_t T, int64_t n)
 {
     spg_int *start = cnt + (T - 1) * (n + 1);
-    (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int64_t j = 0; j < n; j++)
         for (int64_t b = 1; b < T; b++)
@@ -250,129 +241,162 @@ static void block_places(int nthreads, spg_int *cnt, int64_t T, int64_t n)
 
 /* Zeros in the fresh arrays a and b, each thread over its contiguous share.
  * Their first writes would otherwise be the scatter's, from every thread
- * all over both arrays, faulting in the same huge pages at once: measured
- * on fem2d-1000 with 2 threads, a 165 ms scatter against 16 ms for this
- * pass and 15 ms for the scatter after it (with memory the process had
- * used before, the two orders cost the same). */
+ * all over both arrays, faulting in the same huge pages at once, which
+ * costs far more than this pass (bench/README.md, "Plan creation 5x faster
+ * than scipy"). */
 static void first_touch(int nthreads, spg_int *a, spg_int *b, int64_t len)
 {
-    (void)nthreads;
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (len > SPG_PARALLEL_MIN)
     for (int64_t q = 0; q < len; q++)
         a[q] = b[q] = 0;
 }
 
-spg_status SPG_TYPED(spg_cpu_plan_build)(spg_context *ctx, const spg_triplets *t,
-                                         spg_plan *plan)
+/* Plan creation in progress: the triplets, their blocks, the work space
+ * and the plan's arrays until they are handed over. */
+typedef struct plan_work {
+    const spg_triplets *t;
+    int64_t T;        /* blocks of triplets, one thread each */
+    int64_t n, N;     /* columns, triplets */
+    spg_int *cnt;     /* a row of n + 1 per block: counts, then places */
+    int64_t *first;   /* per block: its first bad triplet, or N */
+    spg_status *bad;  /* per block: the status of that triplet */
+    int *clean;       /* per block: every triplet kept and in range */
+    int64_t kept, nnz;
+    spg_int *colptr, *rowind, *seg, *perm, *slot;
+    spg_int *row;     /* slot's memory: the rows of perm's triplets until slot is written */
+} plan_work;
+
+/* The work space, colptr and slot; SPG_ERR_ALLOC when one is missing. */
+static spg_status work_alloc(plan_work *w)
 {
-    const int64_t n = t->n, N = t->nnz;
-    const int64_t T = block_count(spg_team(ctx, N, N), N, n);
-    const int nthreads = (int)T;
-    spg_status st = SPG_SUCCESS;
-    /* a row of n + 1 per block, cnt[b (n + 1) + 1 + j]; T (n + 1) <= N for T > 1 */
-    spg_int *cnt = spg_calloc(T * (n + 1) + 1, sizeof(spg_int));
-    spg_int *start = cnt + 1; /* column starts in perm, once scattered */
-    spg_int *colptr = spg_malloc(n + 1, sizeof(spg_int));
-    spg_int *slot = spg_malloc(N, sizeof(spg_int));
-    int64_t *first = spg_malloc(T, sizeof(int64_t));
-    spg_status *bad = spg_malloc(T, sizeof(spg_status));
-    int *clean = spg_malloc(T, sizeof(int));
-    spg_int *perm = NULL, *rowind = NULL, *seg = NULL;
-    spg_int *row = slot; /* the rows of perm's triplets, until slot is written */
-    if (!cnt || !colptr || !slot || !first || !bad || !clean) {
-        st = SPG_ERR_ALLOC;
-        goto done;
-    }
-    (void)nthreads;
+    const int64_t n = w->n, T = w->T;
+    /* T (n + 1) <= N for T > 1; a count of -1 (n + 2 overflows) allocates nothing */
+    w->cnt = spg_calloc(n < INT64_MAX - 1 ? T * (n + 1) + 1 : -1, sizeof(spg_int));
+    w->colptr = spg_malloc(n + 1, sizeof(spg_int));
+    w->slot = w->row = spg_malloc(w->N, sizeof(spg_int));
+    w->first = spg_malloc(T, sizeof(int64_t));
+    w->bad = spg_malloc(T, sizeof(spg_status));
+    w->clean = spg_malloc(T, sizeof(int));
+    return w->cnt && w->colptr && w->slot && w->first && w->bad && w->clean ? SPG_SUCCESS
+                                                                         : SPG_ERR_ALLOC;
+}
 
-#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
+/* Frees what the plan did not take. */
+static void work_free(plan_work *w)
+{
+    void *arrays[] = {w->cnt, w->first, w->bad, w->clean, w->colptr,
+                      w->rowind, w->seg, w->perm, w->slot};
+    for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
+        spg_free(arrays[a]);
+}
+
+/* Pass 1: the kept triplets of each block per column; the status of the
+ * first bad triplet in triplet order, if any. */
+static spg_status count_triplets(plan_work *w)
+{
+    const int64_t T = w->T, n = w->n;
+#pragma omp parallel for num_threads((int)T) schedule(static, 1)
     for (int64_t b = 0; b < T; b++)
-        first[b] = count_block(t, T, b, cnt + b * (n + 1) + 1, &bad[b], &clean[b]);
-    for (int64_t b = 0; b < T; b++) {
-        if (first[b] < N) { /* the first bad triplet in triplet order */
-            st = bad[b];
-            goto done;
-        }
-    }
-
-    block_places(nthreads, cnt, T, n);
-    const int64_t kept = cnt[(T - 1) * (n + 1) + n];
-
-    perm = spg_malloc(kept, sizeof(spg_int));
-    if (!perm) {
-        st = SPG_ERR_ALLOC;
-        goto done;
-    }
-    first_touch(nthreads, row, perm, kept);
-#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
+        w->first[b] = count_block(w->t, T, b, w->cnt + b * (n + 1) + 1, &w->bad[b],
+                                  &w->clean[b]);
     for (int64_t b = 0; b < T; b++)
-        scatter_block(t, T, b, clean[b], cnt + b * (n + 1) + 1, row, perm);
-    start[n] = (spg_int)kept; /* block 0's starts are the columns' */
+        if (w->first[b] < w->N)
+            return w->bad[b];
+    return SPG_SUCCESS;
+}
 
-    /* rows ascending in each column; each distinct row is a stored entry */
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1024)
+/* Pass 2: the kept triplets and their rows in column order into perm and
+ * row; cnt + 1 holds the columns' starts in perm after it. */
+static spg_status scatter_triplets(plan_work *w)
+{
+    const int64_t T = w->T, n = w->n;
+    block_places((int)T, w->cnt, T, n);
+    w->kept = w->cnt[(T - 1) * (n + 1) + n];
+    w->perm = spg_malloc(w->kept, sizeof(spg_int));
+    if (!w->perm)
+        return SPG_ERR_ALLOC;
+    first_touch((int)T, w->row, w->perm, w->kept);
+#pragma omp parallel for num_threads((int)T) schedule(static, 1)
+    for (int64_t b = 0; b < T; b++)
+        scatter_block(w->t, T, b, w->clean[b], w->cnt + b * (n + 1) + 1, w->row, w->perm);
+    w->cnt[1 + n] = (spg_int)w->kept; /* block 0's starts are the columns' */
+    return SPG_SUCCESS;
+}
+
+/* Rows ascending in each column; each distinct row is a stored entry:
+ * colptr, and room for rowind and seg. */
+static spg_status sort_columns(plan_work *w)
+{
+    const spg_int *start = w->cnt + 1;
+    const int64_t n = w->n;
+#pragma omp parallel for num_threads((int)w->T) schedule(dynamic, 1024)
     for (int64_t j = 0; j < n; j++) {
         const int64_t s = start[j], len = start[j + 1] - s;
-        sort_column(row + s, perm + s, len);
-        colptr[j + 1] = distinct(row + s, len);
+        sort_column(w->row + s, w->perm + s, len);
+        w->colptr[j + 1] = distinct(w->row + s, len);
     }
-    colptr[0] = 0;
-    counts_to_starts(colptr, n);
-    const int64_t nnz = colptr[n];
+    w->colptr[0] = 0;
+    counts_to_starts(w->colptr, n);
+    w->nnz = w->colptr[n];
+    w->rowind = spg_malloc(w->nnz, sizeof(spg_int));
+    w->seg = spg_malloc(w->nnz + 1, sizeof(spg_int));
+    return w->rowind && w->seg ? SPG_SUCCESS : SPG_ERR_ALLOC;
+}
 
-    rowind = spg_malloc(nnz, sizeof(spg_int));
-    seg = spg_malloc(nnz + 1, sizeof(spg_int));
-    if (!rowind || !seg) {
-        st = SPG_ERR_ALLOC;
-        goto done;
-    }
-    /* equal neighbours in a column are one entry: its segment of perm */
-#pragma omp parallel for num_threads(nthreads) schedule(static)
-    for (int64_t j = 0; j < n; j++) {
-        spg_int e = colptr[j] - 1;
+/* Equal neighbours in a column are one entry: its row, and its segment of
+ * perm. */
+static void find_segments(plan_work *w)
+{
+    const spg_int *start = w->cnt + 1, *row = w->row;
+#pragma omp parallel for num_threads((int)w->T) schedule(static)
+    for (int64_t j = 0; j < w->n; j++) {
+        spg_int e = w->colptr[j] - 1;
         for (spg_int q = start[j]; q < start[j + 1]; q++) {
             if (q == start[j] || row[q] != row[q - 1]) {
                 e++;
-                rowind[e] = row[q];
-                seg[e] = q;
+                w->rowind[e] = row[q];
+                w->seg[e] = q;
             }
         }
     }
-    seg[nnz] = (spg_int)kept;
+    w->seg[w->nnz] = (spg_int)w->kept;
+}
 
-    /* the rows are in rowind now: slot takes each triplet's entry, -1 for a
-     * skipped one */
-    if (kept < N) {
-#pragma omp parallel for num_threads(nthreads) schedule(static)
-        for (int64_t k = 0; k < N; k++)
-            slot[k] = -1;
+/* The rows are in rowind now: slot takes each triplet's entry in row's
+ * memory, -1 for a skipped triplet. */
+static void fill_slots(plan_work *w)
+{
+    if (w->kept < w->N) {
+#pragma omp parallel for num_threads((int)w->T) schedule(static)
+        for (int64_t k = 0; k < w->N; k++)
+            w->slot[k] = -1;
     }
-#pragma omp parallel for num_threads(nthreads) schedule(static)
-    for (int64_t e = 0; e < nnz; e++)
-        for (spg_int q = seg[e]; q < seg[e + 1]; q++)
-            slot[perm[q]] = (spg_int)e;
+#pragma omp parallel for num_threads((int)w->T) schedule(static)
+    for (int64_t e = 0; e < w->nnz; e++)
+        for (spg_int q = w->seg[e]; q < w->seg[e + 1]; q++)
+            w->slot[w->perm[q]] = (spg_int)e;
+}
 
-    plan->nnz_kept = kept;
-    plan->nnz = nnz;
-    plan->colptr = colptr;
-    plan->rowind = rowind;
-    plan->seg = seg;
-    plan->perm = perm;
-    plan->slot = slot;
-    colptr = slot = rowind = seg = perm = NULL; /* now the plan's */
-    spg_csc view;
-    spg_plan_csc(plan, SPG_DOUBLE, NULL, &view);
-    SPG_TYPED(spg_cpu_analyse)(ctx, &view, &plan->analysis);
-
-done:
-    spg_free(cnt);
-    spg_free(colptr);
-    spg_free(slot);
-    spg_free(first);
-    spg_free(bad);
-    spg_free(clean);
-    spg_free(perm);
-    spg_free(rowind);
-    spg_free(seg);
+spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan)
+{
+    plan_work w = {.t = t, .n = t->n, .N = t->nnz};
+    w.T = block_count(spg_team(ctx, w.N, w.N), w.N, w.n);
+    spg_status st = work_alloc(&w);
+    if (st == SPG_SUCCESS)
+        st = count_triplets(&w);
+    if (st == SPG_SUCCESS)
+        st = scatter_triplets(&w);
+    if (st == SPG_SUCCESS)
+        st = sort_columns(&w);
+    if (st == SPG_SUCCESS) {
+        find_segments(&w);
+        fill_slots(&w);
+        plan->nnz_kept = w.kept;
+        plan->nnz = w.nnz;
+        plan->colptr = w.colptr, plan->rowind = w.rowind, plan->seg = w.seg;
+        plan->perm = w.perm, plan->slot = w.slot;
+        w.colptr = w.rowind = w.seg = w.perm = w.slot = NULL; /* now the plan's */
+    }
+    work_free(&w);
     return st;
 }

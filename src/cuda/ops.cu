@@ -291,7 +291,7 @@ static spg_status plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *
     ht.J = J;
     spg_plan hp = *plan;
     if (!st)
-        st = SPG_TYPED(spg_cpu_plan_build)(ctx, &ht, &hp);
+        st = spg_cpu_plan_build(ctx, &ht, &hp);
     spg_free(I);
     spg_free(J);
     if (st)
@@ -506,9 +506,18 @@ static spg_status coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int
     return spg_cuda_launched();
 }
 
+/* Named fields, in the order of struct spg_ops (as C++ wants them). */
 extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
-    plan_build,    assemble,  assemble_pullback,
-    spmv,          nullptr, /* spmv_t_outer: the dispatch runs spmv, then sampled_outer */
-    bilinear_pass, sampled_outer, csc_check, coo_check, coo_sampled_outer,
-    nullptr, /* bilinear_fused: the dispatch runs bilinear_pass, spmv and sampled_outer */
+    .plan_build = plan_build,
+    .analyse = nullptr, /* CUDA plans carry no analysis */
+    .assemble = assemble,
+    .assemble_pullback = assemble_pullback,
+    .spmv = spmv,
+    .spmv_t_outer = nullptr, /* the dispatch runs spmv, then sampled_outer */
+    .bilinear_pass = bilinear_pass,
+    .sampled_outer = sampled_outer,
+    .csc_check = csc_check,
+    .coo_check = coo_check,
+    .coo_sampled_outer = coo_sampled_outer,
+    .bilinear_fused = nullptr, /* the dispatch runs bilinear_pass, spmv and sampled_outer */
 };

@@ -1,18 +1,9 @@
-/* spgrad: the command-line program. */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+/* spgrad: the command-line program, which dispatches to its commands. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "spgrad.h"
 #include "tools.h"
-
-double spg_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int usage(FILE *f)
 {
@@ -22,10 +13,11 @@ static int usage(FILE *f)
                "      assemble a 2D finite-element matrix from its element triplets\n"
                "      through a plan, pull a loss back to the triplet values, and\n"
                "      check the gradient by central finite differences\n"
-               "  spgrad info FILE.mtx\n"
+               "  spgrad info FILE.mtx [--max-memory BYTES] [--nonfinite]\n"
                "      read a Matrix Market file through the plan and assembly path\n"
                "      and print its shape, stored entries and duplicates summed\n"
                "  spgrad check FILE.mtx [--type double|float] [--backend cpu|cuda]\n"
+               "               [--max-memory BYTES]\n"
                "      check every operation's pullback on the matrix against finite\n"
                "      differences and the adjoint identity; exit 1 on any failure\n",
             spg_version());
