@@ -1,9 +1,12 @@
-/* libFuzzer target: the Matrix Market reader spg_mm_read on arbitrary bytes
- * (through fmemopen). A successful read must satisfy the invariants of
- * spg_mm (indices in range, nnz consistent with the entries and the
- * symmetry, V NULL exactly for a pattern) and go through spg_plan_create
- * (SPG_ONE_BASED), spg_csc_check and spg_assemble without error; a failed
- * read must leave mm empty and say which line is at fault. */
+/* libFuzzer target: the Matrix Market reader spg_mm_read_with on arbitrary
+ * bytes (through fmemopen), with options chosen by the input's length: the
+ * defaults, inf and nan accepted, no limit on the dimensions, or a limit of
+ * 4096 bytes. A successful read must satisfy the invariants of spg_mm
+ * (indices in range, nnz consistent with the entries and the symmetry, V
+ * NULL exactly for a pattern, values finite unless accepted, dimensions
+ * within the limit) and go through spg_plan_create (SPG_ONE_BASED),
+ * spg_csc_check and spg_assemble without error; a failed read must leave
+ * mm empty and say which line is at fault. */
 #define _POSIX_C_SOURCE 200809L /* fmemopen */
 
 #include "fuzz.h"
@@ -14,9 +17,23 @@ enum {
     ERR_LEN = 256
 };
 
-/* Shape, flags and pointers that any successful read must have. */
-static void check_header(const spg_mm *mm)
+/* The reader's options for an input of this length. */
+static spg_mm_options options_of(size_t size)
 {
+    static const spg_mm_options choices[4] = {
+        {SPG_MM_MAX_BYTES, 0}, {SPG_MM_MAX_BYTES, 1}, {0, 0}, {4096, 0}};
+    return choices[size % 4];
+}
+
+/* Shape, flags and pointers that any successful read must have. */
+static void check_header(const spg_mm *mm, const spg_mm_options *opt)
+{
+    if (mm->m == INT64_MAX || mm->n == INT64_MAX)
+        fz_fail("a dimension of 2^63 - 1 leaves no room for a pointer array");
+    const long double need = 16.0L * ((long double)mm->m + 1) + 16.0L * ((long double)mm->n + 1);
+    if (opt->max_bytes > 0 && need > (long double)opt->max_bytes)
+        fz_fail("%" PRId64 " x %" PRId64 " read past the limit of %" PRId64 " bytes", mm->m,
+                mm->n, opt->max_bytes);
     if (mm->m < 0 || mm->n < 0 || mm->entries < 0 || mm->nnz < 0)
         fz_fail("negative size %" PRId64 " x %" PRId64 ", %" PRId64 " entries, nnz %" PRId64,
                 mm->m, mm->n, mm->entries, mm->nnz);
@@ -36,19 +53,25 @@ static void check_header(const spg_mm *mm)
         fz_fail("NULL index arrays for nnz %" PRId64, mm->nnz);
 }
 
-/* Every triplet lies in 1..m x 1..n; values are finite, integral for an
- * integer file. */
-static void check_triplets(const spg_mm *mm)
+/* Every triplet lies in 1..m x 1..n; values are finite unless inf and nan
+ * were accepted, integral for an integer file. */
+static void check_triplets(const spg_mm *mm, const spg_mm_options *opt)
 {
     for (int64_t k = 0; k < mm->nnz; k++) {
         if (mm->I[k] < 1 || mm->I[k] > mm->m || mm->J[k] < 1 || mm->J[k] > mm->n)
             fz_fail("triplet %" PRId64 " at (%" PRId64 ", %" PRId64 ") in %" PRId64
                     " x %" PRId64, k, mm->I[k], mm->J[k], mm->m, mm->n);
-        if (mm->V && !isfinite(mm->V[k]))
+        if (mm->V && !opt->nonfinite && !isfinite(mm->V[k]))
             fz_fail("value %" PRId64 " is %a", k, mm->V[k]);
         if (mm->V && mm->integer && mm->V[k] != trunc(mm->V[k]))
             fz_fail("value %" PRId64 " is %a in an integer file", k, mm->V[k]);
     }
+}
+
+/* a and b are the same value (two NaNs count as equal). */
+static int same_value(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
 }
 
 /* Triplets k and k + 1 are an entry and its mirror. */
@@ -58,7 +81,8 @@ static int is_mirror(const spg_mm *mm, int64_t k)
         return 0;
     if (!mm->V)
         return 1;
-    return mm->symmetry == SPG_MM_SKEW ? mm->V[k + 1] == -mm->V[k] : mm->V[k + 1] == mm->V[k];
+    const double v = mm->V[k];
+    return same_value(mm->V[k + 1], mm->symmetry == SPG_MM_SKEW ? -v : v);
 }
 
 /* The triplets are the file's entries in order, each off-diagonal entry of
@@ -135,17 +159,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_fail("fmemopen failed");
     spg_mm mm;
     char err[ERR_LEN];
-    int rc = spg_mm_read(f, &mm, err, sizeof err);
+    const spg_mm_options opt = options_of(size);
+    int rc = spg_mm_read_with(f, &opt, &mm, err, sizeof err);
     fclose(f);
     if (rc == 0) {
-        check_header(&mm);
-        check_triplets(&mm);
+        check_header(&mm, &opt);
+        check_triplets(&mm, &opt);
         check_expansion(&mm);
         check_assembly(&mm);
     } else if (rc == -1) {
         check_failure(&mm, err);
     } else {
-        fz_fail("spg_mm_read returned %d", rc);
+        fz_fail("spg_mm_read_with returned %d", rc);
     }
     spg_mm_free(&mm);
     free(copy);
