@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "spgrad.h"
+#include "values.h" /* typed arrays (tools/) */
 
 /* The libFuzzer entry point, declared for -Wmissing-prototypes. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -89,54 +90,12 @@ static inline void *fz_alloc(int64_t count, size_t size)
     return p;
 }
 
-/* Bytes of one index of type t. */
-static inline size_t fz_isize(spg_itype t)
-{
-    return t == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
-}
-
-/* Bytes of one value of type t. */
-static inline size_t fz_vsize(spg_dtype t)
-{
-    return t == SPG_FLOAT ? sizeof(float) : sizeof(double);
-}
-
-/* Element k of an index array of type t. */
-static inline int64_t fz_iget(spg_itype t, const void *a, int64_t k)
-{
-    return t == SPG_INT32 ? ((const int32_t *)a)[k] : ((const int64_t *)a)[k];
-}
-
-/* Stores v (which fits the type) as element k of an index array of type t. */
-static inline void fz_iset(spg_itype t, void *a, int64_t k, int64_t v)
-{
-    if (t == SPG_INT32)
-        ((int32_t *)a)[k] = (int32_t)v;
-    else
-        ((int64_t *)a)[k] = v;
-}
-
-/* Element k of a value array of type t, widened to double. */
-static inline double fz_vget(spg_dtype t, const void *a, int64_t k)
-{
-    return t == SPG_FLOAT ? ((const float *)a)[k] : ((const double *)a)[k];
-}
-
-/* Stores v rounded to type t as element k of a value array. */
-static inline void fz_vset(spg_dtype t, void *a, int64_t k, double v)
-{
-    if (t == SPG_FLOAT)
-        ((float *)a)[k] = (float)v;
-    else
-        ((double *)a)[k] = v;
-}
-
 /* A value array of type t holding v[0..len); NULL when len is 0. */
 static inline void *fz_values(spg_dtype t, const double *v, int64_t len)
 {
-    void *a = fz_alloc(len, fz_vsize(t));
+    void *a = fz_alloc(len, spg_vsize(t));
     for (int64_t k = 0; k < len; k++)
-        fz_vset(t, a, k, v[k]);
+        spg_vset(t, a, k, v[k]);
     return a;
 }
 

@@ -136,12 +136,12 @@ static void decode_case(fz_bytes *b, csc_case *c)
 static void build_view(csc_case *c)
 {
     spg_csc *A = &c->A;
-    void *colptr = fz_alloc(A->n + 1, fz_isize(A->itype));
-    void *rowind = fz_alloc(A->nnz, fz_isize(A->itype));
+    void *colptr = fz_alloc(A->n + 1, spg_isize(A->itype));
+    void *rowind = fz_alloc(A->nnz, spg_isize(A->itype));
     for (int64_t j = 0; j <= A->n; j++)
-        fz_iset(A->itype, colptr, j, c->colptr[j]);
+        spg_iset(A->itype, colptr, j, c->colptr[j]);
     for (int64_t p = 0; p < A->nnz; p++)
-        fz_iset(A->itype, rowind, p, c->rowind[p]);
+        spg_iset(A->itype, rowind, p, c->rowind[p]);
     A->colptr = colptr;
     A->rowind = rowind;
     A->values = c->pattern ? NULL : fz_values(A->dtype, c->values, A->nnz);
@@ -213,7 +213,7 @@ static void check_spmv(const csc_case *c, const double *dense, const char *store
             sumabs += fabsl((long double)c->beta * y0[i]);
             count++;
         }
-        check_bound(c, op == SPG_OP_N ? "spmv N y" : "spmv T y", i, fz_vget(A->dtype, yv, i),
+        check_bound(c, op == SPG_OP_N ? "spmv N y" : "spmv T y", i, spg_vget(A->dtype, yv, i),
                     exact, sumabs, count);
     }
     free(xv);

@@ -196,13 +196,13 @@ static void check_view(const plan_case *c, const plan_oracle *o, const spg_plan 
         fz_fail("plan view %" PRId64 " x %" PRId64 " nnz %" PRId64 ", expected %" PRId64
                 " x %" PRId64 " nnz %" PRId64, A.m, A.n, A.nnz, o->vm, o->vn, o->entries);
     for (int64_t j = 0; j <= o->vn; j++)
-        if (fz_iget(c->itype, A.colptr, j) != o->colptr[j])
+        if (spg_iget(c->itype, A.colptr, j) != o->colptr[j])
             fz_fail("colptr[%" PRId64 "] is %" PRId64 ", expected %" PRId64, j,
-                    fz_iget(c->itype, A.colptr, j), o->colptr[j]);
+                    spg_iget(c->itype, A.colptr, j), o->colptr[j]);
     for (int64_t p = 0; p < o->entries; p++)
-        if (fz_iget(c->itype, A.rowind, p) != o->rowind[p])
+        if (spg_iget(c->itype, A.rowind, p) != o->rowind[p])
             fz_fail("rowind[%" PRId64 "] is %" PRId64 ", expected %" PRId64, p,
-                    fz_iget(c->itype, A.rowind, p), o->rowind[p]);
+                    spg_iget(c->itype, A.rowind, p), o->rowind[p]);
     fz_ok(spg_csc_check(fz_context(), &A), "spg_csc_check on a plan's view");
 }
 
@@ -212,8 +212,8 @@ static void check_assemble(const plan_case *c, const plan_oracle *o, const spg_p
 {
     fz_ok(spg_assemble(fz_context(), plan, c->dtype, V, Ax), "spg_assemble");
     for (int64_t s = 0; s < o->entries; s++)
-        if (!fz_same(c->dtype, fz_vget(c->dtype, Ax, s), o->Ax[s]))
-            fz_fail("Ax[%" PRId64 "] is %a, expected %a", s, fz_vget(c->dtype, Ax, s),
+        if (!fz_same(c->dtype, spg_vget(c->dtype, Ax, s), o->Ax[s]))
+            fz_fail("Ax[%" PRId64 "] is %a, expected %a", s, spg_vget(c->dtype, Ax, s),
                     o->Ax[s]);
 }
 
@@ -231,9 +231,9 @@ static void check_assemble_pullback(const plan_case *c, const plan_oracle *o,
     for (int64_t k = 0; k < c->count; k++) {
         const double want = o->slot[k] < 0 ? c->V[k]
                                            : fz_add(c->dtype, c->V[k], dA[o->slot[k]]);
-        if (!fz_same(c->dtype, fz_vget(c->dtype, dV, k), want))
+        if (!fz_same(c->dtype, spg_vget(c->dtype, dV, k), want))
             fz_fail("assemble pullback dV[%" PRId64 "] is %a, expected %a (slot %" PRId64 ")",
-                    k, fz_vget(c->dtype, dV, k), want, o->slot[k]);
+                    k, spg_vget(c->dtype, dV, k), want, o->slot[k]);
     }
     free(dAx);
     free(dV);
@@ -260,7 +260,7 @@ static void check_plan(const plan_case *c, const void *I, const void *J, const v
     if (spg_plan_nnz(plan) != o.entries)
         fz_fail("spg_plan_nnz is %" PRId64 ", expected %" PRId64, spg_plan_nnz(plan),
                 o.entries);
-    void *Ax = fz_alloc(o.entries, fz_vsize(c->dtype));
+    void *Ax = fz_alloc(o.entries, spg_vsize(c->dtype));
     check_view(c, &o, plan, Ax);
     check_assemble(c, &o, plan, V, Ax);
     check_assemble_pullback(c, &o, plan, b);
@@ -286,7 +286,7 @@ static void coo_call(const plan_case *c, unsigned flags, const void *I, const vo
                      const void *x, const void *y)
 {
     spg_coo coo = {c->m, c->n, c->count, c->itype, I, J};
-    const size_t bytes = (size_t)c->count * fz_vsize(c->dtype);
+    const size_t bytes = (size_t)c->count * spg_vsize(c->dtype);
     void *dV = fz_values(c->dtype, c->V, c->count);
     void *before = fz_values(c->dtype, c->V, c->count);
     spg_status want = triplets_status(c, flags);
@@ -299,9 +299,9 @@ static void coo_call(const plan_case *c, unsigned flags, const void *I, const vo
         fz_fail("spg_coo_bilinear_pullback wrote dV on an error");
     for (int64_t k = 0; st == SPG_SUCCESS && k < c->count; k++) {
         double e = coo_expected(c, flags, k);
-        if (!fz_same(c->dtype, fz_vget(c->dtype, dV, k), e))
+        if (!fz_same(c->dtype, spg_vget(c->dtype, dV, k), e))
             fz_fail("coo pullback dV[%" PRId64 "] is %a, expected %a", k,
-                    fz_vget(c->dtype, dV, k), e);
+                    spg_vget(c->dtype, dV, k), e);
     }
     free(dV);
     free(before);
@@ -323,9 +323,9 @@ static void check_coo(const plan_case *c, const void *I, const void *J)
 /* An index array of type t holding v[0..len); NULL when len is 0. */
 static void *index_array(spg_itype t, const int64_t *v, int64_t len)
 {
-    void *a = fz_alloc(len, fz_isize(t));
+    void *a = fz_alloc(len, spg_isize(t));
     for (int64_t k = 0; k < len; k++)
-        fz_iset(t, a, k, v[k]);
+        spg_iset(t, a, k, v[k]);
     return a;
 }
 
