@@ -7,17 +7,23 @@
 
 #include "cuda_internal.h"
 
+/* The status of a runtime call. A failure is also taken off the runtime's
+ * last error here, where it happened, so that the next call's launch check
+ * (spg_cuda_launched) does not report it a second time. */
 spg_status spg_cuda_status(cudaError_t e)
 {
     if (e == cudaSuccess)
         return SPG_SUCCESS;
+    cudaGetLastError();
     return e == cudaErrorMemoryAllocation ? SPG_ERR_ALLOC : SPG_ERR_DEVICE;
 }
 
+/* The same for the libraries, which may leave a runtime error behind. */
 spg_status spg_cusparse_status(cusparseStatus_t s)
 {
     if (s == CUSPARSE_STATUS_SUCCESS)
         return SPG_SUCCESS;
+    cudaGetLastError();
     return s == CUSPARSE_STATUS_ALLOC_FAILED ? SPG_ERR_ALLOC : SPG_ERR_DEVICE;
 }
 
@@ -25,6 +31,7 @@ spg_status spg_cublas_status(cublasStatus_t s)
 {
     if (s == CUBLAS_STATUS_SUCCESS)
         return SPG_SUCCESS;
+    cudaGetLastError();
     return s == CUBLAS_STATUS_ALLOC_FAILED ? SPG_ERR_ALLOC : SPG_ERR_DEVICE;
 }
 
@@ -62,11 +69,15 @@ extern "C" void spg_cuda_context_fini(spg_context *ctx)
     ctx->cuda = NULL;
 }
 
+/* The old stream's queued work is finished first: it may still use the
+ * workspace that calls on the new stream will reuse. */
 extern "C" spg_status spg_cuda_set_stream(spg_context *ctx, void *stream)
 {
     spg_cuda_state *c = ctx->cuda;
     cudaStream_t s = static_cast<cudaStream_t>(stream);
-    spg_status st = spg_cusparse_status(cusparseSetStream(c->sparse, s));
+    spg_status st = spg_cuda_status(cudaStreamSynchronize(c->stream));
+    if (st == SPG_SUCCESS)
+        st = spg_cusparse_status(cusparseSetStream(c->sparse, s));
     if (st == SPG_SUCCESS)
         st = spg_cublas_status(cublasSetStream(c->blas, s));
     if (st == SPG_SUCCESS)
