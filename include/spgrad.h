@@ -110,8 +110,9 @@ SPG_API void spg_context_destroy(spg_context *ctx); /* NULL is a no-op */
  * small problems start few threads whatever the count. */
 SPG_API spg_status spg_context_set_threads(spg_context *ctx, int nthreads);
 
-/* The cudaStream_t a CUDA context runs on (NULL: the default stream);
- * SPG_ERR_INVALID_VALUE on a CPU context. */
+/* The cudaStream_t a CUDA context runs on (NULL: the default stream); the
+ * work queued on the old stream is finished first. SPG_ERR_INVALID_VALUE on
+ * a CPU context. */
 SPG_API spg_status spg_context_set_stream(spg_context *ctx, void *stream);
 
 /* allow != 0 lets the CUDA backend use floating-point atomics where they are
