@@ -34,6 +34,17 @@ SPG_HD int spg_k_coo_status(const spg_int *I, const spg_int *J, int64_t k, int b
     return neg ? (skip ? 0 : -1) : -2 * out;
 }
 
+/* The key of triplet k for finding the first bad one: 2 k when a negative
+ * index is not to be skipped, 2 k + 1 when an index is out of range,
+ * UINT64_MAX when the triplet is kept or skipped. The smallest key over the
+ * triplets names the first bad triplet and its fault. */
+SPG_HD uint64_t spg_k_coo_bad_key(const spg_int *I, const spg_int *J, int64_t k, int base,
+                                  int skip, int64_t m, int64_t n)
+{
+    const int r = spg_k_coo_status(I, J, k, base, skip, m, n);
+    return r < 0 ? 2 * (uint64_t)k + (uint64_t)(r == -2) : UINT64_MAX;
+}
+
 /* 1 when every triplet of [k0, k1) is kept and in range: the extremes of
  * I and J against the shape, in a loop without branches that vectorises. */
 SPG_HD int spg_k_coo_span_in_range(const spg_int *I, const spg_int *J, int64_t k0, int64_t k1,

@@ -58,6 +58,12 @@ static inline spg_status spg_triplet_status(int code)
     return code == -1 ? SPG_ERR_NEGATIVE_INDEX : code == -2 ? SPG_ERR_INDEX_RANGE : SPG_SUCCESS;
 }
 
+/* The status of the smallest key of spg_k_coo_bad_key over the triplets. */
+static inline spg_status spg_bad_key_status(uint64_t key)
+{
+    return key == UINT64_MAX ? SPG_SUCCESS : key % 2 ? SPG_ERR_INDEX_RANGE : SPG_ERR_NEGATIVE_INDEX;
+}
+
 /* The instance of the context's backend for a value and index type. */
 const spg_ops *spg_ops_get(const spg_context *ctx, spg_dtype dtype, spg_itype itype);
 

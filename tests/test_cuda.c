@@ -68,6 +68,13 @@ static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags)
         exit(1);
     const int64_t nnz = spg_plan_nnz(hp);
     CHECK(spg_plan_nnz(dp) == nnz);
+    spg_plan_info hi, di; /* the same description, but for the backend */
+    CHECK_STATUS(spg_plan_query(hp, &hi), SPG_SUCCESS);
+    CHECK_STATUS(spg_plan_query(dp, &di), SPG_SUCCESS);
+    CHECK(hi.backend == SPG_BACKEND_CPU && di.backend == SPG_BACKEND_CUDA);
+    CHECK(di.m == hi.m && di.n == hi.n && di.nnz_coo == hi.nnz_coo &&
+          di.nnz_kept == hi.nnz_kept && di.nnz == hi.nnz && di.itype == hi.itype &&
+          di.flags == hi.flags);
 
     /* assembly: the plan's pattern and the sums, bitwise */
     void *hAx = malloc((size_t)(nnz + 1) * vs), *dV = up(V, (size_t)p->nnz * vs);

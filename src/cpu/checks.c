@@ -24,15 +24,14 @@ spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t)
 {
     if (t->nnz == 0 || all_in_range(ctx, t))
         return SPG_SUCCESS;
-    int64_t first = t->nnz;
+    uint64_t first = UINT64_MAX;
 #pragma omp parallel for num_threads(spg_team(ctx, t->nnz, t->nnz)) schedule(static) reduction(min : first)
-    for (int64_t k = 0; k < t->nnz; k++)
-        if (k < first && spg_k_coo_status(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n))
-            first = k;
-    if (first == t->nnz)
-        return SPG_SUCCESS;
-    return spg_triplet_status(
-        spg_k_coo_status(t->I, t->J, first, t->base, t->skip_negative, t->m, t->n));
+    for (int64_t k = 0; k < t->nnz; k++) {
+        const uint64_t key =
+            spg_k_coo_bad_key(t->I, t->J, k, t->base, t->skip_negative, t->m, t->n);
+        first = key < first ? key : first;
+    }
+    return spg_bad_key_status(first);
 }
 
 /* SPG_SUCCESS when A's structure is well formed */

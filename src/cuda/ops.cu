@@ -66,16 +66,15 @@ __global__ void csc_check_kernel(int64_t n, const spg_int *colptr, const spg_int
             atomicExch(bad, 1);
 }
 
-/* first = min over bad triplets k of 2 k + (1 when out of range, 0 when
- * negative): the first bad triplet and its kind */
+/* first = the smallest key of spg_k_coo_bad_key: the first bad triplet */
 __global__ void coo_check_kernel(spg_triplets t, unsigned long long *first)
 {
     for (int64_t k = spg_first(); k < t.nnz; k += spg_stride()) {
-        int r = spg_k_coo_status(static_cast<const spg_int *>(t.I),
-                                 static_cast<const spg_int *>(t.J), k, t.base, t.skip_negative,
-                                 t.m, t.n);
-        if (r < 0)
-            atomicMin(first, 2ull * (unsigned long long)k + (r == -2));
+        const uint64_t key = spg_k_coo_bad_key(static_cast<const spg_int *>(t.I),
+                                               static_cast<const spg_int *>(t.J), k, t.base,
+                                               t.skip_negative, t.m, t.n);
+        if (key != UINT64_MAX)
+            atomicMin(first, (unsigned long long)key);
     }
 }
 
@@ -491,9 +490,7 @@ static spg_status coo_check(spg_context *ctx, const spg_triplets *t)
         st = reduce_flag(ctx, none, &first, [&](unsigned long long *flag) {
             coo_check_kernel<<<spg_blocks(t->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(*t, flag);
         });
-    if (st || first == none)
-        return st;
-    return first % 2 ? SPG_ERR_INDEX_RANGE : SPG_ERR_NEGATIVE_INDEX;
+    return st ? st : spg_bad_key_status(first);
 }
 
 static spg_status coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int64_t k,
