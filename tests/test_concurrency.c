@@ -1,9 +1,9 @@
 /* User threads (POSIX threads: ThreadSanitizer in this toolchain does not
- * follow C11 thrd_create): (a) threads with a context each make
- * plans, assemble, pull back and run every operation on their own problems;
- * (b) threads share one read-only plan, with a context each and then with
- * one shared context, and run assembly, its pullback and the bilinear value
- * and gradient on their own output arrays. Every result is bitwise equal to
+ * follow C11 thrd_create): (a) threads with a context each make plans,
+ * assemble and run every call of the table (calls.h) on their own
+ * problems; (b) threads share one read-only plan and its arrays, with a
+ * context each and then with one shared context, and run assembly and
+ * every call of the table on their own output arrays. Every result is bitwise equal to
  * the same work done serially first, on one library thread; the threads use
  * one or two. Worker threads only record what they saw; the main thread
  * checks it. */
@@ -13,74 +13,31 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "calls.h"
 #include "check.h"
 #include "problems.h"
 
 enum { NWORKERS = 4, OWN_ROUNDS = 10, SHARED_ROUNDS = 30, RANK = 2 };
 
-/* A growing array of bytes: every output of a piece of work, in order. */
-typedef struct bytes {
-    unsigned char *b;
-    size_t len, cap;
-} bytes;
-
-/* Appends len bytes of p. */
-static void put(bytes *o, const void *p, size_t len)
-{
-    if (o->len + len > o->cap) {
-        o->cap = 2 * (o->len + len);
-        o->b = realloc(o->b, o->cap);
-        if (!o->b)
-            exit(2);
-    }
-    memcpy(o->b + o->len, p, len);
-    o->len += len;
-}
-
-/* The two arrays hold the same bytes. */
-static int same_bytes(const bytes *a, const bytes *b)
-{
-    return a->len == b->len && !memcmp(a->b, b->b, a->len);
-}
-
-/* One problem: its COO view and flags, the value type, the triplet values
- * and the vectors every operation reads (long enough for any shape). */
+/* One problem: its triplets, the plan's flags, the value type, and the
+ * seed of its values and vectors. */
 typedef struct job {
     problem p;
     spg_coo coo;
     unsigned flags;
     spg_dtype dt;
-    void *V, *x, *y, *U, *W, *seed;
+    uint64_t seed;
 } job;
-
-/* len random values of type dt; none is NaN, so bytes compare values. */
-static void *random_values(spg_dtype dt, int64_t len, uint64_t seed)
-{
-    spg_rng r = {seed};
-    void *a = malloc((size_t)(len > 0 ? len : 1) * spg_vsize(dt));
-    if (!a)
-        exit(2);
-    for (int64_t i = 0; i < len; i++)
-        spg_vset(dt, a, i, spg_rng_value(&r) / 3.0); /* /3 rounds: sums depend on order */
-    return a;
-}
 
 /* A random m x n problem of nnz triplets, some of them skipped. */
 static job job_make(int64_t m, int64_t n, int64_t nnz, spg_itype it, spg_dtype dt,
                     unsigned flags, uint64_t seed)
 {
     job jb = {.p = problem_random("job", m, n, nnz, 1, seed), .flags = flags | SPG_SKIP_NEGATIVE,
-              .dt = dt};
+              .dt = dt, .seed = seed};
     const int base = (flags & SPG_ONE_BASED) ? 1 : 0;
     jb.coo = (spg_coo){m, n, nnz, it, problem_index(&jb.p, jb.p.I, it, base),
                        problem_index(&jb.p, jb.p.J, it, base)};
-    const int64_t len = RANK * (m > n ? m : n);
-    jb.V = random_values(dt, nnz, seed + 1);
-    jb.x = random_values(dt, len, seed + 2);
-    jb.y = random_values(dt, len, seed + 3);
-    jb.U = random_values(dt, len, seed + 4);
-    jb.W = random_values(dt, len, seed + 5);
-    jb.seed = random_values(dt, nnz > len ? nnz : len, seed + 6);
     return jb;
 }
 
@@ -88,96 +45,28 @@ static job job_make(int64_t m, int64_t n, int64_t nnz, spg_itype it, spg_dtype d
 static void job_free(job *jb)
 {
     free((void *)jb->coo.I), free((void *)jb->coo.J);
-    free(jb->V), free(jb->x), free(jb->y), free(jb->U), free(jb->W), free(jb->seed);
     problem_free(&jb->p);
 }
 
-/* Keeps the first error of a sequence of calls. */
-static void keep(spg_status *first, spg_status st)
+/* The pattern arrays of a's matrix, as bytes. */
+static void put_pattern(bytes *o, const args *a)
 {
-    if (*first == SPG_SUCCESS)
-        *first = st;
+    spg_bytes_put(o, a->A.colptr, spg_slot_bytes(a, S_COLPTR));
+    spg_bytes_put(o, a->A.rowind, spg_slot_bytes(a, S_ROWIND));
 }
 
-/* A zeroed array of len values of type dt. */
-static void *zeros(spg_dtype dt, int64_t len)
-{
-    void *a = calloc((size_t)(len > 0 ? len : 1), spg_vsize(dt));
-    if (!a)
-        exit(2);
-    return a;
-}
-
-/* The operations on the CSC matrix A: SpMV both ways, the pullbacks, the
- * bilinear and (square A) quadratic forms, the sampled outer product. */
-static spg_status run_csc_ops(spg_context *ctx, const job *jb, const spg_csc *A, bytes *o)
-{
-    const spg_dtype dt = jb->dt;
-    const size_t vs = spg_vsize(dt);
-    const int64_t m = A->m, n = A->n, nnz = A->nnz;
-    void *ym = zeros(dt, m), *yn = zeros(dt, n), *dA = zeros(dt, nnz);
-    void *dx = zeros(dt, m > n ? m : n), *dy = zeros(dt, n);
-    double f[3] = {0, 0, 0};
-    spg_status st = SPG_SUCCESS;
-    keep(&st, spg_spmv(ctx, SPG_OP_N, 0.5, A, jb->x, 0, ym));
-    keep(&st, spg_spmv(ctx, SPG_OP_T, -2.0, A, jb->x, 0, yn));
-    keep(&st, spg_spmv_pullback(ctx, SPG_OP_N, 0.75, A, jb->x, jb->y, dA, dx));
-    keep(&st, spg_spmv_pullback(ctx, SPG_OP_T, 1.5, A, jb->y, jb->x, dA, dx));
-    keep(&st, spg_bilinear(ctx, A, jb->x, jb->y, &f[0]));
-    keep(&st, spg_bilinear_value_and_grad(ctx, A, jb->x, jb->y, &f[1], dA, dx, dy));
-    keep(&st, spg_bilinear_pullback(ctx, A, jb->x, jb->y, -0.25, dA, dx, dy));
-    if (m == n) {
-        keep(&st, spg_quadratic(ctx, A, jb->x, &f[2]));
-        keep(&st, spg_quadratic_pullback(ctx, A, jb->x, 3.0, dA, dx));
-    }
-    keep(&st, spg_sampled_outer(ctx, A, RANK, jb->U, m, jb->W, n, 0.125, dA));
-    put(o, ym, (size_t)m * vs), put(o, yn, (size_t)n * vs), put(o, dA, (size_t)nnz * vs);
-    put(o, dx, (size_t)(m > n ? m : n) * vs), put(o, dy, (size_t)n * vs), put(o, f, sizeof f);
-    free(ym), free(yn), free(dA), free(dx), free(dy);
-    return st;
-}
-
-/* The pullbacks straight to the triplet values, with the plan's flags. */
-static spg_status run_coo_ops(spg_context *ctx, const job *jb, bytes *o)
-{
-    const spg_coo *c = &jb->coo;
-    const unsigned flags = jb->flags;
-    void *dV = zeros(jb->dt, c->nnz);
-    spg_status st = SPG_SUCCESS;
-    keep(&st, spg_coo_bilinear_pullback(ctx, c, flags, jb->dt, jb->x, jb->y, 2.0, dV));
-    keep(&st, spg_coo_spmv_pullback(ctx, c, flags, SPG_OP_N, jb->dt, 0.5, jb->x, jb->y, dV));
-    keep(&st, spg_coo_spmv_pullback(ctx, c, flags, SPG_OP_T, jb->dt, -1.0, jb->x, jb->y, dV));
-    keep(&st, spg_coo_sampled_outer(ctx, c, flags, jb->dt, RANK, jb->U, c->m, jb->W, c->n, 0.5,
-                                    dV));
-    put(o, dV, (size_t)c->nnz * spg_vsize(jb->dt));
-    free(dV);
-    return st;
-}
-
-/* All the work of one problem: the plan's pattern, assembly, its pullback
- * (twice: it accumulates), every operation; the outputs go to o. */
+/* All the work of one problem: the plan's pattern, assembly, and every
+ * call of the table (calls.h); the outputs go to o. */
 static spg_status run_job(spg_context *ctx, const job *jb, bytes *o)
 {
-    spg_plan *plan = NULL;
-    spg_status st = spg_plan_create(ctx, &jb->coo, jb->flags, &plan);
-    if (st != SPG_SUCCESS)
-        return st;
-    const int64_t nnz = spg_plan_nnz(plan);
-    const size_t vs = spg_vsize(jb->dt), is = spg_isize(jb->coo.itype);
-    void *Ax = zeros(jb->dt, nnz), *dV = zeros(jb->dt, jb->coo.nnz);
-    spg_csc A;
-    keep(&st, spg_assemble(ctx, plan, jb->dt, jb->V, Ax));
-    keep(&st, spg_plan_csc(plan, jb->dt, Ax, &A));
-    keep(&st, spg_assemble_pullback(ctx, plan, jb->dt, Ax, dV));
-    keep(&st, spg_assemble_pullback(ctx, plan, jb->dt, jb->seed, dV));
+    args a;
+    spg_status st = spg_args_make(ctx, &jb->coo, jb->flags, jb->dt, RANK, jb->seed, &a);
     if (st == SPG_SUCCESS) {
-        put(o, A.colptr, (size_t)(A.n + 1) * is), put(o, A.rowind, (size_t)nnz * is);
-        put(o, Ax, (size_t)nnz * vs), put(o, dV, (size_t)jb->coo.nnz * vs);
-        keep(&st, run_csc_ops(ctx, jb, &A, o));
-        keep(&st, run_coo_ops(ctx, jb, o));
+        put_pattern(o, &a);
+        spg_bytes_put(o, a.A.values, spg_slot_bytes(&a, S_VALUES));
+        st = spg_calls_outputs(&a, o);
     }
-    free(Ax), free(dV);
-    spg_plan_destroy(plan);
+    spg_args_free(&a);
     return st;
 }
 
@@ -206,7 +95,7 @@ static void tally_round(tally *t, spg_status st, bytes *o, const bytes *ref)
     if (st != SPG_SUCCESS) {
         t->failures++;
         t->first_error = st;
-    } else if (!same_bytes(o, ref)) {
+    } else if (!spg_bytes_same(o, ref)) {
         t->mismatches++;
     }
     free(o->b);
@@ -294,33 +183,24 @@ static void test_own_contexts(spg_context *serial, const job *jobs)
     }
 }
 
-/* The serial results of part (b) on one shared plan: assembly, assembly
- * pullback, bilinear value and gradient. */
-static spg_status shared_work(spg_context *ctx, const spg_plan *plan, const job *jb, bytes *o)
+/* The work of part (b) on the shared plan and arrays of a, with context
+ * ctx: assembly into a new array, and every call of the table. */
+static spg_status shared_work(spg_context *ctx, const args *shared, bytes *o)
 {
-    const int64_t nnz = spg_plan_nnz(plan);
-    const size_t vs = spg_vsize(jb->dt);
-    spg_csc A;
-    spg_status st = spg_plan_csc(plan, jb->dt, NULL, &A);
-    void *Ax = zeros(jb->dt, nnz), *dV = zeros(jb->dt, jb->coo.nnz), *dA = zeros(jb->dt, nnz);
-    void *dx = zeros(jb->dt, A.m), *dy = zeros(jb->dt, A.n);
-    double f = 0;
-    keep(&st, spg_assemble(ctx, plan, jb->dt, jb->V, Ax));
-    keep(&st, spg_assemble_pullback(ctx, plan, jb->dt, jb->seed, dV));
-    A.values = Ax;
-    keep(&st, spg_bilinear_value_and_grad(ctx, &A, jb->x, jb->y, &f, dA, dx, dy));
-    put(o, Ax, (size_t)nnz * vs), put(o, dV, (size_t)jb->coo.nnz * vs);
-    put(o, dA, (size_t)nnz * vs), put(o, dx, (size_t)A.m * vs), put(o, dy, (size_t)A.n * vs);
-    put(o, &f, sizeof f);
-    free(Ax), free(dV), free(dA), free(dx), free(dy);
-    return st;
+    args a = *shared;
+    a.p[S_CTX] = ctx;
+    void *Ax = spg_slot_new(&a, S_AX, 1);
+    spg_status st = spg_assemble(ctx, a.p[S_PLAN], a.dtype, a.p[S_TRIP], Ax);
+    spg_bytes_put(o, Ax, spg_slot_bytes(&a, S_AX));
+    free(Ax);
+    spg_status calls = spg_calls_outputs(&a, o);
+    return st == SPG_SUCCESS ? calls : st;
 }
 
-/* A worker of part (b): the shared plan, and its own context or the shared
- * one. */
+/* A worker of part (b): the shared arguments, and its own context or the
+ * shared one. */
 typedef struct shared_worker {
-    const spg_plan *plan;
-    const job *jb;
+    const args *a;
     const bytes *ref;
     spg_context *ctx; /* NULL: make its own with nthreads */
     int nthreads;
@@ -336,39 +216,42 @@ static void *shared_main(void *arg)
     wait_for_go();
     for (int r = 0; r < SHARED_ROUNDS && w->t.first_error == SPG_SUCCESS; r++) {
         bytes o = {NULL, 0, 0};
-        tally_round(&w->t, shared_work(ctx, w->plan, w->jb, &o), &o, w->ref);
+        tally_round(&w->t, shared_work(ctx, w->a, &o), &o, w->ref);
     }
     spg_context_destroy(own);
     return NULL;
 }
 
-/* The pattern arrays of a plan, as bytes. */
-static bytes pattern_of(const spg_plan *plan, spg_itype it)
+/* The plan's pattern and the arrays the workers read, as bytes. */
+static bytes inputs_of(const args *a)
 {
     bytes o = {NULL, 0, 0};
-    spg_csc A;
-    if (spg_plan_csc(plan, SPG_DOUBLE, NULL, &A) == SPG_SUCCESS) {
-        put(&o, A.colptr, (size_t)(A.n + 1) * spg_isize(it));
-        put(&o, A.rowind, (size_t)A.nnz * spg_isize(it));
-    }
+    put_pattern(&o, a);
+    const int in[] = {S_I, S_J, S_TRIP, S_VALUES, S_X, S_Y, S_U, S_W, S_DAX};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
+        spg_bytes_put(&o, a->p[in[k]], spg_slot_bytes(a, in[k]));
     return o;
 }
 
-/* (b) Workers sharing one plan of job jb, each with its own context, then
- * all with one context shared_ctx; the plan is unchanged after them. */
+/* (b) Workers sharing one plan and its arrays of job jb, each with its own
+ * context, then all with one context shared_ctx; the plan and the inputs
+ * are unchanged after them. */
 static void test_shared_plan(spg_context *serial, spg_context *shared_ctx, const job *jb,
                              const char *name)
 {
-    spg_plan *plan = NULL;
-    if (!CHECK_STATUS(spg_plan_create(serial, &jb->coo, jb->flags, &plan), SPG_SUCCESS))
+    args a;
+    if (!CHECK_STATUS(spg_args_make(serial, &jb->coo, jb->flags, jb->dt, RANK, jb->seed, &a),
+                      SPG_SUCCESS)) {
+        spg_args_free(&a);
         return;
-    bytes ref = {NULL, 0, 0}, before = pattern_of(plan, jb->coo.itype);
-    CHECK_STATUS(shared_work(serial, plan, jb, &ref), SPG_SUCCESS);
+    }
+    bytes ref = {NULL, 0, 0}, before = inputs_of(&a);
+    CHECK_STATUS(shared_work(serial, &a, &ref), SPG_SUCCESS);
     for (int shared = 0; shared < 2; shared++) {
         shared_worker w[NWORKERS];
         for (int k = 0; k < NWORKERS; k++)
-            w[k] = (shared_worker){.plan = plan, .jb = jb, .ref = &ref,
-                                   .ctx = shared ? shared_ctx : NULL, .nthreads = 2 - k % 2};
+            w[k] = (shared_worker){.a = &a, .ref = &ref, .ctx = shared ? shared_ctx : NULL,
+                                   .nthreads = 2 - k % 2};
         CHECK(run_workers(shared_main, w, sizeof w[0], NWORKERS));
         for (int k = 0; k < NWORKERS; k++)
             if (!CHECK(w[k].t.failures == 0 && w[k].t.first_error == SPG_SUCCESS) ||
@@ -377,10 +260,10 @@ static void test_shared_plan(spg_context *serial, spg_context *shared_ctx, const
                                 "rounds differ\n", name, shared ? "shared" : "own", k,
                         w[k].t.failures, w[k].t.first_error, w[k].t.mismatches, SHARED_ROUNDS);
     }
-    bytes after = pattern_of(plan, jb->coo.itype);
-    CHECK(before.len > 0 && same_bytes(&before, &after));
+    bytes after = inputs_of(&a);
+    CHECK(before.len > 0 && spg_bytes_same(&before, &after));
     free(ref.b), free(before.b), free(after.b);
-    spg_plan_destroy(plan);
+    spg_args_free(&a);
 }
 
 /* Part (a), then part (b) on two of the problems. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "calls.h"
 #include "check.h"
 
 /* Under AddressSanitizer an allocation larger than any memory returns NULL,
@@ -56,287 +57,6 @@ static void *ivec(spg_itype it, const int64_t *src, int64_t len)
     return a;
 }
 
-/* ---- the calls of the public API, by the role of each pointer argument -- */
-
-/* The pointer arguments of the public functions, by role. */
-enum slot {
-    S_CTX, S_PLAN, S_COO, S_I, S_J, S_CSC, S_COLPTR, S_ROWIND, S_VALUES,
-    S_X, S_Y, S_U, S_W, S_TRIP, S_DAX,                       /* inputs */
-    S_CTX_OUT, S_PLAN_OUT, S_VIEW_OUT, S_AX, S_DV, S_OUT, S_F, S_DA, S_DX, S_DY, /* outputs */
-    NSLOT
-};
-static const int first_output = S_CTX_OUT;
-
-/* What a NULL in a slot gives: not an argument of the call, the NULL
- * pointer status, success (the input or output is not requested), or the
- * pattern-gradient status (values NULL with dA asked). */
-enum { NA = 0, ERR, OK, PAT };
-
-/* The arguments of a call; coo and A give the shapes and types of the views
- * whose arrays come from the slots. */
-typedef struct args {
-    void *p[NSLOT];
-    spg_coo coo;
-    spg_csc A;
-    spg_dtype dtype; /* of the plan and COO calls */
-} args;
-
-/* The COO view of a, or NULL when its slot is NULL. */
-static const spg_coo *coo_of(const args *a, spg_coo *c)
-{
-    *c = a->coo;
-    c->I = a->p[S_I];
-    c->J = a->p[S_J];
-    return a->p[S_COO] ? c : NULL;
-}
-
-/* The CSC view of a, or NULL when its slot is NULL. */
-static const spg_csc *csc_of(const args *a, spg_csc *A)
-{
-    *A = a->A;
-    A->colptr = a->p[S_COLPTR];
-    A->rowind = a->p[S_ROWIND];
-    A->values = a->p[S_VALUES];
-    return a->p[S_CSC] ? A : NULL;
-}
-
-/* The smallest leading dimension for len rows. */
-static int64_t ld(int64_t len)
-{
-    return len > 1 ? len : 1;
-}
-
-typedef spg_status (*call_fn)(const args *a);
-
-/* spg_context_create; a context made is destroyed again */
-static spg_status w_context_create(const args *a)
-{
-    spg_context **out = a->p[S_CTX_OUT];
-    spg_status st = spg_context_create(SPG_BACKEND_CPU, out);
-    if (st == SPG_SUCCESS)
-        spg_context_destroy(*out);
-    return st;
-}
-
-/* spg_context_set_threads */
-static spg_status w_set_threads(const args *a)
-{
-    return spg_context_set_threads(a->p[S_CTX], 1);
-}
-
-/* spg_context_set_atomics, set to its default (off) */
-static spg_status w_set_atomics(const args *a)
-{
-    return spg_context_set_atomics(a->p[S_CTX], 0);
-}
-
-/* spg_plan_create; a plan made is destroyed again */
-static spg_status w_plan_create(const args *a)
-{
-    spg_coo c;
-    spg_plan **out = a->p[S_PLAN_OUT];
-    spg_status st = spg_plan_create(a->p[S_CTX], coo_of(a, &c), 0, out);
-    if (st == SPG_SUCCESS)
-        spg_plan_destroy(*out);
-    return st;
-}
-
-/* spg_plan_csc */
-static spg_status w_plan_csc(const args *a)
-{
-    return spg_plan_csc(a->p[S_PLAN], a->dtype, a->p[S_VALUES], a->p[S_VIEW_OUT]);
-}
-
-/* spg_assemble */
-static spg_status w_assemble(const args *a)
-{
-    return spg_assemble(a->p[S_CTX], a->p[S_PLAN], a->dtype, a->p[S_TRIP], a->p[S_AX]);
-}
-
-/* spg_assemble_pullback */
-static spg_status w_assemble_pullback(const args *a)
-{
-    return spg_assemble_pullback(a->p[S_CTX], a->p[S_PLAN], a->dtype, a->p[S_DAX], a->p[S_DV]);
-}
-
-/* spg_csc_check */
-static spg_status w_csc_check(const args *a)
-{
-    spg_csc A;
-    return spg_csc_check(a->p[S_CTX], csc_of(a, &A));
-}
-
-/* spg_spmv, op N, beta 0 */
-static spg_status w_spmv_n(const args *a)
-{
-    spg_csc A;
-    return spg_spmv(a->p[S_CTX], SPG_OP_N, 2.0, csc_of(a, &A), a->p[S_X], 0.0, a->p[S_OUT]);
-}
-
-/* spg_spmv, op T, beta 1 */
-static spg_status w_spmv_t(const args *a)
-{
-    spg_csc A;
-    return spg_spmv(a->p[S_CTX], SPG_OP_T, 2.0, csc_of(a, &A), a->p[S_X], 1.0, a->p[S_OUT]);
-}
-
-/* spg_spmv_pullback, op N, with dy from the y slot */
-static spg_status w_spmv_pullback_n(const args *a)
-{
-    spg_csc A;
-    return spg_spmv_pullback(a->p[S_CTX], SPG_OP_N, 2.0, csc_of(a, &A), a->p[S_X], a->p[S_Y],
-                             a->p[S_DA], a->p[S_DX]);
-}
-
-/* spg_spmv_pullback, op T, with dy from the y slot */
-static spg_status w_spmv_pullback_t(const args *a)
-{
-    spg_csc A;
-    return spg_spmv_pullback(a->p[S_CTX], SPG_OP_T, 2.0, csc_of(a, &A), a->p[S_X], a->p[S_Y],
-                             a->p[S_DA], a->p[S_DX]);
-}
-
-/* spg_bilinear */
-static spg_status w_bilinear(const args *a)
-{
-    spg_csc A;
-    return spg_bilinear(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y], a->p[S_F]);
-}
-
-/* spg_bilinear_pullback, df 2 */
-static spg_status w_bilinear_pullback(const args *a)
-{
-    spg_csc A;
-    return spg_bilinear_pullback(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y], 2.0,
-                                 a->p[S_DA], a->p[S_DX], a->p[S_DY]);
-}
-
-/* spg_bilinear_value_and_grad */
-static spg_status w_value_and_grad(const args *a)
-{
-    spg_csc A;
-    return spg_bilinear_value_and_grad(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y],
-                                       a->p[S_F], a->p[S_DA], a->p[S_DX], a->p[S_DY]);
-}
-
-/* spg_quadratic */
-static spg_status w_quadratic(const args *a)
-{
-    spg_csc A;
-    return spg_quadratic(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_F]);
-}
-
-/* spg_quadratic_pullback, df -1 */
-static spg_status w_quadratic_pullback(const args *a)
-{
-    spg_csc A;
-    return spg_quadratic_pullback(a->p[S_CTX], csc_of(a, &A), a->p[S_X], -1.0, a->p[S_DA],
-                                  a->p[S_DX]);
-}
-
-/* spg_sampled_outer, rank 1 */
-static spg_status w_sampled_outer(const args *a)
-{
-    spg_csc A;
-    return spg_sampled_outer(a->p[S_CTX], csc_of(a, &A), 1, a->p[S_U], ld(a->A.m), a->p[S_W],
-                             ld(a->A.n), 0.5, a->p[S_DA]);
-}
-
-/* spg_coo_sampled_outer, rank 1 */
-static spg_status w_coo_sampled_outer(const args *a)
-{
-    spg_coo c;
-    return spg_coo_sampled_outer(a->p[S_CTX], coo_of(a, &c), 0, a->dtype, 1, a->p[S_U],
-                                 ld(a->coo.m), a->p[S_W], ld(a->coo.n), 0.5, a->p[S_DV]);
-}
-
-/* spg_coo_bilinear_pullback */
-static spg_status w_coo_bilinear_pullback(const args *a)
-{
-    spg_coo c;
-    return spg_coo_bilinear_pullback(a->p[S_CTX], coo_of(a, &c), 0, a->dtype, a->p[S_X],
-                                     a->p[S_Y], 3.0, a->p[S_DV]);
-}
-
-/* spg_coo_spmv_pullback, op N, with dy from the y slot */
-static spg_status w_coo_spmv_pullback_n(const args *a)
-{
-    spg_coo c;
-    return spg_coo_spmv_pullback(a->p[S_CTX], coo_of(a, &c), 0, SPG_OP_N, a->dtype, 1.0,
-                                 a->p[S_X], a->p[S_Y], a->p[S_DV]);
-}
-
-/* spg_coo_spmv_pullback, op T, with dy from the y slot */
-static spg_status w_coo_spmv_pullback_t(const args *a)
-{
-    spg_coo c;
-    return spg_coo_spmv_pullback(a->p[S_CTX], coo_of(a, &c), 0, SPG_OP_T, a->dtype, 1.0,
-                                 a->p[S_X], a->p[S_Y], a->p[S_DV]);
-}
-
-/* A public function and what a NULL in each of its pointer arguments gives. */
-typedef struct call {
-    const char *name;
-    call_fn fn;
-    unsigned char when_null[NSLOT];
-} call;
-
-static const call calls[] = {
-    {"spg_context_create", w_context_create, {[S_CTX_OUT] = ERR}},
-    {"spg_context_set_threads", w_set_threads, {[S_CTX] = ERR}},
-    {"spg_context_set_atomics", w_set_atomics, {[S_CTX] = ERR}},
-    {"spg_plan_create", w_plan_create,
-     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_PLAN_OUT] = ERR}},
-    {"spg_plan_csc", w_plan_csc, {[S_PLAN] = ERR, [S_VALUES] = OK, [S_VIEW_OUT] = ERR}},
-    {"spg_assemble", w_assemble, {[S_CTX] = ERR, [S_PLAN] = ERR, [S_TRIP] = ERR, [S_AX] = ERR}},
-    {"spg_assemble_pullback", w_assemble_pullback,
-     {[S_CTX] = ERR, [S_PLAN] = ERR, [S_DAX] = ERR, [S_DV] = ERR}},
-    {"spg_csc_check", w_csc_check,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK}},
-    {"spg_spmv N", w_spmv_n,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
-      [S_X] = ERR, [S_OUT] = ERR}},
-    {"spg_spmv T", w_spmv_t,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
-      [S_X] = ERR, [S_OUT] = ERR}},
-    {"spg_spmv_pullback N", w_spmv_pullback_n,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
-      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK}},
-    {"spg_spmv_pullback T", w_spmv_pullback_t,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
-      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK}},
-    {"spg_bilinear", w_bilinear,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
-      [S_X] = ERR, [S_Y] = ERR, [S_F] = ERR}},
-    {"spg_bilinear_pullback", w_bilinear_pullback,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
-      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK, [S_DY] = OK}},
-    {"spg_bilinear_value_and_grad", w_value_and_grad,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
-      [S_X] = ERR, [S_Y] = ERR, [S_F] = ERR, [S_DA] = OK, [S_DX] = OK, [S_DY] = OK}},
-    {"spg_quadratic", w_quadratic,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
-      [S_X] = ERR, [S_F] = ERR}},
-    {"spg_quadratic_pullback", w_quadratic_pullback,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
-      [S_X] = ERR, [S_DA] = OK, [S_DX] = OK}},
-    {"spg_sampled_outer", w_sampled_outer,
-     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
-      [S_U] = ERR, [S_W] = ERR, [S_DA] = ERR}},
-    {"spg_coo_sampled_outer", w_coo_sampled_outer,
-     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_U] = ERR, [S_W] = ERR,
-      [S_DV] = ERR}},
-    {"spg_coo_bilinear_pullback", w_coo_bilinear_pullback,
-     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
-      [S_DV] = ERR}},
-    {"spg_coo_spmv_pullback N", w_coo_spmv_pullback_n,
-     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
-      [S_DV] = ERR}},
-    {"spg_coo_spmv_pullback T", w_coo_spmv_pullback_t,
-     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
-      [S_DV] = ERR}},
-};
-static const int ncalls = (int)(sizeof calls / sizeof calls[0]);
 
 /* The output buffers of a call, filled with a sentinel byte before it. */
 typedef struct workspace {
@@ -350,7 +70,7 @@ static const unsigned char sentinel_byte = 0x5a;
 static void ws_reset(workspace *ws, args *a)
 {
     memset(ws, sentinel_byte, sizeof *ws);
-    for (int s = first_output; s < NSLOT; s++)
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
         a->p[s] = ws->out[s];
 }
 
@@ -366,7 +86,7 @@ static int ws_untouched(const workspace *ws, int s)
 /* Every output buffer still holds the sentinel. */
 static int ws_all_untouched(const workspace *ws)
 {
-    for (int s = first_output; s < NSLOT; s++)
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
         if (!ws_untouched(ws, s))
             return 0;
     return 1;
@@ -402,7 +122,7 @@ static void run_nulled(const call *c, const args *given, const int *nulls, int c
     }
     spg_status st = c->fn(&a);
     int ok = CHECK(st == want);
-    for (int s = first_output; s < NSLOT && ok; s++) {
+    for (int s = FIRST_OUTPUT; s < NSLOT && ok; s++) {
         if (want != SPG_SUCCESS || nulled[s])
             ok = CHECK(ws_untouched(&ws, s));
         else if (compare)
@@ -416,68 +136,59 @@ static void run_nulled(const call *c, const args *given, const int *nulls, int c
 /* Every call with each of its pointer arguments NULL in turn. */
 static void test_null_each(const args *given, const char *tag)
 {
-    for (int k = 0; k < ncalls; k++)
+    for (int k = 0; k < spg_ncalls; k++)
         for (int s = 0; s < NSLOT; s++)
-            if (calls[k].when_null[s] != NA)
-                run_nulled(&calls[k], given, &s, 1, status_of(calls[k].when_null[s]), tag);
-}
-
-/* The call of the table with this wrapper. */
-static const call *call_of(call_fn fn)
-{
-    for (int k = 0; k < ncalls; k++)
-        if (calls[k].fn == fn)
-            return &calls[k];
-    return NULL;
+            if (spg_calls[k].when_null[s] != NA)
+                run_nulled(&spg_calls[k], given, &s, 1, status_of(spg_calls[k].when_null[s]), tag);
 }
 
 /* Several pointers NULL at once: the inputs of gradients not asked for may
  * be NULL, those of gradients asked for may not. */
 typedef struct combo {
-    call_fn fn;
+    const char *name;
     int nulls[5], count;
     spg_status want;
 } combo;
 
 static const combo combos[] = {
-    {w_spmv_pullback_n, {S_DA, S_X}, 2, SPG_SUCCESS},
-    {w_spmv_pullback_t, {S_DA, S_X}, 2, SPG_SUCCESS},
-    {w_spmv_pullback_n, {S_DA, S_DX, S_X, S_Y}, 4, SPG_SUCCESS},
-    {w_spmv_pullback_t, {S_DX, S_Y}, 2, SPG_ERR_NULL_POINTER},
-    {w_spmv_pullback_n, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
-    {w_bilinear_pullback, {S_DA, S_DY, S_X}, 3, SPG_SUCCESS},
-    {w_bilinear_pullback, {S_DA, S_DX, S_Y}, 3, SPG_SUCCESS},
-    {w_bilinear_pullback, {S_DA, S_DX, S_DY, S_X, S_Y}, 5, SPG_SUCCESS},
-    {w_bilinear_pullback, {S_DA, S_DY, S_Y}, 3, SPG_ERR_NULL_POINTER},
-    {w_bilinear_pullback, {S_DA, S_DX, S_X}, 3, SPG_ERR_NULL_POINTER},
-    {w_bilinear_pullback, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
-    {w_value_and_grad, {S_DA, S_DX, S_DY}, 3, SPG_SUCCESS},
-    {w_value_and_grad, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
-    {w_quadratic_pullback, {S_DA, S_DX, S_X}, 3, SPG_SUCCESS},
-    {w_quadratic_pullback, {S_DA, S_VALUES}, 2, SPG_SUCCESS},
-    {w_sampled_outer, {S_DA, S_VALUES}, 2, SPG_ERR_NULL_POINTER},
+    {"spg_spmv_pullback N", {S_DA, S_X}, 2, SPG_SUCCESS},
+    {"spg_spmv_pullback T", {S_DA, S_X}, 2, SPG_SUCCESS},
+    {"spg_spmv_pullback N", {S_DA, S_DX, S_X, S_Y}, 4, SPG_SUCCESS},
+    {"spg_spmv_pullback T", {S_DX, S_Y}, 2, SPG_ERR_NULL_POINTER},
+    {"spg_spmv_pullback N", {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {"spg_bilinear_pullback", {S_DA, S_DY, S_X}, 3, SPG_SUCCESS},
+    {"spg_bilinear_pullback", {S_DA, S_DX, S_Y}, 3, SPG_SUCCESS},
+    {"spg_bilinear_pullback", {S_DA, S_DX, S_DY, S_X, S_Y}, 5, SPG_SUCCESS},
+    {"spg_bilinear_pullback", {S_DA, S_DY, S_Y}, 3, SPG_ERR_NULL_POINTER},
+    {"spg_bilinear_pullback", {S_DA, S_DX, S_X}, 3, SPG_ERR_NULL_POINTER},
+    {"spg_bilinear_pullback", {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {"spg_bilinear_value_and_grad", {S_DA, S_DX, S_DY}, 3, SPG_SUCCESS},
+    {"spg_bilinear_value_and_grad", {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {"spg_quadratic_pullback", {S_DA, S_DX, S_X}, 3, SPG_SUCCESS},
+    {"spg_quadratic_pullback", {S_DA, S_VALUES}, 2, SPG_SUCCESS},
+    {"spg_sampled_outer", {S_DA, S_VALUES}, 2, SPG_ERR_NULL_POINTER},
 };
 
 /* Every combination of the table above. */
 static void test_null_combos(const args *given, const char *tag)
 {
     for (size_t k = 0; k < sizeof combos / sizeof combos[0]; k++)
-        run_nulled(call_of(combos[k].fn), given, combos[k].nulls, combos[k].count,
+        run_nulled(spg_call_named(combos[k].name), given, combos[k].nulls, combos[k].count,
                    combos[k].want, tag);
 }
 
 /* Every call that takes slot s fails with want on a and writes nothing. */
 static void table_fails(const args *given, int s, spg_status want, const char *what)
 {
-    for (int k = 0; k < ncalls; k++) {
-        if (calls[k].when_null[s] == NA)
+    for (int k = 0; k < spg_ncalls; k++) {
+        if (spg_calls[k].when_null[s] == NA)
             continue;
         workspace ws;
         args a = *given;
         ws_reset(&ws, &a);
-        spg_status st = calls[k].fn(&a);
+        spg_status st = spg_calls[k].fn(&a);
         if (!CHECK(st == want) || !CHECK(ws_all_untouched(&ws)))
-            fprintf(stderr, "  %s: %s gave %d (%s), wanted %d\n", what, calls[k].name, st,
+            fprintf(stderr, "  %s: %s gave %d (%s), wanted %d\n", what, spg_calls[k].name, st,
                     spg_status_string(st), want);
     }
 }
@@ -511,6 +222,7 @@ static int fixture_make(spg_context *ctx, spg_dtype dt, spg_itype it, fixture *f
     a->coo = coo;
     spg_plan_csc(f->plan, dt, f->values, &a->A);
     a->dtype = dt;
+    a->rank = 1;
     void *in[] = {[S_CTX] = ctx, [S_PLAN] = f->plan, [S_COO] = &marker, [S_I] = f->I,
                   [S_J] = f->J, [S_CSC] = &marker, [S_COLPTR] = (void *)a->A.colptr,
                   [S_ROWIND] = (void *)a->A.rowind, [S_VALUES] = f->values, [S_X] = f->x,

@@ -3,6 +3,7 @@
  * equal, on problems large enough for the loops to run in parallel. */
 #include <stdlib.h>
 
+#include "calls.h"
 #include "check.h"
 #include "cpu/cpu.h"
 #include "fem2d.h"
@@ -48,61 +49,6 @@ static void compare(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_dt
     }
     spg_plan_destroy(ref_plan);
     free(ref_Ax), free(ref_dV);
-}
-
-/* Every operation's outputs, concatenated as bytes, for one thread count. */
-typedef struct outputs {
-    unsigned char *bytes;
-    size_t len;
-} outputs;
-
-static void append(outputs *o, const void *p, size_t len)
-{
-    o->bytes = realloc(o->bytes, o->len + len + 1);
-    memcpy(o->bytes + o->len, p, len);
-    o->len += len;
-}
-
-/* Runs every operation on A (square) and the COO triplets it came from. */
-static outputs run_ops(spg_context *ctx, const spg_csc *A, const spg_coo *coo, spg_dtype dt)
-{
-    const size_t vs = spg_vsize(dt);
-    const int64_t n = A->n, nnz = A->nnz, k = 3;
-    void *x = malloc((size_t)n * vs), *y = malloc((size_t)n * vs), *U = malloc((size_t)(n * k) * vs);
-    void *out = malloc((size_t)n * vs), *dA = malloc((size_t)nnz * vs), *dx = malloc((size_t)n * vs);
-    void *dy = malloc((size_t)n * vs), *dV = malloc((size_t)coo->nnz * vs);
-    spg_rng r = {77};
-    for (int64_t i = 0; i < n; i++)
-        spg_vset(dt, x, i, spg_rng_value(&r) / 3), spg_vset(dt, y, i, spg_rng_value(&r) / 7);
-    for (int64_t i = 0; i < n * k; i++)
-        spg_vset(dt, U, i, spg_rng_value(&r) / 5);
-    memset(dA, 0, (size_t)nnz * vs), memset(dx, 0, (size_t)n * vs), memset(dy, 0, (size_t)n * vs);
-    memset(dV, 0, (size_t)coo->nnz * vs);
-    outputs o = {NULL, 0};
-    double f[4];
-    for (int op = 0; op < 2; op++) {
-        memcpy(out, y, (size_t)n * vs);
-        CHECK_STATUS(spg_spmv(ctx, (spg_op)op, 0.5, A, x, 0.25, out), SPG_SUCCESS);
-        append(&o, out, (size_t)n * vs);
-        CHECK_STATUS(spg_spmv_pullback(ctx, (spg_op)op, 0.5, A, x, y, dA, dx), SPG_SUCCESS);
-        CHECK_STATUS(spg_coo_spmv_pullback(ctx, coo, 0, (spg_op)op, dt, 0.5, x, y, dV), SPG_SUCCESS);
-    }
-    CHECK_STATUS(spg_bilinear(ctx, A, x, y, &f[0]), SPG_SUCCESS);
-    CHECK_STATUS(spg_bilinear_value_and_grad(ctx, A, x, y, &f[1], dA, dx, dy), SPG_SUCCESS);
-    CHECK_STATUS(spg_bilinear_pullback(ctx, A, x, y, 3.0, dA, dx, dy), SPG_SUCCESS);
-    CHECK_STATUS(spg_quadratic(ctx, A, x, &f[2]), SPG_SUCCESS);
-    CHECK_STATUS(spg_quadratic_pullback(ctx, A, x, -1.0, dA, dx), SPG_SUCCESS);
-    CHECK_STATUS(spg_sampled_outer(ctx, A, k, U, n, U, n, 0.125, dA), SPG_SUCCESS);
-    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, coo, 0, dt, x, y, 2.0, dV), SPG_SUCCESS);
-    CHECK_STATUS(spg_coo_sampled_outer(ctx, coo, 0, dt, k, U, n, U, n, 0.5, dV), SPG_SUCCESS);
-    f[3] = 0;
-    append(&o, f, sizeof f);
-    append(&o, dA, (size_t)nnz * vs);
-    append(&o, dx, (size_t)n * vs);
-    append(&o, dy, (size_t)n * vs);
-    append(&o, dV, (size_t)coo->nnz * vs);
-    free(x), free(y), free(U), free(out), free(dA), free(dx), free(dy), free(dV);
-    return o;
 }
 
 /* A view keeps a plan's analysis only while it has the plan's arrays. B
@@ -154,44 +100,53 @@ static int rows_pay(const spg_csc *A, int T)
     return spg_rows_pay(A->m, chunks, A->analysis->lo, A->analysis->hi, entries, T);
 }
 
-/* The operations give the same bytes for every thread count, with the
- * plan's analysis of the pattern in the view and without. A band matrix
- * scatters by blocks of rows on several threads, a pattern without bands
- * on one (banded says which A is). */
-static void compare_ops(spg_context *ctx, const spg_coo *coo, spg_dtype dt, const void *V,
-                        int banded, const char *name)
+/* The outputs of every call of the table (calls.h) on a, each call
+ * succeeding. */
+static bytes run_calls(const args *a, const char *name)
 {
-    spg_plan *plan = NULL;
-    if (!CHECK_STATUS(spg_plan_create(ctx, coo, 0, &plan), SPG_SUCCESS))
+    bytes o = {NULL, 0, 0};
+    for (int k = 0; k < spg_ncalls; k++)
+        if (spg_call_runs(&spg_calls[k], a) &&
+            !CHECK_STATUS(spg_call_outputs(&spg_calls[k], a, &o), SPG_SUCCESS))
+            fprintf(stderr, "  %s: %s failed\n", name, spg_calls[k].name);
+    return o;
+}
+
+/* Every call of the table gives the same bytes for every thread
+ * count, with the plan's analysis of the pattern in the view and without.
+ * A band matrix scatters by blocks of rows on several threads, a pattern
+ * without bands on one (banded says which A is). */
+static void compare_ops(spg_context *ctx, const spg_coo *coo, spg_dtype dt, int banded,
+                        const char *name)
+{
+    args a;
+    if (!CHECK_STATUS(spg_args_make(ctx, coo, 0, dt, 3, 77, &a), SPG_SUCCESS)) {
+        spg_args_free(&a);
         return;
-    void *Ax = malloc((size_t)spg_plan_nnz(plan) * spg_vsize(dt));
-    CHECK_STATUS(spg_assemble(ctx, plan, dt, V, Ax), SPG_SUCCESS);
-    spg_csc A;
-    spg_plan_csc(plan, dt, Ax, &A);
-    spg_csc bare = A; /* as a caller fills it */
-    bare.analysis = NULL;
-    outputs ref = {NULL, 0};
+    }
+    args bare = a; /* the view as a caller fills it */
+    bare.A.analysis = NULL;
+    bytes ref = {NULL, 0, 0};
     for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
         CHECK_STATUS(spg_context_set_threads(ctx, thread_counts[t]), SPG_SUCCESS);
-        if (thread_counts[t] > 1 && !CHECK(rows_pay(&A, thread_counts[t]) == banded))
+        if (thread_counts[t] > 1 && !CHECK(rows_pay(&a.A, thread_counts[t]) == banded))
             fprintf(stderr, "  %s: blocks of rows on %d threads: %s\n", name, thread_counts[t],
                     banded ? "refused" : "taken");
         for (int b = 0; b < 2; b++) {
-            outputs o = run_ops(ctx, b ? &bare : &A, coo, dt);
+            bytes o = run_calls(b ? &bare : &a, name);
             if (t == 0 && b == 0) {
                 ref = o;
                 continue;
             }
-            if (!CHECK(o.len == ref.len && !memcmp(o.bytes, ref.bytes, o.len)))
+            if (!CHECK(spg_bytes_same(&o, &ref)))
                 fprintf(stderr, "  %s: operations with %d threads%s differ from 1\n", name,
                         thread_counts[t], b ? ", no analysis," : "");
-            free(o.bytes);
+            free(o.b);
         }
     }
-    free(ref.bytes);
-    foreign_analysis(ctx, &A, dt, name);
-    free(Ax);
-    spg_plan_destroy(plan);
+    free(ref.b);
+    foreign_analysis(ctx, &a.A, dt, name);
+    spg_args_free(&a);
 }
 
 int main(void)
@@ -219,11 +174,8 @@ int main(void)
     problem q = problem_random("random square", 2000, 2000, 300000, 0, 22);
     void *qI = problem_index(&q, q.I, SPG_INT32, 0), *qJ = problem_index(&q, q.J, SPG_INT32, 0);
     const spg_coo qc = {q.m, q.n, q.nnz, SPG_INT32, qI, qJ};
-    for (int dt = 0; dt < 2; dt++) {
-        void *V = problem_values(&q, (spg_dtype)dt);
-        compare_ops(ctx, &qc, (spg_dtype)dt, V, 0, "random square operations");
-        free(V);
-    }
+    for (int dt = 0; dt < 2; dt++)
+        compare_ops(ctx, &qc, (spg_dtype)dt, 0, "random square operations");
     free(qI), free(qJ);
     problem_free(&q);
 
@@ -233,12 +185,12 @@ int main(void)
         return spg_test_done();
     const spg_coo fc = {fem.nodes, fem.nodes, fem.triplets, SPG_INT32, fem.I, fem.J};
     compare(ctx, &fc, 0, SPG_DOUBLE, fem.V, "fem2d");
-    compare_ops(ctx, &fc, SPG_DOUBLE, fem.V, 1, "fem2d operations");
+    compare_ops(ctx, &fc, SPG_DOUBLE, 1, "fem2d operations");
     float *Vf = malloc((size_t)fem.triplets * sizeof *Vf);
     for (int64_t k = 0; k < fem.triplets; k++)
         Vf[k] = (float)fem.V[k];
     compare(ctx, &fc, 0, SPG_FLOAT, Vf, "fem2d float");
-    compare_ops(ctx, &fc, SPG_FLOAT, Vf, 1, "fem2d operations float");
+    compare_ops(ctx, &fc, SPG_FLOAT, 1, "fem2d operations float");
     free(Vf);
     spg_fem2d_free(&fem);
     spg_context_destroy(ctx);

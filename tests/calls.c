@@ -1,0 +1,401 @@
+/* The table of the public API's calls (calls.h): one wrapper per call,
+ * reading its pointers from the slots, and the helpers that make
+ * arguments and collect outputs for the tests that iterate the table. */
+#include "calls.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "values.h"
+
+/* The COO view of a, or NULL when its slot is NULL. */
+static const spg_coo *coo_of(const args *a, spg_coo *c)
+{
+    *c = a->coo;
+    c->I = a->p[S_I];
+    c->J = a->p[S_J];
+    return a->p[S_COO] ? c : NULL;
+}
+
+/* The CSC view of a, or NULL when its slot is NULL. */
+static const spg_csc *csc_of(const args *a, spg_csc *A)
+{
+    *A = a->A;
+    A->colptr = a->p[S_COLPTR];
+    A->rowind = a->p[S_ROWIND];
+    A->values = a->p[S_VALUES];
+    return a->p[S_CSC] ? A : NULL;
+}
+
+/* The smallest leading dimension for len rows. */
+static int64_t ld(int64_t len)
+{
+    return len > 1 ? len : 1;
+}
+
+/* spg_context_create; a context made is destroyed again */
+static spg_status w_context_create(const args *a)
+{
+    spg_context **out = a->p[S_CTX_OUT];
+    spg_status st = spg_context_create(SPG_BACKEND_CPU, out);
+    if (st == SPG_SUCCESS)
+        spg_context_destroy(*out);
+    return st;
+}
+
+/* spg_context_set_threads */
+static spg_status w_set_threads(const args *a)
+{
+    return spg_context_set_threads(a->p[S_CTX], 1);
+}
+
+/* spg_context_set_atomics, set to its default (off) */
+static spg_status w_set_atomics(const args *a)
+{
+    return spg_context_set_atomics(a->p[S_CTX], 0);
+}
+
+/* spg_plan_create; a plan made is destroyed again */
+static spg_status w_plan_create(const args *a)
+{
+    spg_coo c;
+    spg_plan **out = a->p[S_PLAN_OUT];
+    spg_status st = spg_plan_create(a->p[S_CTX], coo_of(a, &c), a->flags, out);
+    if (st == SPG_SUCCESS)
+        spg_plan_destroy(*out);
+    return st;
+}
+
+/* spg_plan_csc */
+static spg_status w_plan_csc(const args *a)
+{
+    return spg_plan_csc(a->p[S_PLAN], a->dtype, a->p[S_VALUES], a->p[S_VIEW_OUT]);
+}
+
+/* spg_assemble */
+static spg_status w_assemble(const args *a)
+{
+    return spg_assemble(a->p[S_CTX], a->p[S_PLAN], a->dtype, a->p[S_TRIP], a->p[S_AX]);
+}
+
+/* spg_assemble_pullback */
+static spg_status w_assemble_pullback(const args *a)
+{
+    return spg_assemble_pullback(a->p[S_CTX], a->p[S_PLAN], a->dtype, a->p[S_DAX], a->p[S_DV]);
+}
+
+/* spg_csc_check */
+static spg_status w_csc_check(const args *a)
+{
+    spg_csc A;
+    return spg_csc_check(a->p[S_CTX], csc_of(a, &A));
+}
+
+/* spg_spmv, op N, beta 0 */
+static spg_status w_spmv_n(const args *a)
+{
+    spg_csc A;
+    return spg_spmv(a->p[S_CTX], SPG_OP_N, 2.0, csc_of(a, &A), a->p[S_X], 0.0, a->p[S_OUT]);
+}
+
+/* spg_spmv, op T, beta 1 */
+static spg_status w_spmv_t(const args *a)
+{
+    spg_csc A;
+    return spg_spmv(a->p[S_CTX], SPG_OP_T, 2.0, csc_of(a, &A), a->p[S_X], 1.0, a->p[S_OUT]);
+}
+
+/* spg_spmv_pullback, op N, with dy from the y slot */
+static spg_status w_spmv_pullback_n(const args *a)
+{
+    spg_csc A;
+    return spg_spmv_pullback(a->p[S_CTX], SPG_OP_N, 2.0, csc_of(a, &A), a->p[S_X], a->p[S_Y],
+                             a->p[S_DA], a->p[S_DX]);
+}
+
+/* spg_spmv_pullback, op T, with dy from the y slot */
+static spg_status w_spmv_pullback_t(const args *a)
+{
+    spg_csc A;
+    return spg_spmv_pullback(a->p[S_CTX], SPG_OP_T, 2.0, csc_of(a, &A), a->p[S_X], a->p[S_Y],
+                             a->p[S_DA], a->p[S_DX]);
+}
+
+/* spg_bilinear */
+static spg_status w_bilinear(const args *a)
+{
+    spg_csc A;
+    return spg_bilinear(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y], a->p[S_F]);
+}
+
+/* spg_bilinear_pullback, df 2 */
+static spg_status w_bilinear_pullback(const args *a)
+{
+    spg_csc A;
+    return spg_bilinear_pullback(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y], 2.0,
+                                 a->p[S_DA], a->p[S_DX], a->p[S_DY]);
+}
+
+/* spg_bilinear_value_and_grad */
+static spg_status w_value_and_grad(const args *a)
+{
+    spg_csc A;
+    return spg_bilinear_value_and_grad(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_Y],
+                                       a->p[S_F], a->p[S_DA], a->p[S_DX], a->p[S_DY]);
+}
+
+/* spg_quadratic */
+static spg_status w_quadratic(const args *a)
+{
+    spg_csc A;
+    return spg_quadratic(a->p[S_CTX], csc_of(a, &A), a->p[S_X], a->p[S_F]);
+}
+
+/* spg_quadratic_pullback, df 1.5 */
+static spg_status w_quadratic_pullback(const args *a)
+{
+    spg_csc A;
+    return spg_quadratic_pullback(a->p[S_CTX], csc_of(a, &A), a->p[S_X], 1.5, a->p[S_DA],
+                                  a->p[S_DX]);
+}
+
+/* spg_sampled_outer, alpha 2 */
+static spg_status w_sampled_outer(const args *a)
+{
+    spg_csc A;
+    return spg_sampled_outer(a->p[S_CTX], csc_of(a, &A), a->rank, a->p[S_U], ld(a->A.m),
+                             a->p[S_W], ld(a->A.n), 2.0, a->p[S_DA]);
+}
+
+/* spg_coo_sampled_outer, alpha 2 */
+static spg_status w_coo_sampled_outer(const args *a)
+{
+    spg_coo c;
+    return spg_coo_sampled_outer(a->p[S_CTX], coo_of(a, &c), a->flags, a->dtype, a->rank,
+                                 a->p[S_U], ld(a->coo.m), a->p[S_W], ld(a->coo.n), 2.0,
+                                 a->p[S_DV]);
+}
+
+/* spg_coo_bilinear_pullback */
+static spg_status w_coo_bilinear_pullback(const args *a)
+{
+    spg_coo c;
+    return spg_coo_bilinear_pullback(a->p[S_CTX], coo_of(a, &c), a->flags, a->dtype, a->p[S_X],
+                                     a->p[S_Y], 3.0, a->p[S_DV]);
+}
+
+/* spg_coo_spmv_pullback, op N, with dy from the y slot */
+static spg_status w_coo_spmv_pullback_n(const args *a)
+{
+    spg_coo c;
+    return spg_coo_spmv_pullback(a->p[S_CTX], coo_of(a, &c), a->flags, SPG_OP_N, a->dtype, 1.0,
+                                 a->p[S_X], a->p[S_Y], a->p[S_DV]);
+}
+
+/* spg_coo_spmv_pullback, op T, with dy from the y slot */
+static spg_status w_coo_spmv_pullback_t(const args *a)
+{
+    spg_coo c;
+    return spg_coo_spmv_pullback(a->p[S_CTX], coo_of(a, &c), a->flags, SPG_OP_T, a->dtype, 1.0,
+                                 a->p[S_X], a->p[S_Y], a->p[S_DV]);
+}
+
+const call spg_calls[] = {
+    {"spg_context_create", w_context_create, {[S_CTX_OUT] = ERR}, SETUP, 0},
+    {"spg_context_set_threads", w_set_threads, {[S_CTX] = ERR}, SETUP, 0},
+    {"spg_context_set_atomics", w_set_atomics, {[S_CTX] = ERR}, SETUP, 0},
+    {"spg_plan_create", w_plan_create,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_PLAN_OUT] = ERR}, SETUP, 0},
+    {"spg_plan_csc", w_plan_csc, {[S_PLAN] = ERR, [S_VALUES] = OK, [S_VIEW_OUT] = ERR}, SETUP, 0},
+    {"spg_assemble", w_assemble, {[S_CTX] = ERR, [S_PLAN] = ERR, [S_TRIP] = ERR, [S_AX] = ERR}, EXACT, 0},
+    {"spg_assemble_pullback", w_assemble_pullback,
+     {[S_CTX] = ERR, [S_PLAN] = ERR, [S_DAX] = ERR, [S_DV] = ERR}, EXACT, 0},
+    {"spg_csc_check", w_csc_check,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK}, EXACT, 0},
+    {"spg_spmv N", w_spmv_n,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_OUT] = ERR}, COMPUTE, 0},
+    {"spg_spmv T", w_spmv_t,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_OUT] = ERR}, COMPUTE, 0},
+    {"spg_spmv_pullback N", w_spmv_pullback_n,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK}, COMPUTE, 0},
+    {"spg_spmv_pullback T", w_spmv_pullback_t,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK}, COMPUTE, 0},
+    {"spg_bilinear", w_bilinear,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_Y] = ERR, [S_F] = ERR}, COMPUTE, 0},
+    {"spg_bilinear_pullback", w_bilinear_pullback,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_DA] = OK, [S_DX] = OK, [S_DY] = OK}, COMPUTE, 0},
+    {"spg_bilinear_value_and_grad", w_value_and_grad,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_Y] = ERR, [S_F] = ERR, [S_DA] = OK, [S_DX] = OK, [S_DY] = OK}, COMPUTE, 0},
+    {"spg_quadratic", w_quadratic,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_F] = ERR}, COMPUTE, 1},
+    {"spg_quadratic_pullback", w_quadratic_pullback,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_X] = ERR, [S_DA] = OK, [S_DX] = OK}, COMPUTE, 1},
+    {"spg_sampled_outer", w_sampled_outer,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = PAT,
+      [S_U] = ERR, [S_W] = ERR, [S_DA] = ERR}, COMPUTE, 0},
+    {"spg_coo_sampled_outer", w_coo_sampled_outer,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_U] = ERR, [S_W] = ERR,
+      [S_DV] = ERR}, COMPUTE, 0},
+    {"spg_coo_bilinear_pullback", w_coo_bilinear_pullback,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
+      [S_DV] = ERR}, COMPUTE, 0},
+    {"spg_coo_spmv_pullback N", w_coo_spmv_pullback_n,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
+      [S_DV] = ERR}, COMPUTE, 0},
+    {"spg_coo_spmv_pullback T", w_coo_spmv_pullback_t,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
+      [S_DV] = ERR}, COMPUTE, 0},
+};
+const int spg_ncalls = (int)(sizeof spg_calls / sizeof spg_calls[0]);
+
+const call *spg_call_named(const char *name)
+{
+    for (int k = 0; k < spg_ncalls; k++)
+        if (!strcmp(spg_calls[k].name, name))
+            return &spg_calls[k];
+    return NULL;
+}
+
+int spg_call_writes(const call *c, int s)
+{
+    return s >= FIRST_OUTPUT && c->when_null[s] != NA;
+}
+
+int spg_call_runs(const call *c, const args *a)
+{
+    return c->kind != SETUP && (!c->square || a->A.m == a->A.n);
+}
+
+/* The longest dimension of a's views, at least 1. */
+static int64_t longest(const args *a)
+{
+    int64_t d[] = {a->A.m, a->A.n, a->coo.m, a->coo.n}, len = 1;
+    for (int k = 0; k < 4; k++)
+        len = d[k] > len ? d[k] : len;
+    return len;
+}
+
+size_t spg_slot_bytes(const args *a, int s)
+{
+    const size_t vs = spg_vsize(a->dtype), is = spg_isize(a->A.itype);
+    switch (s) {
+    case S_I: case S_J: return (size_t)a->coo.nnz * spg_isize(a->coo.itype);
+    case S_COLPTR: return (size_t)(a->A.n + 1) * is;
+    case S_ROWIND: return (size_t)a->A.nnz * is;
+    case S_VALUES: case S_DAX: case S_AX: case S_DA: return (size_t)a->A.nnz * vs;
+    case S_TRIP: case S_DV: return (size_t)a->coo.nnz * vs;
+    case S_X: case S_Y: case S_OUT: case S_DX: case S_DY: return (size_t)longest(a) * vs;
+    case S_U: case S_W: return (size_t)(longest(a) * a->rank) * vs;
+    case S_F: return sizeof(double);
+    default: return 0;
+    }
+}
+
+int spg_slot_has_values(int s)
+{
+    return s != S_I && s != S_J && s != S_COLPTR && s != S_ROWIND;
+}
+
+int spg_slot_on_backend(const args *a, int s)
+{
+    return s != S_F && spg_slot_bytes(a, s) > 0;
+}
+
+void *spg_slot_new(const args *a, int s, uint64_t seed)
+{
+    const size_t len = spg_slot_bytes(a, s);
+    unsigned char *p = calloc(len ? len : 1, 1);
+    if (!p)
+        exit(2);
+    const spg_dtype dt = s == S_F ? SPG_DOUBLE : a->dtype;
+    spg_rng r = {seed};
+    for (size_t k = 0; spg_slot_has_values(s) && k < len / spg_vsize(dt); k++)
+        spg_vset(dt, p, (int64_t)k, spg_rng_value(&r) / 3.0); /* /3 rounds: sums depend on order */
+    return p;
+}
+
+static int given; /* the target of the view slots: non-NULL means given */
+
+spg_status spg_args_make(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_dtype dt,
+                         int64_t rank, uint64_t seed, args *a)
+{
+    *a = (args){.coo = *coo, .dtype = dt, .flags = flags, .rank = rank};
+    a->A = (spg_csc){.m = coo->m, .n = coo->n, .itype = coo->itype, .dtype = dt};
+    spg_plan *plan = NULL;
+    spg_status st = spg_plan_create(ctx, coo, flags, &plan);
+    if (st != SPG_SUCCESS)
+        return st;
+    spg_plan_csc(plan, dt, NULL, &a->A);
+    const int in[] = {S_TRIP, S_VALUES, S_X, S_Y, S_U, S_W, S_DAX};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
+        a->p[in[k]] = spg_slot_new(a, in[k], seed + k);
+    st = spg_assemble(ctx, plan, dt, a->p[S_TRIP], a->p[S_VALUES]);
+    a->A.values = a->p[S_VALUES];
+    a->p[S_CTX] = ctx, a->p[S_PLAN] = plan, a->p[S_COO] = &given, a->p[S_CSC] = &given;
+    a->p[S_I] = (void *)coo->I, a->p[S_J] = (void *)coo->J;
+    a->p[S_COLPTR] = (void *)a->A.colptr, a->p[S_ROWIND] = (void *)a->A.rowind;
+    return st;
+}
+
+void spg_args_free(args *a)
+{
+    spg_plan_destroy(a->p[S_PLAN]);
+    const int in[] = {S_TRIP, S_VALUES, S_X, S_Y, S_U, S_W, S_DAX};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
+        free(a->p[in[k]]);
+    *a = (args){0};
+}
+
+void spg_bytes_put(bytes *o, const void *p, size_t len)
+{
+    if (o->len + len > o->cap) {
+        o->cap = 2 * (o->len + len);
+        o->b = realloc(o->b, o->cap);
+        if (!o->b)
+            exit(2);
+    }
+    memcpy(o->b + o->len, p, len);
+    o->len += len;
+}
+
+int spg_bytes_same(const bytes *a, const bytes *b)
+{
+    return a->len == b->len && !memcmp(a->b, b->b, a->len);
+}
+
+spg_status spg_call_outputs(const call *c, const args *a, bytes *o)
+{
+    args run = *a;
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
+        if (spg_call_writes(c, s))
+            run.p[s] = spg_slot_new(a, s, 1000 + (uint64_t)s);
+    spg_status st = c->fn(&run);
+    spg_bytes_put(o, &st, sizeof st);
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
+        if (spg_call_writes(c, s)) {
+            spg_bytes_put(o, run.p[s], spg_slot_bytes(a, s));
+            free(run.p[s]);
+        }
+    return st;
+}
+
+spg_status spg_calls_outputs(const args *a, bytes *o)
+{
+    spg_status first = SPG_SUCCESS;
+    for (int k = 0; k < spg_ncalls; k++) {
+        if (!spg_call_runs(&spg_calls[k], a))
+            continue;
+        spg_status st = spg_call_outputs(&spg_calls[k], a, o);
+        first = first == SPG_SUCCESS ? st : first;
+    }
+    return first;
+}

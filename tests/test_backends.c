@@ -1,0 +1,346 @@
+/* Every backend against the CPU reference, by the same code: every call
+ * of the table (calls.h) on the same problems, in both value and index
+ * types. The backend under test (SPG_TEST_BACKEND: test_backends is the
+ * CPU's, test_cuda the CUDA backend's) computes on its own copies of the
+ * arrays. Its plans give the CPU's pattern; its EXACT
+ * calls give the CPU's bits; its other results are within the rounding
+ * bound of both (below); every result is bitwise the same when run again,
+ * and within the bound with atomics allowed; bad input gives the same
+ * statuses. The CPU backend is tested on 3 threads against 1. Where the
+ * backend cannot run (no GPU) the program reports itself skipped (77).
+ *
+ * The bound of an output element: its exact value is a sum of N terms,
+ * each a product of at most 4 factors, so each backend is within
+ * gamma(N + 4) * M of it, M the sum of the terms' magnitudes and
+ * gamma(k) = k u / (1 - k u). M is the CPU's result on the absolute values
+ * of every input and N at most its result on inputs of 1 (the table's
+ * scalars are at least 1): the two backends differ by at most twice that,
+ * with M's own rounding allowed for. */
+#include <stdlib.h>
+
+#include "calls.h"
+#include "check.h"
+#include "device.h"
+#include "problems.h"
+
+enum { RANK = 2 };
+enum mode { AS_IS, ABS, ONES }; /* what the reference runs on */
+
+static spg_backend be;    /* the backend under test */
+static spg_context *cpu;  /* the reference: the CPU backend on 1 thread */
+static spg_context *ctx;  /* the backend under test's */
+
+/* A copy of len host bytes where the backend under test computes. */
+static void *up(const void *h, size_t len)
+{
+    if (be != SPG_BACKEND_CPU)
+        return spg_tool_put(ctx, be, h, len);
+    void *d = malloc(len ? len : 1);
+    if (!d)
+        exit(2);
+    return memcpy(d, h, len);
+}
+
+/* Releases what up returned. */
+static void drop(void *d)
+{
+    if (be == SPG_BACKEND_CPU)
+        free(d);
+    else
+        spg_tool_drop(be, d);
+}
+
+/* The values of slot s's array p made absolute or 1 (mode). */
+static void map(const args *a, int s, void *p, int mode)
+{
+    const spg_dtype dt = s == S_F ? SPG_DOUBLE : a->dtype;
+    const int64_t len = (int64_t)(spg_slot_bytes(a, s) / spg_vsize(dt));
+    for (int64_t k = 0; k < len && mode != AS_IS; k++)
+        spg_vset(dt, p, k, mode == ABS ? fabs(spg_vget(dt, p, k)) : 1.0);
+}
+
+/* The seed of output slot s, as spg_call_outputs makes it, in mode. */
+static void *seed(const args *a, int s, int mode)
+{
+    void *p = spg_slot_new(a, s, 1000 + (uint64_t)s);
+    map(a, s, p, mode);
+    return p;
+}
+
+/* Runs c on host arguments a whose value inputs are in mode; the outputs
+ * go to new arrays out[s]. */
+static spg_status run_host(const call *c, const args *a, int mode, void *out[NSLOT])
+{
+    args run = *a;
+    const int in[] = {S_VALUES, S_TRIP, S_DAX, S_X, S_Y, S_U, S_W};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++) {
+        run.p[in[k]] = malloc(spg_slot_bytes(a, in[k]) + 1);
+        memcpy(run.p[in[k]], a->p[in[k]], spg_slot_bytes(a, in[k]));
+        map(a, in[k], run.p[in[k]], mode);
+    }
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
+        if (spg_call_writes(c, s))
+            run.p[s] = out[s] = seed(a, s, mode);
+    spg_status st = c->fn(&run);
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
+        free(run.p[in[k]]);
+    return st;
+}
+
+/* Runs c on the backend's arguments d (shapes of the host's a) with the
+ * same seeds; the outputs come back to new host arrays out[s]. */
+static spg_status run_backend(const call *c, const args *d, const args *a, void *out[NSLOT])
+{
+    args run = *d;
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++) {
+        if (!spg_call_writes(c, s))
+            continue;
+        out[s] = seed(a, s, AS_IS);
+        run.p[s] = spg_slot_on_backend(a, s) ? up(out[s], spg_slot_bytes(a, s)) : out[s];
+    }
+    spg_status st = c->fn(&run);
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
+        if (spg_call_writes(c, s) && run.p[s] != out[s]) {
+            spg_tool_get(be, out[s], run.p[s], spg_slot_bytes(a, s));
+            drop(run.p[s]);
+        }
+    return st;
+}
+
+/* gamma(k) for unit roundoff u. */
+static double gamma_of(double k, double u)
+{
+    return k * u / (1 - k * u);
+}
+
+/* Output s of c from the backend (got) agrees with the CPU's (ref): the
+ * same bits for EXACT calls (and for agree NULL), else within the bound
+ * from the CPU's runs on magnitudes (mag) and on ones (ones). */
+static int agree(const call *c, const args *a, int s, const void *got, const void *ref,
+                 void *const mag[NSLOT], void *const ones[NSLOT], const char *what)
+{
+    const spg_dtype dt = s == S_F ? SPG_DOUBLE : a->dtype;
+    const double u = spg_unit(a->dtype);
+    const int64_t len = (int64_t)(spg_slot_bytes(a, s) / spg_vsize(dt));
+    const size_t vs = spg_vsize(dt);
+    int64_t k = 0;
+    for (int ok = 1; ok && k < len; k += ok) {
+        if (c->kind == EXACT || !mag) {
+            ok = !memcmp((const char *)got + k * vs, (const char *)ref + k * vs, vs);
+        } else {
+            const double gm = gamma_of(spg_vget(dt, ones[s], k) + 4, u);
+            const double err = fabs(spg_vget(dt, got, k) - spg_vget(dt, ref, k));
+            ok = err <= 2 * gm * spg_vget(dt, mag[s], k) / (1 - gm);
+        }
+    }
+    if (!CHECK(k == len))
+        fprintf(stderr, "  %s: %s: output slot %d element %lld: backend %.17g cpu %.17g\n",
+                what, c->name, s, (long long)k, spg_vget(dt, got, k), spg_vget(dt, ref, k));
+    return k == len;
+}
+
+/* Frees the arrays of out that c writes. */
+static void free_outputs(const call *c, void *out[NSLOT])
+{
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
+        if (spg_call_writes(c, s))
+            free(out[s]), out[s] = NULL;
+}
+
+/* One call on both: the statuses equal; the outputs agree, again when run
+ * twice (bitwise), and with atomics allowed (within the bound). */
+static void compare_call(const call *c, const args *a, const args *d, const char *what)
+{
+    void *ref[NSLOT] = {0}, *mag[NSLOT] = {0}, *ones[NSLOT] = {0};
+    void *got[NSLOT] = {0}, *again[NSLOT] = {0}, *atom[NSLOT] = {0};
+    const spg_status want = run_host(c, a, AS_IS, ref);
+    run_host(c, a, ABS, mag);
+    run_host(c, a, ONES, ones);
+    const spg_status st = run_backend(c, d, a, got), st2 = run_backend(c, d, a, again);
+    CHECK_STATUS(spg_context_set_atomics(ctx, 1), SPG_SUCCESS);
+    const spg_status st3 = run_backend(c, d, a, atom);
+    CHECK_STATUS(spg_context_set_atomics(ctx, 0), SPG_SUCCESS);
+    if (!CHECK(want == SPG_SUCCESS && st == want && st2 == want && st3 == want))
+        fprintf(stderr, "  %s: %s: cpu %d, backend %d, %d, atomics %d\n", what, c->name, want,
+                st, st2, st3);
+    for (int s = FIRST_OUTPUT; s < NSLOT; s++)
+        if (spg_call_writes(c, s) && spg_slot_bytes(a, s)) {
+            agree(c, a, s, got[s], ref[s], mag, ones, what);
+            agree(c, a, s, again[s], got[s], NULL, NULL, what);
+            agree(c, a, s, atom[s], ref[s], mag, ones, what);
+        }
+    free_outputs(c, ref), free_outputs(c, mag), free_outputs(c, ones);
+    free_outputs(c, got), free_outputs(c, again), free_outputs(c, atom);
+}
+
+/* The backend's copy of host arguments a: the triplets and every input
+ * array copied, its own plan of the triplets, the CPU's values in the view
+ * of that plan's pattern. The plan's description and pattern are the
+ * CPU's. */
+static int backend_args(const args *a, args *d, const char *what)
+{
+    *d = *a;
+    d->p[S_CTX] = ctx;
+    const int in[] = {S_I, S_J, S_VALUES, S_X, S_Y, S_U, S_W, S_TRIP, S_DAX};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
+        d->p[in[k]] = up(a->p[in[k]], spg_slot_bytes(a, in[k]));
+    d->coo.I = d->p[S_I], d->coo.J = d->p[S_J];
+    d->p[S_PLAN] = NULL;
+    spg_plan *plan = NULL;
+    if (!CHECK_STATUS(spg_plan_create(ctx, &d->coo, a->flags, &plan), SPG_SUCCESS))
+        return 0;
+    d->p[S_PLAN] = plan;
+    spg_plan_info hi, di;
+    CHECK_STATUS(spg_plan_query(a->p[S_PLAN], &hi), SPG_SUCCESS);
+    CHECK_STATUS(spg_plan_query(plan, &di), SPG_SUCCESS);
+    CHECK(hi.backend == SPG_BACKEND_CPU && di.backend == be);
+    CHECK(di.m == hi.m && di.n == hi.n && di.nnz_coo == hi.nnz_coo &&
+          di.nnz_kept == hi.nnz_kept && di.nnz == hi.nnz && di.itype == hi.itype &&
+          di.flags == hi.flags);
+    spg_plan_csc(plan, a->dtype, d->p[S_VALUES], &d->A);
+    d->p[S_COLPTR] = (void *)d->A.colptr, d->p[S_ROWIND] = (void *)d->A.rowind;
+    const int pattern[] = {S_COLPTR, S_ROWIND};
+    for (int k = 0; k < 2; k++) {
+        const size_t len = spg_slot_bytes(a, pattern[k]);
+        void *h = malloc(len + 1);
+        spg_tool_get(be, h, d->p[pattern[k]], len);
+        if (!CHECK(d->A.m == a->A.m && d->A.n == a->A.n && d->A.nnz == a->A.nnz) ||
+            !CHECK(!memcmp(h, a->p[pattern[k]], len)))
+            fprintf(stderr, "  %s: the backend's pattern differs\n", what);
+        free(h);
+    }
+    return 1;
+}
+
+/* Releases what backend_args made. */
+static void backend_free(args *d)
+{
+    const int in[] = {S_I, S_J, S_VALUES, S_X, S_Y, S_U, S_W, S_TRIP, S_DAX};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
+        drop(d->p[in[k]]);
+    spg_plan_destroy(d->p[S_PLAN]);
+}
+
+/* Output s of the backend, put there from its seed: still the seed. */
+static int unchanged(const args *a, int s, const void *where)
+{
+    const size_t len = spg_slot_bytes(a, s);
+    void *h = seed(a, s, AS_IS), *back = malloc(len + 1);
+    spg_tool_get(be, back, where, len);
+    int same = !memcmp(back, h, len);
+    free(h), free(back);
+    return same;
+}
+
+/* Bad input gives the CPU's statuses: x NULL, a pattern matrix asked for
+ * dA; the outputs stay as they were. */
+static void bad_arguments(const args *a, const args *d)
+{
+    void *h = seed(a, S_OUT, AS_IS), *y = up(h, spg_slot_bytes(a, S_OUT));
+    free(h);
+    h = seed(a, S_DA, AS_IS);
+    void *dA = up(h, spg_slot_bytes(a, S_DA));
+    free(h);
+    spg_csc A = d->A;
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1.0, &A, NULL, 0.0, y),
+                 a->A.n ? SPG_ERR_NULL_POINTER : SPG_SUCCESS);
+    CHECK(!a->A.n || unchanged(a, S_OUT, y));
+    A.values = NULL;
+    CHECK_STATUS(spg_bilinear_pullback(ctx, &A, d->p[S_X], d->p[S_Y], 1.0, dA, NULL, NULL),
+                 SPG_ERR_PATTERN_GRADIENT);
+    CHECK(unchanged(a, S_DA, dA));
+    drop(y), drop(dA);
+}
+
+/* Runs one problem on both backends with every call of the table. */
+static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags)
+{
+    void *I = problem_index(p, p->I, it, 0), *J = problem_index(p, p->J, it, 0);
+    const spg_coo coo = {p->m, p->n, p->nnz, it, I, J};
+    char what[160];
+    snprintf(what, sizeof what, "%.47s, %s, int%d, flags %u", p->name,
+             dt == SPG_DOUBLE ? "double" : "float", it == SPG_INT32 ? 32 : 64, flags);
+    args a, d;
+    if (CHECK_STATUS(spg_args_make(cpu, &coo, flags, dt, RANK, 7, &a), SPG_SUCCESS)) {
+        if (backend_args(&a, &d, what)) {
+            for (int k = 0; k < spg_ncalls; k++)
+                if (spg_call_runs(&spg_calls[k], &a))
+                    compare_call(&spg_calls[k], &a, &d, what);
+            bad_arguments(&a, &d);
+        }
+        backend_free(&d);
+    }
+    spg_args_free(&a);
+    free(I), free(J);
+}
+
+/* Bad triplets give the status of the first in triplet order on both
+ * backends, in plan creation and in the COO pullbacks; dV stays as it was. */
+static void bad_triplet_order(void)
+{
+    const int32_t rows[2][3] = {{-1, 5, 0}, {5, -1, 0}}, cols[3] = {0, 1, 2};
+    const spg_status want[2] = {SPG_ERR_NEGATIVE_INDEX, SPG_ERR_INDEX_RANGE};
+    const double x[3] = {1, 2, 3}, dV0[3] = {7, 7, 7};
+    void *dx = up(x, sizeof x), *dJ = up(cols, sizeof cols);
+    for (int c = 0; c < 2; c++) {
+        void *dI = up(rows[c], sizeof rows[c]), *ddV = up(dV0, sizeof dV0);
+        const spg_coo hc = {3, 3, 3, SPG_INT32, rows[c], cols}, dc = {3, 3, 3, SPG_INT32, dI, dJ};
+        spg_plan *plan = NULL;
+        CHECK_STATUS(spg_plan_create(ctx, &dc, 0, &plan), want[c]);
+        CHECK_STATUS(spg_plan_create(cpu, &hc, 0, &plan), want[c]);
+        CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &dc, 0, SPG_DOUBLE, dx, dx, 1, ddV), want[c]);
+        double dV[3];
+        spg_tool_get(be, dV, ddV, sizeof dV);
+        CHECK(!memcmp(dV, dV0, sizeof dV0));
+        drop(dI), drop(ddV);
+    }
+    drop(dx), drop(dJ);
+}
+
+/* The problems: shapes square, tall and wide, duplicates, skipped
+ * triplets, empty ones; both compressions. */
+static void run_all(void)
+{
+    problem ps[] = {
+        problem_random("square 9x9", 9, 9, 40, 0, 41),
+        problem_random("tall 40x13 duplicates", 40, 13, 300, 0, 42),
+        problem_random("wide 5x30 skipped", 5, 30, 90, 10, 43),
+        problem_random("larger 700x500", 700, 500, 60000, 0, 44),
+        problem_random("square 300x300", 300, 300, 5000, 1, 45),
+        problem_new("0x0", 0, 0, 0),
+        problem_new("0x5", 0, 5, 0),
+        problem_new("5x0", 5, 0, 0),
+        problem_new("4x3 no entries", 4, 3, 0),
+    };
+    const int n = (int)(sizeof ps / sizeof ps[0]);
+    for (int i = 0; i < n; i++)
+        for (int dt = 0; dt < 2; dt++)
+            for (int it = 0; it < 2; it++) {
+                unsigned flags = ps[i].has_negative ? SPG_SKIP_NEGATIVE : 0;
+                flags |= (i + dt + it) % 3 == 0 ? SPG_COMPRESS_ROWS : 0;
+                run(&ps[i], (spg_dtype)dt, (spg_itype)it, flags);
+            }
+    for (int i = 0; i < n; i++)
+        problem_free(&ps[i]);
+}
+
+int main(void)
+{
+    be = SPG_TEST_BACKEND;
+    spg_status st = spg_context_create(be, &ctx);
+    if (st == SPG_ERR_NO_DEVICE || st == SPG_ERR_NOT_BUILT) {
+        printf("skipped: %s\n", spg_status_string(st));
+        return 77;
+    }
+    if (!CHECK_STATUS(st, SPG_SUCCESS) ||
+        !CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &cpu), SPG_SUCCESS))
+        return spg_test_done();
+    CHECK_STATUS(spg_context_set_threads(cpu, 1), SPG_SUCCESS);
+    if (be == SPG_BACKEND_CPU)
+        CHECK_STATUS(spg_context_set_threads(ctx, 3), SPG_SUCCESS);
+    run_all();
+    bad_triplet_order();
+    spg_context_destroy(ctx);
+    spg_context_destroy(cpu);
+    return spg_test_done();
+}
