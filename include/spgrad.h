@@ -43,7 +43,11 @@ typedef enum spg_status {
     SPG_ERR_PATTERN_GRADIENT = -10, /* gradient of a pattern matrix requested */
     SPG_ERR_BACKEND_MISMATCH = -11, /* plan made by a context of another backend */
     SPG_ERR_INVALID_MATRIX = -12,  /* a CSC view is not well formed */
-    SPG_ERR_DEVICE = -13           /* a CUDA runtime or library call failed */
+    SPG_ERR_DEVICE = -13,          /* a CUDA runtime or library call failed */
+    SPG_ERR_SINGULAR = -14,        /* the matrix is singular (to working precision) */
+    SPG_ERR_NOT_POSITIVE_DEFINITE = -15, /* an SPD factorisation met a pivot <= 0 */
+    SPG_ERR_PATTERN_CHANGED = -16, /* the pattern is not the one the solver analysed */
+    SPG_ERR_NOT_FACTORED = -17     /* the solver holds no factorisation */
 } spg_status;
 
 /* A sentence naming the status; never NULL. */
@@ -254,6 +258,66 @@ SPG_API spg_status spg_coo_spmv_pullback(spg_context *ctx, const spg_coo *coo,
                                          unsigned flags, spg_op op, spg_dtype dtype,
                                          double alpha, const void *x, const void *dy,
                                          void *dV);
+
+/* ---- Sparse linear solves and their pullbacks ------------------------------
+ * A solver is made once per pattern of a square A (ordering and symbolic
+ * factorisation), factorised for each new set of values, and solves with
+ * A or A' by the same factors; the pullback's adjoint solve reuses them.
+ * The CPU backend runs CHOLMOD (SPD: supernodal Cholesky) and UMFPACK
+ * (general: LU with partial pivoting) from SuiteSparse; a build without
+ * SuiteSparse, and the CUDA backend for now, return SPG_ERR_NOT_BUILT.
+ * Both solve in double: float matrices and vectors are converted on the
+ * way in and rounded on the way out. Matrices of right-hand sides are
+ * column-major n x nrhs with a leading dimension >= max(1, n); B and X must
+ * not overlap. A solver is used by one thread at a time; results are
+ * bitwise the same from run to run and for any context thread count. */
+typedef struct spg_solver spg_solver;
+
+typedef enum spg_solver_kind {
+    SPG_SOLVER_SPD = 0,    /* symmetric positive definite: Cholesky of the
+                              lower triangle (the upper is not read) */
+    SPG_SOLVER_GENERAL = 1 /* any nonsingular square matrix: LU */
+} spg_solver_kind;
+
+/* Analyses the pattern of the square A (its values may be NULL); the
+ * solver keeps a copy of the pattern and A's value type. */
+SPG_API spg_status spg_solver_create(spg_context *ctx, const spg_csc *A, spg_solver_kind kind,
+                                     spg_solver **solver);
+
+/* Factorises A's values; A has the analysed pattern (else
+ * SPG_ERR_PATTERN_CHANGED) and value type. A factorisation that fails
+ * (SPG_ERR_SINGULAR, SPG_ERR_NOT_POSITIVE_DEFINITE, SPG_ERR_ALLOC) leaves
+ * the solver with none: solves give SPG_ERR_NOT_FACTORED until one
+ * succeeds. The other errors leave the solver as it was. */
+SPG_API spg_status spg_solver_factor(spg_context *ctx, spg_solver *solver, const spg_csc *A);
+
+SPG_API void spg_solver_destroy(spg_solver *solver);
+
+/* X = op(A)^-1 B (overwrites X). */
+SPG_API spg_status spg_solve(spg_context *ctx, spg_solver *solver, spg_op op, int64_t nrhs,
+                             const void *B, int64_t ldb, void *X, int64_t ldx);
+
+/* Pullback of X = op(A)^-1 B, given the solution X and its cotangent dX:
+ * Lambda = op(A)^-T dX by the same factors; dB += Lambda; dA += -Lambda X'
+ * (op N) or -X Lambda' (op T) on the analysed pattern, in the layout of
+ * A's values. NULL dB or dA skips its work; X may be NULL when dA is. For
+ * SPG_SOLVER_SPD, dA is the gradient with respect to every stored entry,
+ * as for a general A: along a symmetric change of A it gives the
+ * derivative. */
+SPG_API spg_status spg_solve_pullback(spg_context *ctx, spg_solver *solver, spg_op op,
+                                      int64_t nrhs, const void *X, int64_t ldx,
+                                      const void *dX, int64_t lddx, void *dB, int64_t lddb,
+                                      void *dA);
+
+/* The same with dA taken straight to the triplet values of A = sparse(I,
+ * J, V) (coo n x n, flags as for the other COO pullbacks):
+ * dV[k] += -sum_r Lambda[I_k, r] X[J_k, r] (op N; X and Lambda swap for
+ * op T). Bitwise equal to spg_solve_pullback then spg_assemble_pullback
+ * into a zero dA. */
+SPG_API spg_status spg_coo_solve_pullback(spg_context *ctx, spg_solver *solver, spg_op op,
+                                          const spg_coo *coo, unsigned flags, int64_t nrhs,
+                                          const void *X, int64_t ldx, const void *dX,
+                                          int64_t lddx, void *dB, int64_t lddb, void *dV);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,10 @@ const char *spg_status_string(spg_status status)
     case SPG_ERR_BACKEND_MISMATCH: return "the plan belongs to a context of another backend";
     case SPG_ERR_INVALID_MATRIX: return "the CSC view is not well formed";
     case SPG_ERR_DEVICE: return "a CUDA runtime or library call failed";
+    case SPG_ERR_SINGULAR: return "the matrix is singular to working precision";
+    case SPG_ERR_NOT_POSITIVE_DEFINITE: return "the matrix is not positive definite";
+    case SPG_ERR_PATTERN_CHANGED: return "the pattern is not the one the solver analysed";
+    case SPG_ERR_NOT_FACTORED: return "the solver holds no factorisation";
     }
     return "unknown status";
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "mmread.h"
+#include "read.h"
 
 typedef struct ref_entry {
     int64_t c, r, k; /* compressed index, other index, triplet */
@@ -67,17 +67,9 @@ static int mirrored(const spg_csc *A, double sign)
 
 static void check_matrix(spg_context *ctx, const char *dir, const char *file)
 {
-    char path[1024], err[256];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "r");
     spg_mm mm;
-    if (!CHECK(f != NULL) || !CHECK(spg_mm_read(f, &mm, err, sizeof err) == 0)) {
-        fprintf(stderr, "  %s: %s\n", path, f ? err : "cannot open");
-        if (f)
-            fclose(f);
+    if (!spg_test_read(dir, file, &mm))
         return;
-    }
-    fclose(f);
     int32_t *I32 = malloc((size_t)(mm.nnz + 1) * sizeof *I32);
     int32_t *J32 = malloc((size_t)(mm.nnz + 1) * sizeof *J32);
     double *Ax = malloc((size_t)(mm.nnz + 1) * sizeof *Ax);
