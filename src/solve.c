@@ -193,7 +193,7 @@ static spg_csc pattern_view(const spg_solver *s)
                      .colptr = s->colptr, .rowind = s->rowind, .dtype = s->dtype};
 }
 
-/* The checks of both pullbacks; *active: some gradient is asked for. */
+/* The checks of both pullbacks (dA: dA or dV, whichever is asked for). */
 static spg_status pullback_ok(const spg_context *ctx, const spg_solver *s, spg_op op,
                               int64_t nrhs, const void *X, int64_t ldx, const void *dX,
                               int64_t lddx, const void *dB, int64_t lddb, const void *dA)

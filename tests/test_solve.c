@@ -2,8 +2,8 @@
  * oracle in long double: X = op(A)^-1 B, dB, dA and dV, with the bound of
  * a backward-stable solve; on real matrices (tests/data) the backward error
  * and the adjoint identities for dB and dV, whose bounds need no condition
- * number; a central finite difference; the statuses of bad input, with
- * outputs untouched; allocation failures. A build without SuiteSparse
+ * number; the same bits on 1 to 3 threads; a central finite difference;
+ * the statuses of bad input, with outputs untouched; allocation failures. A build without SuiteSparse
  * must answer every solver call with SPG_ERR_NOT_BUILT.
  *
  * The solver works in double (float is converted). Backward stability:
@@ -600,6 +600,35 @@ static void test_identities(const sys *S, spg_op op, const char *name)
     free(dAx), free(z), free(zl);
 }
 
+/* The solve and both pullbacks, as bytes, on ctx's thread count. */
+static void run_all_calls(const sys *S, const double *B, const double *dX, int64_t k, double *out)
+{
+    const int64_t n = S->n, nnz = S->A.nnz, nv = S->coo.nnz;
+    double *X = out, *dB = out + n * k, *dA = dB + n * k, *dV = dA + nnz;
+    memset(out, 0, (size_t)(2 * n * k + nnz + nv) * sizeof *out);
+    CHECK_STATUS(spg_solve(ctx, S->s, SPG_OP_T, k, B, n, X, n), SPG_SUCCESS);
+    CHECK_STATUS(spg_solve_pullback(ctx, S->s, SPG_OP_T, k, X, n, dX, n, dB, n, dA), SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_solve_pullback(ctx, S->s, SPG_OP_N, &S->coo, S->flags, k, X, n, dX, n,
+                                        dB, n, dV), SPG_SUCCESS);
+}
+
+/* Solves and pullbacks give the same bits on 1, 2 and 3 threads. */
+static void test_thread_counts(const sys *S, const char *name)
+{
+    const int64_t n = S->n, k = 3, len = 2 * n * k + S->A.nnz + S->coo.nnz;
+    spg_rng r = {11};
+    double *B = random_matrix(SPG_DOUBLE, n, k, n, &r), *dX = random_matrix(SPG_DOUBLE, n, k, n, &r);
+    double *ref = malloc((size_t)len * sizeof *ref), *out = malloc((size_t)len * sizeof *out);
+    for (int t = 1; t <= 3; t++) {
+        CHECK_STATUS(spg_context_set_threads(ctx, t), SPG_SUCCESS);
+        run_all_calls(S, B, dX, k, t == 1 ? ref : out);
+        if (t > 1 && !CHECK(!memcmp(ref, out, (size_t)len * sizeof *out)))
+            fprintf(stderr, "  %s: %d threads differ from 1\n", name, t);
+    }
+    CHECK_STATUS(spg_context_set_threads(ctx, 0), SPG_SUCCESS);
+    free(B), free(dX), free(ref), free(out);
+}
+
 /* The real matrices: the SPD ones by both kinds, the unsymmetric by LU. */
 static void test_real(void)
 {
@@ -612,9 +641,11 @@ static void test_real(void)
         for (int kind = mats[m].spd ? 0 : 1; kind < 2; kind++)
             for (int it = 0; it < 2; it++) {
                 sys S;
-                if (sys_make(&p, SPG_DOUBLE, (spg_itype)it, (spg_solver_kind)kind, &S))
+                if (sys_make(&p, SPG_DOUBLE, (spg_itype)it, (spg_solver_kind)kind, &S)) {
                     for (int op = 0; op < 2; op++)
                         test_identities(&S, (spg_op)op, p.name);
+                    test_thread_counts(&S, p.name);
+                }
                 sys_free(&S);
             }
         problem_free(&p);
