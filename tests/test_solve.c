@@ -698,6 +698,24 @@ static void test_failed_factor(void)
     }
 }
 
+/* A 0 x 0 matrix: every call succeeds and reads nothing. */
+static void test_empty(void)
+{
+    const int64_t colptr[1] = {0};
+    const double none = 0;
+    const spg_csc A = {0, 0, 0, SPG_INT64, colptr, NULL, SPG_DOUBLE, &none, NULL};
+    for (int kind = 0; kind < 2; kind++) {
+        spg_solver *s = NULL;
+        if (!CHECK_STATUS(spg_solver_create(ctx, &A, (spg_solver_kind)kind, &s), SPG_SUCCESS))
+            continue;
+        CHECK_STATUS(spg_solver_factor(ctx, s, &A), SPG_SUCCESS);
+        CHECK_STATUS(spg_solve(ctx, s, SPG_OP_N, 2, NULL, 1, NULL, 1), SPG_SUCCESS);
+        CHECK_STATUS(spg_solve_pullback(ctx, s, SPG_OP_T, 2, NULL, 1, NULL, 1, NULL, 1, NULL),
+                     SPG_SUCCESS);
+        spg_solver_destroy(s);
+    }
+}
+
 /* The statuses of bad arguments; the outputs stay as they were. */
 static void test_bad_arguments(void)
 {
@@ -901,6 +919,7 @@ int main(int argc, char **argv)
         test_small();
         test_real();
         test_failed_factor();
+        test_empty();
         test_bad_arguments();
         test_allocation_failures();
     }

@@ -47,8 +47,9 @@ static spg_status spd_status(const cholmod_common *cc, int ok)
 /* The status of an UMFPACK call. */
 static spg_status lu_status(ss_int status)
 {
-    if (status == UMFPACK_OK)
-        return SPG_SUCCESS;
+    if (status == UMFPACK_OK || status == UMFPACK_WARNING_determinant_underflow ||
+        status == UMFPACK_WARNING_determinant_overflow)
+        return SPG_SUCCESS; /* the determinant is not used */
     if (status == UMFPACK_WARNING_singular_matrix)
         return SPG_ERR_SINGULAR;
     if (status == UMFPACK_ERROR_out_of_memory)
@@ -100,6 +101,8 @@ static spg_status ss_analyse(spg_solver *s)
     if (!ss->Ap || !ss->Ai || !ss->Ax)
         return SPG_ERR_ALLOC;
     copy_pattern(s, ss);
+    if (s->n == 0)
+        return SPG_SUCCESS; /* nothing to factorise or solve */
     if (s->kind == SPG_SOLVER_SPD) {
         double *values = ss->Ax;
         ss->Ax = NULL; /* a pattern matrix */
@@ -120,6 +123,8 @@ static spg_status ss_factor(spg_solver *s, const spg_csc *A)
     for (int64_t k = 0; k < s->nnz; k++)
         ss->Ax[k] = A->dtype == SPG_DOUBLE ? ((const double *)A->values)[k]
                                            : (double)((const float *)A->values)[k];
+    if (s->n == 0)
+        return SPG_SUCCESS;
     if (s->kind == SPG_SOLVER_SPD) {
         cholmod_sparse C = cholmod_view(s, ss);
         int ok = cholmod_l_factorize(&C, ss->L, &ss->cc);
