@@ -82,6 +82,19 @@ static inline spg_status spg_check_ld(int64_t m, int64_t n, int64_t k, int64_t l
     return SPG_SUCCESS;
 }
 
+/* The status of a CUDA context from what the runtime reports: devices
+ * counted (counted 0: the count failed, other than for finding no
+ * device), and the driver's version (0: no driver). No driver or no device is SPG_ERR_NO_DEVICE; a driver that is
+ * there but cannot serve the runtime (older than it) is SPG_ERR_DEVICE,
+ * so that a GPU node with a broken installation fails its GPU tests
+ * instead of skipping them. */
+static inline spg_status spg_device_probe(int counted, int devices, int driver_version)
+{
+    if (counted && devices > 0)
+        return SPG_SUCCESS;
+    return counted || driver_version == 0 ? SPG_ERR_NO_DEVICE : SPG_ERR_DEVICE;
+}
+
 /* Frees an array allocated by a backend (plans' arrays). */
 void spg_backend_free(spg_backend backend, void *p);
 

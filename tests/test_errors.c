@@ -32,6 +32,16 @@ static void test_status_strings(void)
     CHECK(strcmp(spg_version(), "0.1.0") == 0);
 }
 
+/* No driver or no GPU: no device (the GPU tests skip); a driver that
+ * cannot serve the runtime: a device error (they fail). */
+static void test_device_probe(void)
+{
+    CHECK(spg_device_probe(1, 1, 13000) == SPG_SUCCESS);
+    CHECK(spg_device_probe(1, 0, 13000) == SPG_ERR_NO_DEVICE);
+    CHECK(spg_device_probe(0, 0, 0) == SPG_ERR_NO_DEVICE);
+    CHECK(spg_device_probe(0, 0, 12020) == SPG_ERR_DEVICE);
+}
+
 static void test_context(void)
 {
     spg_context *ctx = (spg_context *)untouched_plan;
@@ -325,6 +335,7 @@ int main(void)
         return spg_test_done();
     test_status_strings();
     test_context();
+    test_device_probe();
     test_plan_arguments(ctx);
     test_numeric_arguments(ctx);
     test_allocation_failures(ctx);

@@ -37,10 +37,16 @@ spg_status spg_cublas_status(cublasStatus_t s)
 
 extern "C" spg_status spg_cuda_context_init(spg_context *ctx)
 {
-    int devices = 0;
-    if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-        cudaGetLastError(); /* clear the sticky "no device" error */
-        return SPG_ERR_NO_DEVICE;
+    int devices = 0, driver = 0;
+    const cudaError_t e = cudaGetDeviceCount(&devices);
+    const int counted = e == cudaSuccess || e == cudaErrorNoDevice; /* NoDevice: 0 counted */
+    devices = e == cudaSuccess ? devices : 0;
+    if (!counted && cudaDriverGetVersion(&driver) != cudaSuccess)
+        driver = 0;
+    const spg_status probe = spg_device_probe(counted, devices, driver);
+    if (probe != SPG_SUCCESS) {
+        cudaGetLastError(); /* clear the sticky error */
+        return probe;
     }
     spg_cuda_state *c = static_cast<spg_cuda_state *>(spg_calloc(1, sizeof *c));
     if (!c)
