@@ -33,8 +33,7 @@ int64_t spg_alloc_bytes(void)
     return b;
 }
 
-/* The byte count, or 0 when it cannot be allocated (NULL is then returned). */
-static size_t bytes_of(int64_t count, size_t size, int *ok)
+size_t spg_bytes_of(int64_t count, size_t size, int *ok)
 {
     *ok = count >= 0 && size > 0 && (uint64_t)count <= SIZE_MAX / size;
     made++;
@@ -67,14 +66,14 @@ static void *advise_huge(void *p, size_t b)
 void *spg_malloc(int64_t count, size_t size)
 {
     int ok;
-    size_t b = bytes_of(count, size, &ok);
+    size_t b = spg_bytes_of(count, size, &ok);
     return ok ? advise_huge(malloc(b ? b : 1), b) : NULL;
 }
 
 void *spg_calloc(int64_t count, size_t size)
 {
     int ok;
-    size_t b = bytes_of(count, size, &ok);
+    size_t b = spg_bytes_of(count, size, &ok);
     return ok ? advise_huge(calloc(b ? b : 1, 1), b) : NULL;
 }
 

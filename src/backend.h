@@ -49,6 +49,9 @@ typedef struct spg_ops {
     spg_status (*bilinear_fused)(spg_context *ctx, const spg_csc *A, const void *x,
                                  const void *y, double df, void *dA, void *dx, void *dy,
                                  double *f);
+    /* Y += X for m x k column-major blocks (m, k > 0) */
+    spg_status (*block_add)(spg_context *ctx, int64_t m, int64_t k, const void *X, int64_t ldx,
+                            void *Y, int64_t ldy);
 } spg_ops;
 
 /* The status of a triplet's code from kernels/coo.h: -1 a negative index

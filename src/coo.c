@@ -9,9 +9,7 @@ spg_status spg_coo_sampled_outer(spg_context *ctx, const spg_coo *coo, unsigned 
     spg_triplets t;
     if (!ctx || !coo)
         return SPG_ERR_NULL_POINTER;
-    /* SPG_COMPRESS_ROWS is a plan's layout: the triplets' pullback is the same */
-    spg_status st = spg_coo_triplets(coo, flags & ~SPG_COMPRESS_ROWS,
-                                     SPG_ONE_BASED | SPG_SKIP_NEGATIVE, &t);
+    spg_status st = spg_coo_pullback_triplets(coo, flags, &t);
     if (st != SPG_SUCCESS)
         return st;
     if ((dtype != SPG_FLOAT && dtype != SPG_DOUBLE) || k < 0)

@@ -61,6 +61,9 @@ typedef struct spg_triplets {
  * mean something to the call), and its triplets as the backends see them. */
 spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed,
                             spg_triplets *t);
+/* The same for the COO pullbacks: flags SPG_ONE_BASED and SPG_SKIP_NEGATIVE,
+ * and SPG_COMPRESS_ROWS, a plan's layout, which changes nothing here. */
+spg_status spg_coo_pullback_triplets(const spg_coo *coo, unsigned flags, spg_triplets *t);
 
 /* Allocation goes through these, so that tests can make them fail. They
  * take an element count and size, give NULL when count is negative or the
@@ -68,6 +71,10 @@ spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed
 void *spg_malloc(int64_t count, size_t size);
 void *spg_calloc(int64_t count, size_t size);
 void spg_free(void *p);
+/* The bytes of an allocation of count elements of size bytes, with *ok 0
+ * where it cannot be made (negative, overflow, or failed by the test hook):
+ * every allocation asks this first. */
+size_t spg_bytes_of(int64_t count, size_t size, int *ok);
 
 /* Largest count an index type holds. */
 int64_t spg_index_max(spg_itype itype);
@@ -95,6 +102,9 @@ static inline spg_status spg_device_probe(int counted, int devices, int driver_v
     return counted || driver_version == 0 ? SPG_ERR_NO_DEVICE : SPG_ERR_DEVICE;
 }
 
+/* An array of count elements of size bytes in a backend's memory (host for
+ * the CPU, device for CUDA), or NULL; freed by spg_backend_free. */
+void *spg_backend_malloc(spg_backend backend, int64_t count, size_t size);
 /* Frees an array allocated by a backend (plans' arrays). */
 void spg_backend_free(spg_backend backend, void *p);
 

@@ -14,6 +14,16 @@ static const spg_solver_ops *solver_ops(const spg_context *ctx)
     return ctx->backend == SPG_BACKEND_CPU ? spg_cpu_solver_ops() : NULL;
 }
 
+static size_t index_size(spg_itype itype)
+{
+    return itype == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
+}
+
+static size_t value_size(spg_dtype dtype)
+{
+    return dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+}
+
 /* A copy of len elements of size bytes, or NULL. */
 static void *copy_of(const void *src, int64_t len, size_t size)
 {
@@ -38,7 +48,7 @@ static void solver_free(spg_solver *s)
 static spg_solver *solver_new(const spg_context *ctx, const spg_solver_ops *ops,
                               const spg_csc *A, spg_solver_kind kind, spg_status *st)
 {
-    const size_t is = A->itype == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
+    const size_t is = index_size(A->itype);
     spg_solver *s = spg_calloc(1, sizeof *s);
     if (s) {
         *s = (spg_solver){.backend = ctx->backend, .kind = kind, .dtype = A->dtype,
@@ -98,7 +108,7 @@ static spg_status solver_ok(const spg_context *ctx, const spg_solver *s)
 /* A holds the pattern s analysed, in its value type. */
 static spg_status same_pattern(const spg_solver *s, const spg_csc *A)
 {
-    const size_t is = s->itype == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
+    const size_t is = index_size(s->itype);
     if (!A->colptr || (A->nnz > 0 && !A->rowind) || !A->values)
         return SPG_ERR_NULL_POINTER;
     if (A->dtype != s->dtype)
@@ -155,34 +165,45 @@ spg_status spg_solve(spg_context *ctx, spg_solver *solver, spg_op op, int64_t nr
     return solver->ops->solve(solver, op, nrhs, B, ldb, X, ldx);
 }
 
-/* Lambda = op(A)^-T dX into new work space (leading dimension n). */
-static spg_status adjoint(spg_solver *s, spg_op op, int64_t nrhs, const void *dX, int64_t lddx,
-                          void **lambda)
+/* The factors U, V of dA -= U V': (Lambda, X) for op N, (X, Lambda) for op T. */
+typedef struct spg_outer {
+    const void *U, *V;
+    int64_t ldu, ldv;
+} spg_outer;
+
+/* The adjoint of a solve: Lambda = op(A)^-T dX in the backend's memory
+ * (leading dimension n), and the factors of dA. */
+typedef struct spg_adjoint {
+    void *lambda;
+    spg_outer dA;
+} spg_adjoint;
+
+static spg_status adjoint_solve(spg_solver *s, spg_op op, int64_t nrhs, const void *X,
+                                int64_t ldx, const void *dX, int64_t lddx, spg_adjoint *adj)
 {
-    const size_t vs = s->dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
-    *lambda = spg_malloc(s->n * nrhs, vs);
-    if (!*lambda)
+    void *lambda = spg_backend_malloc(s->backend, s->n * nrhs, value_size(s->dtype));
+    if (!lambda)
         return SPG_ERR_ALLOC;
-    spg_status st = s->ops->solve(s, op == SPG_OP_N ? SPG_OP_T : SPG_OP_N, nrhs, dX, lddx,
-                                  *lambda, s->n);
+    const spg_op op_t = op == SPG_OP_N ? SPG_OP_T : SPG_OP_N;
+    spg_status st = s->ops->solve(s, op_t, nrhs, dX, lddx, lambda, s->n);
     if (st != SPG_SUCCESS) {
-        spg_free(*lambda);
-        *lambda = NULL;
+        spg_backend_free(s->backend, lambda);
+        return st;
     }
-    return st;
+    adj->lambda = lambda;
+    adj->dA = op == SPG_OP_N ? (spg_outer){lambda, X, s->n, ldx} : (spg_outer){X, lambda, ldx, s->n};
+    return SPG_SUCCESS;
 }
 
-/* dB += Lambda, column by column (one pass; the sums are exact per element) */
-static void add_lambda(const spg_solver *s, int64_t nrhs, const void *lambda, void *dB,
-                       int64_t lddb)
+/* dB += Lambda where dB is asked for, then frees Lambda; passes st on. */
+static spg_status adjoint_finish(spg_context *ctx, const spg_solver *s, int64_t nrhs,
+                                 spg_adjoint *adj, void *dB, int64_t lddb, spg_status st)
 {
-    for (int64_t r = 0; r < nrhs; r++)
-        for (int64_t i = 0; i < s->n; i++) {
-            if (s->dtype == SPG_DOUBLE)
-                ((double *)dB)[i + r * lddb] += ((const double *)lambda)[i + r * s->n];
-            else
-                ((float *)dB)[i + r * lddb] += ((const float *)lambda)[i + r * s->n];
-        }
+    if (st == SPG_SUCCESS && dB)
+        st = spg_ops_get(ctx, s->dtype, s->itype)
+                 ->block_add(ctx, s->n, nrhs, adj->lambda, s->n, dB, lddb);
+    spg_backend_free(s->backend, adj->lambda);
+    return st;
 }
 
 /* The solver's pattern as a view (values unread: the sampled outer product
@@ -215,22 +236,30 @@ spg_status spg_solve_pullback(spg_context *ctx, spg_solver *solver, spg_op op, i
     spg_status st = pullback_ok(ctx, solver, op, nrhs, X, ldx, dX, lddx, dB, lddb, dA);
     if (st != SPG_SUCCESS || nrhs == 0 || solver->n == 0 || (!dB && !dA))
         return st;
-    void *lambda = NULL;
-    st = adjoint(solver, op, nrhs, dX, lddx, &lambda);
+    spg_adjoint adj;
+    st = adjoint_solve(solver, op, nrhs, X, ldx, dX, lddx, &adj);
     if (st != SPG_SUCCESS)
         return st;
-    if (dA && solver->nnz > 0) { /* dA -= Lambda X' (op N) or X Lambda' (op T) */
+    if (dA && solver->nnz > 0) { /* dA -= U V' on the pattern */
         const spg_csc P = pattern_view(solver);
-        const int n_op = op == SPG_OP_N;
         spg_kernel_ran(SPG_KERNEL_SAMPLED_OUTER);
         st = spg_ops_get(ctx, solver->dtype, solver->itype)
-                 ->sampled_outer(ctx, &P, nrhs, n_op ? lambda : X, n_op ? solver->n : ldx,
-                                 n_op ? X : lambda, n_op ? ldx : solver->n, -1.0, dA);
+                 ->sampled_outer(ctx, &P, nrhs, adj.dA.U, adj.dA.ldu, adj.dA.V, adj.dA.ldv, -1.0,
+                                 dA);
     }
-    if (st == SPG_SUCCESS && dB)
-        add_lambda(solver, nrhs, lambda, dB, lddb);
-    spg_free(lambda);
-    return st;
+    return adjoint_finish(ctx, solver, nrhs, &adj, dB, lddb, st);
+}
+
+/* The triplets of a COO solve pullback, checked against s before any work. */
+static spg_status solve_triplets(spg_context *ctx, const spg_solver *s, const spg_coo *coo,
+                                 unsigned flags, spg_triplets *t)
+{
+    spg_status st = spg_coo_pullback_triplets(coo, flags, t);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (t->m != s->n || t->n != s->n)
+        return SPG_ERR_DIMENSION;
+    return spg_ops_get(ctx, s->dtype, coo->itype)->coo_check(ctx, t);
 }
 
 spg_status spg_coo_solve_pullback(spg_context *ctx, spg_solver *solver, spg_op op,
@@ -238,33 +267,21 @@ spg_status spg_coo_solve_pullback(spg_context *ctx, spg_solver *solver, spg_op o
                                   const void *X, int64_t ldx, const void *dX, int64_t lddx,
                                   void *dB, int64_t lddb, void *dV)
 {
+    spg_triplets t;
     spg_status st = pullback_ok(ctx, solver, op, nrhs, X, ldx, dX, lddx, dB, lddb, dV);
+    if (st == SPG_SUCCESS && dV)
+        st = solve_triplets(ctx, solver, coo, flags, &t);
+    if (st != SPG_SUCCESS || nrhs == 0 || solver->n == 0 || (!dB && !dV))
+        return st;
+    spg_adjoint adj;
+    st = adjoint_solve(solver, op, nrhs, X, ldx, dX, lddx, &adj);
     if (st != SPG_SUCCESS)
         return st;
-    if (dV) { /* the triplets, checked before any work (k = 0 reads no vector) */
-        if (!coo)
-            return SPG_ERR_NULL_POINTER;
-        if (coo->m != solver->n || coo->n != solver->n)
-            return SPG_ERR_DIMENSION;
-        st = spg_coo_sampled_outer(ctx, coo, flags, solver->dtype, 0, NULL, ldx, NULL, ldx,
-                                   -1.0, dV);
-        if (st != SPG_SUCCESS)
-            return st;
+    if (dV && t.nnz > 0) { /* dV[k] -= sum_r U[I_k, r] V[J_k, r] */
+        spg_kernel_ran(SPG_KERNEL_COO_SAMPLED_OUTER);
+        st = spg_ops_get(ctx, solver->dtype, coo->itype)
+                 ->coo_sampled_outer(ctx, &t, nrhs, adj.dA.U, adj.dA.ldu, adj.dA.V, adj.dA.ldv,
+                                     -1.0, dV);
     }
-    if (nrhs == 0 || solver->n == 0 || (!dB && !dV))
-        return SPG_SUCCESS;
-    void *lambda = NULL;
-    st = adjoint(solver, op, nrhs, dX, lddx, &lambda);
-    if (st != SPG_SUCCESS)
-        return st;
-    if (dV) { /* dV[k] -= sum_r Lambda[I_k, r] X[J_k, r] (op N; swapped for op T) */
-        const int n_op = op == SPG_OP_N;
-        st = spg_coo_sampled_outer(ctx, coo, flags, solver->dtype, nrhs, n_op ? lambda : X,
-                                   n_op ? solver->n : ldx, n_op ? X : lambda,
-                                   n_op ? ldx : solver->n, -1.0, dV);
-    }
-    if (st == SPG_SUCCESS && dB)
-        add_lambda(solver, nrhs, lambda, dB, lddb);
-    spg_free(lambda);
-    return st;
+    return adjoint_finish(ctx, solver, nrhs, &adj, dB, lddb, st);
 }

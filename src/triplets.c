@@ -28,3 +28,10 @@ spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed
     };
     return SPG_SUCCESS;
 }
+
+spg_status spg_coo_pullback_triplets(const spg_coo *coo, unsigned flags, spg_triplets *t)
+{
+    /* SPG_COMPRESS_ROWS is a plan's layout: the triplets' pullback is the same */
+    return spg_coo_triplets(coo, flags & ~SPG_COMPRESS_ROWS, SPG_ONE_BASED | SPG_SKIP_NEGATIVE,
+                            t);
+}

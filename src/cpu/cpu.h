@@ -37,6 +37,7 @@ spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
 #define spg_cpu_bilinear_fused SPG_TYPED(spg_cpu_bilinear_fused)
 #define spg_cpu_sampled_outer SPG_TYPED(spg_cpu_sampled_outer)
 #define spg_cpu_coo_sampled_outer SPG_TYPED(spg_cpu_coo_sampled_outer)
+#define spg_cpu_block_add SPG_TYPED(spg_cpu_block_add)
 
 void spg_cpu_analyse(spg_context *ctx, spg_plan *plan);
 spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax);
@@ -57,6 +58,8 @@ spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, 
 spg_status spg_cpu_coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int64_t k,
                                      const void *U, int64_t ldu, const void *V, int64_t ldv,
                                      double alpha, void *dV);
+spg_status spg_cpu_block_add(spg_context *ctx, int64_t m, int64_t k, const void *X, int64_t ldx,
+                             void *Y, int64_t ldy);
 #endif
 
 /* Loops shorter than this run on one thread: a parallel region costs more. */

@@ -14,4 +14,5 @@ const spg_ops SPG_TYPED(spg_cpu_ops) = {
     .coo_check = spg_cpu_coo_check,
     .coo_sampled_outer = spg_cpu_coo_sampled_outer,
     .bilinear_fused = spg_cpu_bilinear_fused,
+    .block_add = spg_cpu_block_add,
 };

@@ -91,6 +91,12 @@ extern "C" spg_status spg_cuda_set_stream(spg_context *ctx, void *stream)
     return st;
 }
 
+extern "C" void *spg_cuda_malloc(size_t bytes)
+{
+    void *p = NULL;
+    return cudaMalloc(&p, bytes > 0 ? bytes : 1) == cudaSuccess ? p : NULL;
+}
+
 extern "C" void spg_cuda_free(void *p)
 {
     cudaFree(p);

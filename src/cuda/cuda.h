@@ -14,6 +14,7 @@ extern "C" {
 spg_status spg_cuda_context_init(spg_context *ctx);
 void spg_cuda_context_fini(spg_context *ctx);
 spg_status spg_cuda_set_stream(spg_context *ctx, void *stream);
+void *spg_cuda_malloc(size_t bytes);
 void spg_cuda_free(void *p);
 
 extern const spg_ops spg_cuda_ops_f32_i32, spg_cuda_ops_f32_i64, spg_cuda_ops_f64_i32,

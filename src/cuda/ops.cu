@@ -12,6 +12,7 @@ extern "C" {
 }
 #include "../../kernels/assemble.h"
 #include "../../kernels/coo.h"
+#include "../../kernels/dense.h"
 #include "../../kernels/transpose.h"
 
 #if defined(SPG_REAL_FLOAT)
@@ -86,6 +87,13 @@ __global__ void coo_sampled_outer_kernel(spg_triplets t, int64_t rank, const spg
         spg_k_coo_sampled_outer(static_cast<const spg_int *>(t.I),
                                 static_cast<const spg_int *>(t.J), t.base, t.skip_negative, k,
                                 rank, U, ldu, V, ldv, alpha, dV);
+}
+
+__global__ void block_add_kernel(int64_t m, int64_t len, const spg_real *X, int64_t ldx,
+                                 spg_real *Y, int64_t ldy)
+{
+    for (int64_t e = spg_first(); e < len; e += spg_stride())
+        spg_k_block_add(m, X, ldx, Y, ldy, e);
 }
 
 __global__ void col_fill_kernel(int64_t n, const spg_int *colptr, spg_int *col)
@@ -503,6 +511,14 @@ static spg_status coo_sampled_outer(spg_context *ctx, const spg_triplets *t, int
     return spg_cuda_launched();
 }
 
+static spg_status block_add(spg_context *ctx, int64_t m, int64_t k, const void *X, int64_t ldx,
+                            void *Y, int64_t ldy)
+{
+    block_add_kernel<<<spg_blocks(m * k), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        m, m * k, static_cast<const spg_real *>(X), ldx, static_cast<spg_real *>(Y), ldy);
+    return spg_cuda_launched();
+}
+
 /* Named fields, in the order of struct spg_ops (as C++ wants them). */
 extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
     .plan_build = plan_build,
@@ -517,4 +533,5 @@ extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
     .coo_check = coo_check,
     .coo_sampled_outer = coo_sampled_outer,
     .bilinear_fused = nullptr, /* the dispatch runs bilinear_pass, spmv and sampled_outer */
+    .block_add = block_add,
 };
