@@ -2,8 +2,7 @@
 #include "backend.h"
 #include "testhook.h"
 
-/* The O(1) checks of a view; its arrays are trusted (see spg_csc_check). */
-static spg_status view_ok(const spg_csc *A)
+spg_status spg_csc_view_ok(const spg_csc *A)
 {
     if (!A)
         return SPG_ERR_NULL_POINTER;
@@ -30,7 +29,7 @@ static spg_status common(const spg_context *ctx, const spg_csc *A, const void *d
 {
     if (!ctx)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = view_ok(A);
+    spg_status st = spg_csc_view_ok(A);
     if (st != SPG_SUCCESS)
         return st;
     if (dA && !A->values)

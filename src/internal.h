@@ -65,6 +65,10 @@ spg_status spg_coo_triplets(const spg_coo *coo, unsigned flags, unsigned allowed
  * and SPG_COMPRESS_ROWS, a plan's layout, which changes nothing here. */
 spg_status spg_coo_pullback_triplets(const spg_coo *coo, unsigned flags, spg_triplets *t);
 
+/* The O(1) checks of a CSC view; its arrays are trusted (spg_csc_check
+ * reads them). */
+spg_status spg_csc_view_ok(const spg_csc *A);
+
 /* Allocation goes through these, so that tests can make them fail. They
  * take an element count and size, give NULL when count is negative or the
  * bytes overflow, and accept count 0. spg_calloc zeroes. */

@@ -105,11 +105,14 @@ static spg_status solver_ok(const spg_context *ctx, const spg_solver *s)
     return SPG_SUCCESS;
 }
 
-/* A holds the pattern s analysed, in its value type. */
+/* A is a well-formed view of the pattern s analysed, in its value type. */
 static spg_status same_pattern(const spg_solver *s, const spg_csc *A)
 {
     const size_t is = index_size(s->itype);
-    if (!A->colptr || (A->nnz > 0 && !A->rowind) || !A->values)
+    spg_status st = spg_csc_view_ok(A);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (!A->values)
         return SPG_ERR_NULL_POINTER;
     if (A->dtype != s->dtype)
         return SPG_ERR_INVALID_VALUE;

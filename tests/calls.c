@@ -3,6 +3,7 @@
  * arguments and collect outputs for the tests that iterate the table. */
 #include "calls.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,80 @@ static spg_status w_coo_spmv_pullback_t(const args *a)
                                  a->p[S_X], a->p[S_Y], a->p[S_DV]);
 }
 
+/* spg_solver_create, general; a solver made is destroyed again */
+static spg_status w_solver_create(const args *a)
+{
+    spg_csc A;
+    spg_solver **out = a->p[S_SOLVER_OUT];
+    spg_status st = spg_solver_create(a->p[S_CTX], csc_of(a, &A), SPG_SOLVER_GENERAL, out);
+    if (st == SPG_SUCCESS)
+        spg_solver_destroy(*out);
+    return st;
+}
+
+/* spg_solver_factor with A (the solver must be of A's pattern, as the
+ * fixture of test_hostile's is) */
+static spg_status w_solver_factor(const args *a)
+{
+    spg_csc A;
+    return spg_solver_factor(a->p[S_CTX], a->p[S_SOLVER], csc_of(a, &A));
+}
+
+/* spg_solve with op: X = op(A)^-1 U */
+static spg_status solve_op(const args *a, spg_op op)
+{
+    const int64_t n = ld(a->A.n);
+    return spg_solve(a->p[S_CTX], a->p[S_SOLVER], op, a->rank, a->p[S_U], n, a->p[S_SX], n);
+}
+
+static spg_status w_solve_n(const args *a)
+{
+    return solve_op(a, SPG_OP_N);
+}
+
+static spg_status w_solve_t(const args *a)
+{
+    return solve_op(a, SPG_OP_T);
+}
+
+/* spg_solve_pullback with op: X from W, dX from U */
+static spg_status solve_pullback_op(const args *a, spg_op op)
+{
+    const int64_t n = ld(a->A.n);
+    return spg_solve_pullback(a->p[S_CTX], a->p[S_SOLVER], op, a->rank, a->p[S_W], n,
+                              a->p[S_U], n, a->p[S_DB], n, a->p[S_DS]);
+}
+
+static spg_status w_solve_pullback_n(const args *a)
+{
+    return solve_pullback_op(a, SPG_OP_N);
+}
+
+static spg_status w_solve_pullback_t(const args *a)
+{
+    return solve_pullback_op(a, SPG_OP_T);
+}
+
+/* spg_coo_solve_pullback with op: X from W, dX from U */
+static spg_status coo_solve_pullback_op(const args *a, spg_op op)
+{
+    spg_coo c;
+    const int64_t n = ld(a->A.n);
+    return spg_coo_solve_pullback(a->p[S_CTX], a->p[S_SOLVER], op, coo_of(a, &c), a->flags,
+                                  a->rank, a->p[S_W], n, a->p[S_U], n, a->p[S_DB], n,
+                                  a->p[S_DV]);
+}
+
+static spg_status w_coo_solve_pullback_n(const args *a)
+{
+    return coo_solve_pullback_op(a, SPG_OP_N);
+}
+
+static spg_status w_coo_solve_pullback_t(const args *a)
+{
+    return coo_solve_pullback_op(a, SPG_OP_T);
+}
+
 const call spg_calls[] = {
     {"spg_context_create", w_context_create, {[S_CTX_OUT] = ERR}, SETUP, 0},
     {"spg_context_set_threads", w_set_threads, {[S_CTX] = ERR}, SETUP, 0},
@@ -254,6 +329,28 @@ const call spg_calls[] = {
     {"spg_coo_spmv_pullback T", w_coo_spmv_pullback_t,
      {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_X] = ERR, [S_Y] = ERR,
       [S_DV] = ERR}, COMPUTE, 0},
+    {"spg_solver_create", w_solver_create,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_SOLVER_OUT] = ERR}, SETUP, 1},
+    {"spg_solver_factor", w_solver_factor,
+     {[S_CTX] = ERR, [S_SOLVER] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR,
+      [S_VALUES] = ERR}, SETUP, 1},
+    {"spg_solve N", w_solve_n, {[S_CTX] = ERR, [S_SOLVER] = ERR, [S_U] = ERR, [S_SX] = ERR},
+     SOLVE, 1},
+    {"spg_solve T", w_solve_t, {[S_CTX] = ERR, [S_SOLVER] = ERR, [S_U] = ERR, [S_SX] = ERR},
+     SOLVE, 1},
+    {"spg_solve_pullback N", w_solve_pullback_n,
+     {[S_CTX] = ERR, [S_SOLVER] = ERR, [S_W] = ERR, [S_U] = ERR, [S_DB] = OK, [S_DS] = OK},
+     SOLVE, 1},
+    {"spg_solve_pullback T", w_solve_pullback_t,
+     {[S_CTX] = ERR, [S_SOLVER] = ERR, [S_W] = ERR, [S_U] = ERR, [S_DB] = OK, [S_DS] = OK},
+     SOLVE, 1},
+    {"spg_coo_solve_pullback N", w_coo_solve_pullback_n,
+     {[S_CTX] = ERR, [S_SOLVER] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_W] = ERR,
+      [S_U] = ERR, [S_DB] = OK, [S_DV] = OK}, SOLVE, 1},
+    {"spg_coo_solve_pullback T", w_coo_solve_pullback_t,
+     {[S_CTX] = ERR, [S_SOLVER] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_W] = ERR,
+      [S_U] = ERR, [S_DB] = OK, [S_DV] = OK}, SOLVE, 1},
 };
 const int spg_ncalls = (int)(sizeof spg_calls / sizeof spg_calls[0]);
 
@@ -270,9 +367,14 @@ int spg_call_writes(const call *c, int s)
     return s >= FIRST_OUTPUT && c->when_null[s] != NA;
 }
 
+int spg_call_ready(const call *c, const args *a)
+{
+    return c->when_null[S_SOLVER] == NA || a->p[S_SOLVER];
+}
+
 int spg_call_runs(const call *c, const args *a)
 {
-    return c->kind != SETUP && (!c->square || a->A.m == a->A.n);
+    return c->kind != SETUP && (!c->square || a->A.m == a->A.n) && spg_call_ready(c, a);
 }
 
 /* The longest dimension of a's views, at least 1. */
@@ -293,8 +395,9 @@ size_t spg_slot_bytes(const args *a, int s)
     case S_ROWIND: return (size_t)a->A.nnz * is;
     case S_VALUES: case S_DAX: case S_AX: case S_DA: return (size_t)a->A.nnz * vs;
     case S_TRIP: case S_DV: return (size_t)a->coo.nnz * vs;
+    case S_DS: return (size_t)a->snnz * vs;
     case S_X: case S_Y: case S_OUT: case S_DX: case S_DY: return (size_t)longest(a) * vs;
-    case S_U: case S_W: return (size_t)(longest(a) * a->rank) * vs;
+    case S_U: case S_W: case S_SX: case S_DB: return (size_t)(longest(a) * a->rank) * vs;
     case S_F: return sizeof(double);
     default: return 0;
     }
@@ -325,6 +428,60 @@ void *spg_slot_new(const args *a, int s, uint64_t seed)
 
 static int given; /* the target of the view slots: non-NULL means given */
 
+/* Triplets of A (square, host arrays) and a diagonal, 1 plus the sum of
+ * the magnitudes in row and column i, that dominates them; nnz + n each. */
+static void dominant_triplets(const spg_csc *A, void *I, void *J, void *V)
+{
+    const int64_t n = A->n, nnz = A->nnz;
+    for (int64_t i = 0; i < n; i++)
+        spg_iset(A->itype, I, nnz + i, i), spg_iset(A->itype, J, nnz + i, i),
+            spg_vset(A->dtype, V, nnz + i, 1.0);
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t p = spg_iget(A->itype, A->colptr, j); p < spg_iget(A->itype, A->colptr, j + 1);
+             p++) {
+            const int64_t i = spg_iget(A->itype, A->rowind, p);
+            const double v = A->values ? spg_vget(A->dtype, A->values, p) : 1.0;
+            spg_iset(A->itype, I, p, i), spg_iset(A->itype, J, p, j), spg_vset(A->dtype, V, p, v);
+            spg_vset(A->dtype, V, nnz + i, spg_vget(A->dtype, V, nnz + i) + fabs(v));
+            spg_vset(A->dtype, V, nnz + j, spg_vget(A->dtype, V, nnz + j) + fabs(v));
+        }
+}
+
+/* A general solver of A plus a dominant diagonal, factorised, and the
+ * entries of its pattern; *solver is NULL where this build has no solver
+ * for ctx. */
+static spg_status dominant_solver(spg_context *ctx, const spg_csc *A, spg_solver **solver,
+                                  int64_t *snnz)
+{
+    const int64_t len = A->nnz + A->n;
+    void *I = calloc((size_t)len + 1, spg_isize(A->itype));
+    void *J = calloc((size_t)len + 1, spg_isize(A->itype));
+    void *V = calloc((size_t)len + 1, spg_vsize(A->dtype));
+    void *values = calloc((size_t)len + 1, spg_vsize(A->dtype));
+    if (!I || !J || !V || !values)
+        exit(2);
+    dominant_triplets(A, I, J, V);
+    const spg_coo coo = {A->n, A->n, len, A->itype, I, J};
+    spg_plan *plan = NULL;
+    spg_csc D;
+    *solver = NULL;
+    spg_status st = spg_plan_create(ctx, &coo, 0, &plan);
+    if (st == SPG_SUCCESS)
+        st = spg_assemble(ctx, plan, A->dtype, V, values);
+    if (st == SPG_SUCCESS)
+        st = spg_plan_csc(plan, A->dtype, values, &D);
+    *snnz = st == SPG_SUCCESS ? D.nnz : 0;
+    if (st == SPG_SUCCESS)
+        st = spg_solver_create(ctx, &D, SPG_SOLVER_GENERAL, solver);
+    if (st == SPG_SUCCESS)
+        st = spg_solver_factor(ctx, *solver, &D);
+    if (st == SPG_ERR_NOT_BUILT)
+        st = SPG_SUCCESS; /* no solver: the solves do not run */
+    spg_plan_destroy(plan);
+    free(I), free(J), free(V), free(values);
+    return st;
+}
+
 spg_status spg_args_make(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_dtype dt,
                          int64_t rank, uint64_t seed, args *a)
 {
@@ -343,12 +500,18 @@ spg_status spg_args_make(spg_context *ctx, const spg_coo *coo, unsigned flags, s
     a->p[S_CTX] = ctx, a->p[S_PLAN] = plan, a->p[S_COO] = &given, a->p[S_CSC] = &given;
     a->p[S_I] = (void *)coo->I, a->p[S_J] = (void *)coo->J;
     a->p[S_COLPTR] = (void *)a->A.colptr, a->p[S_ROWIND] = (void *)a->A.rowind;
+    spg_plan_info info;
+    if (st == SPG_SUCCESS && spg_plan_query(plan, &info) == SPG_SUCCESS &&
+        info.backend == SPG_BACKEND_CPU && a->A.m == a->A.n &&
+        (a->A.n <= SPG_ARGS_SOLVER_N || a->A.nnz <= SPG_ARGS_SOLVER_PER_COLUMN * a->A.n))
+        st = dominant_solver(ctx, &a->A, (spg_solver **)&a->p[S_SOLVER], &a->snnz);
     return st;
 }
 
 void spg_args_free(args *a)
 {
     spg_plan_destroy(a->p[S_PLAN]);
+    spg_solver_destroy(a->p[S_SOLVER]);
     const int in[] = {S_TRIP, S_VALUES, S_X, S_Y, S_U, S_W, S_DAX};
     for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
         free(a->p[in[k]]);

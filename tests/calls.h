@@ -15,8 +15,9 @@
 /* The pointer arguments of the public functions, by role. */
 enum slot {
     S_CTX, S_PLAN, S_COO, S_I, S_J, S_CSC, S_COLPTR, S_ROWIND, S_VALUES,
-    S_X, S_Y, S_U, S_W, S_TRIP, S_DAX,                       /* inputs */
+    S_X, S_Y, S_U, S_W, S_TRIP, S_DAX, S_SOLVER,             /* inputs */
     S_CTX_OUT, S_PLAN_OUT, S_VIEW_OUT, S_AX, S_DV, S_OUT, S_F, S_DA, S_DX, S_DY, /* outputs */
+    S_SOLVER_OUT, S_SX, S_DB, S_DS,
     NSLOT
 };
 enum { FIRST_OUTPUT = S_CTX_OUT };
@@ -29,19 +30,25 @@ enum { NA = 0, ERR, OK, PAT };
 /* What the comparison tests do with a call: SETUP calls make or set
  * objects and are not compared; a COMPUTE call's results agree within
  * rounding across backends and are bitwise equal across thread counts; an
- * EXACT call's results are the same bits on every backend. */
-enum call_kind { SETUP, COMPUTE, EXACT };
+ * EXACT call's results are the same bits on every backend; a SOLVE call's
+ * are bitwise equal across thread counts, and across backends within a
+ * bound from the conditioning of the solver's matrix (only the CPU has a
+ * solver so far). */
+enum call_kind { SETUP, COMPUTE, EXACT, SOLVE };
 
 /* The arguments of a call. coo and A give the shapes and types of the
  * views whose arrays come from the slots (S_COO and S_CSC non-NULL mean
- * "the view is given"). */
+ * "the view is given"). The solves take B and dX from U, X from W (n x
+ * rank, leading dimension n) and write X to SX, dB to DB and dA, in the
+ * layout of the solver's pattern (snnz entries), to DS. */
 typedef struct args {
     void *p[NSLOT];
     spg_coo coo;
     spg_csc A;
     spg_dtype dtype; /* of the plan and COO calls */
     unsigned flags;  /* of plan creation and the COO calls */
-    int64_t rank;    /* of the sampled outer products */
+    int64_t rank;    /* of the sampled outer products and the solves */
+    int64_t snnz;    /* entries of the solver's pattern */
 } args;
 
 typedef spg_status (*call_fn)(const args *a);
@@ -63,10 +70,15 @@ extern const int spg_ncalls;
 /* The row of the table with this name (NULL when none has it). */
 const call *spg_call_named(const char *name);
 
+/* a holds the objects c takes (the solver, where c takes one). */
+int spg_call_ready(const call *c, const args *a);
+
 /* Slot s is an output of c. */
 int spg_call_writes(const call *c, int s);
 
-/* The comparison tests run c on a: it computes, and a has its shape. */
+/* The comparison tests run c on a: it computes, a has its shape and the
+ * solver it takes (a has none for rectangular or large problems, or in a
+ * build without a solver). */
 int spg_call_runs(const call *c, const args *a);
 
 /* The bytes of the array in slot s for a's shapes (0: not an array). The
@@ -86,11 +98,17 @@ void *spg_slot_new(const args *a, int s, uint64_t seed);
 
 /* Arguments for every computing call on the triplets coo: a plan made with
  * flags on ctx, random triplet values and vectors from seed, the assembled
- * matrix as the CSC view. The output slots are left NULL. */
+ * matrix as the CSC view. For square problems on a CPU context that
+ * factorise quickly (n <= SPG_ARGS_SOLVER_N, or at most
+ * SPG_ARGS_SOLVER_PER_COLUMN entries per column, as finite elements have),
+ * a general solver factorised from the matrix and a diagonal that
+ * dominates every row and column of it (regular, whatever the random
+ * pattern). The output slots are left NULL. */
+enum { SPG_ARGS_SOLVER_N = 500, SPG_ARGS_SOLVER_PER_COLUMN = 10 };
 spg_status spg_args_make(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_dtype dt,
                          int64_t rank, uint64_t seed, args *a);
 
-/* Frees what spg_args_make made (the plan and the arrays). */
+/* Frees what spg_args_make made (the plans, the solver and the arrays). */
 void spg_args_free(args *a);
 
 /* A growing array of bytes. */

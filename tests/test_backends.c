@@ -29,6 +29,7 @@ enum mode { AS_IS, ABS, ONES }; /* what the reference runs on */
 static spg_backend be;    /* the backend under test */
 static spg_context *cpu;  /* the reference: the CPU backend on 1 thread */
 static spg_context *ctx;  /* the backend under test's */
+static int not_compared;  /* calls the backend has no object for (a solver) */
 
 /* A copy of len host bytes where the backend under test computes. */
 static void *up(const void *h, size_t len)
@@ -125,7 +126,7 @@ static int agree(const call *c, const args *a, int s, const void *got, const voi
     const size_t vs = spg_vsize(dt);
     int64_t k = 0;
     for (int ok = 1; ok && k < len; k += ok) {
-        if (c->kind == EXACT || !mag) {
+        if (c->kind == EXACT || c->kind == SOLVE || !mag) { /* SOLVE: the CPU's only */
             ok = !memcmp((const char *)got + k * vs, (const char *)ref + k * vs, vs);
         } else {
             const double gm = gamma_of(spg_vget(dt, ones[s], k) + 4, u);
@@ -186,6 +187,12 @@ static int backend_args(const args *a, args *d, const char *what)
         d->p[in[k]] = up(a->p[in[k]], spg_slot_bytes(a, in[k]));
     d->coo.I = d->p[S_I], d->coo.J = d->p[S_J];
     d->p[S_PLAN] = NULL;
+    /* A CPU solver serves any CPU context, and gives the same bits on any
+     * thread count. The CUDA backend has none yet: its solves are counted
+     * as not compared. (Once it has one, its solves need a bound from the
+     * conditioning of the solver's matrix: agree's is for sums of
+     * products.) */
+    d->p[S_SOLVER] = be == SPG_BACKEND_CPU ? a->p[S_SOLVER] : NULL;
     spg_plan *plan = NULL;
     if (!CHECK_STATUS(spg_plan_create(ctx, &d->coo, a->flags, &plan), SPG_SUCCESS))
         return 0;
@@ -263,9 +270,14 @@ static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags)
     args a, d;
     if (CHECK_STATUS(spg_args_make(cpu, &coo, flags, dt, RANK, 7, &a), SPG_SUCCESS)) {
         if (backend_args(&a, &d, what)) {
-            for (int k = 0; k < spg_ncalls; k++)
-                if (spg_call_runs(&spg_calls[k], &a))
+            for (int k = 0; k < spg_ncalls; k++) {
+                if (!spg_call_runs(&spg_calls[k], &a))
+                    continue;
+                if (spg_call_ready(&spg_calls[k], &d))
                     compare_call(&spg_calls[k], &a, &d, what);
+                else
+                    not_compared++;
+            }
             bad_arguments(&a, &d);
         }
         backend_free(&d);
@@ -340,6 +352,8 @@ int main(void)
         CHECK_STATUS(spg_context_set_threads(ctx, 3), SPG_SUCCESS);
     run_all();
     bad_triplet_order();
+    if (not_compared)
+        printf("%d solver calls not compared: the backend has no solver\n", not_compared);
     spg_context_destroy(ctx);
     spg_context_destroy(cpu);
     return spg_test_done();
