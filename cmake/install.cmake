@@ -32,6 +32,12 @@ if(SPGRAD_USE_CUDA)
   string(APPEND SPGRAD_PC_PRIVATE
          " -L${CUDAToolkit_LIBRARY_DIR} -lcusparse -lcublas -lcudart -lstdc++")
 endif()
+if(SPGRAD_USE_CUDSS)
+  get_filename_component(spg_cudss_dir ${SPG_CUDSS_LIBRARY} DIRECTORY)
+  get_filename_component(spg_cudss_name ${SPG_CUDSS_LIBRARY} NAME)
+  string(APPEND SPGRAD_PC_PRIVATE
+         " -L${spg_cudss_dir} -l:${spg_cudss_name} -Wl,-rpath,${spg_cudss_dir}")
+endif()
 # relocatable: the prefix is found from where the .pc file lies
 file(RELATIVE_PATH SPGRAD_PC_TO_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
 configure_file(cmake/spgrad.pc.in ${PROJECT_BINARY_DIR}/spgrad.pc @ONLY)

@@ -264,13 +264,16 @@ SPG_API spg_status spg_coo_spmv_pullback(spg_context *ctx, const spg_coo *coo,
  * factorisation), factorised for each new set of values, and solves with
  * A or A' by the same factors; the pullback's adjoint solve reuses them.
  * The CPU backend runs CHOLMOD (SPD: supernodal Cholesky) and UMFPACK
- * (general: LU with partial pivoting) from SuiteSparse; a build without
- * SuiteSparse, and the CUDA backend for now, return SPG_ERR_NOT_BUILT.
- * Both solve in double: float matrices and vectors are converted on the
- * way in and rounded on the way out. Matrices of right-hand sides are
- * column-major n x nrhs with a leading dimension >= max(1, n); B and X must
- * not overlap. A solver is used by one thread at a time; results are
- * bitwise the same from run to run and for any context thread count. */
+ * (general: LU with partial pivoting) from SuiteSparse, both in double:
+ * float matrices and vectors are converted on the way in and rounded on
+ * the way out. The CUDA backend runs cuDSS in deterministic mode, in the
+ * matrix's own value type; it analyses the pattern at the first
+ * factorisation (its ordering may read the values). A build without
+ * SuiteSparse (CPU) or cuDSS (CUDA) returns SPG_ERR_NOT_BUILT. Matrices of
+ * right-hand sides are column-major n x nrhs with a leading dimension >=
+ * max(1, n), in the backend's memory; B and X must not overlap. A solver
+ * is used by one thread at a time; results are bitwise the same from run
+ * to run and, on the CPU, for any context thread count. */
 typedef struct spg_solver spg_solver;
 
 typedef enum spg_solver_kind {

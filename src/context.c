@@ -2,6 +2,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <string.h>
 
 #include "internal.h"
 #include "cuda/cuda.h"
@@ -87,6 +88,28 @@ void spg_backend_free(spg_backend backend, void *p)
 #endif
     (void)backend;
     spg_free(p);
+}
+
+spg_status spg_backend_copy(spg_context *ctx, void *dst, const void *src, size_t bytes)
+{
+#ifdef SPGRAD_HAVE_CUDA
+    if (ctx->backend == SPG_BACKEND_CUDA)
+        return spg_cuda_copy(ctx, dst, src, bytes);
+#endif
+    if (bytes > 0)
+        memcpy(dst, src, bytes);
+    return SPG_SUCCESS;
+}
+
+spg_status spg_backend_same(spg_context *ctx, const void *a, const void *b, size_t bytes,
+                            int *same)
+{
+#ifdef SPGRAD_HAVE_CUDA
+    if (ctx->backend == SPG_BACKEND_CUDA)
+        return spg_cuda_same(ctx, a, b, bytes, same);
+#endif
+    *same = bytes == 0 || memcmp(a, b, bytes) == 0;
+    return SPG_SUCCESS;
 }
 
 spg_status spg_context_set_threads(spg_context *ctx, int nthreads)

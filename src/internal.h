@@ -111,6 +111,11 @@ static inline spg_status spg_device_probe(int counted, int devices, int driver_v
 void *spg_backend_malloc(spg_backend backend, int64_t count, size_t size);
 /* Frees an array allocated by a backend (plans' arrays). */
 void spg_backend_free(spg_backend backend, void *p);
+/* dst = src, bytes in the memory of ctx's backend. */
+spg_status spg_backend_copy(spg_context *ctx, void *dst, const void *src, size_t bytes);
+/* *same = whether bytes at a and b, in the memory of ctx's backend, are equal. */
+spg_status spg_backend_same(spg_context *ctx, const void *a, const void *b, size_t bytes,
+                            int *same);
 
 /* The thread count a CPU loop of this context uses (at least 1). */
 int spg_threads(const spg_context *ctx);

@@ -2,16 +2,22 @@
  * the adjoint built from the backend's solve and the sampled outer product.
  * For X = op(A)^-1 B and a cotangent dX: Lambda = op(A)^-T dX, dB = Lambda,
  * dA = -Lambda X' (op N) or -X Lambda' (op T) on A's pattern. */
-#include <string.h>
 
 #include "backend.h"
 #include "solver.h"
 #include "testhook.h"
 
+#ifndef SPGRAD_HAVE_CUDSS
+const spg_solver_ops *spg_cuda_solver_ops(void)
+{
+    return NULL;
+}
+#endif
+
 /* The backend's solver for ctx, or NULL where this build has none. */
 static const spg_solver_ops *solver_ops(const spg_context *ctx)
 {
-    return ctx->backend == SPG_BACKEND_CPU ? spg_cpu_solver_ops() : NULL;
+    return ctx->backend == SPG_BACKEND_CPU ? spg_cpu_solver_ops() : spg_cuda_solver_ops();
 }
 
 static size_t index_size(spg_itype itype)
@@ -24,13 +30,12 @@ static size_t value_size(spg_dtype dtype)
     return dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
 }
 
-/* A copy of len elements of size bytes, or NULL. */
-static void *copy_of(const void *src, int64_t len, size_t size)
+/* A copy of len elements of size bytes in the memory of ctx's backend
+ * (*p NULL on an allocation failure). */
+static spg_status copy_of(spg_context *ctx, const void *src, int64_t len, size_t size, void **p)
 {
-    void *p = spg_malloc(len, size);
-    if (p && len > 0)
-        memcpy(p, src, (size_t)len * size);
-    return p;
+    *p = spg_backend_malloc(ctx->backend, len, size);
+    return *p ? spg_backend_copy(ctx, *p, src, (size_t)len * size) : SPG_ERR_ALLOC;
 }
 
 static void solver_free(spg_solver *s)
@@ -39,29 +44,27 @@ static void solver_free(spg_solver *s)
         return;
     if (s->impl)
         s->ops->release(s);
-    spg_free(s->colptr);
-    spg_free(s->rowind);
+    spg_backend_free(s->backend, s->colptr);
+    spg_backend_free(s->backend, s->rowind);
     spg_free(s);
 }
 
 /* The solver of A's pattern, analysed by ops; NULL with *st set on an error. */
-static spg_solver *solver_new(const spg_context *ctx, const spg_solver_ops *ops,
-                              const spg_csc *A, spg_solver_kind kind, spg_status *st)
+static spg_solver *solver_new(spg_context *ctx, const spg_solver_ops *ops, const spg_csc *A,
+                              spg_solver_kind kind, spg_status *st)
 {
     const size_t is = index_size(A->itype);
     spg_solver *s = spg_calloc(1, sizeof *s);
+    *st = s ? SPG_SUCCESS : SPG_ERR_ALLOC;
     if (s) {
         *s = (spg_solver){.backend = ctx->backend, .kind = kind, .dtype = A->dtype,
                           .itype = A->itype, .n = A->n, .nnz = A->nnz, .ops = ops};
-        s->colptr = copy_of(A->colptr, A->n + 1, is);
-        s->rowind = copy_of(A->rowind, A->nnz, is);
+        *st = copy_of(ctx, A->colptr, A->n + 1, is, &s->colptr);
     }
-    if (!s || !s->colptr || !s->rowind) {
-        solver_free(s);
-        *st = SPG_ERR_ALLOC;
-        return NULL;
-    }
-    *st = ops->analyse(s);
+    if (*st == SPG_SUCCESS)
+        *st = copy_of(ctx, A->rowind, A->nnz, is, &s->rowind);
+    if (*st == SPG_SUCCESS)
+        *st = ops->analyse(ctx, s);
     if (*st != SPG_SUCCESS) {
         solver_free(s);
         return NULL;
@@ -106,7 +109,7 @@ static spg_status solver_ok(const spg_context *ctx, const spg_solver *s)
 }
 
 /* A is a well-formed view of the pattern s analysed, in its value type. */
-static spg_status same_pattern(const spg_solver *s, const spg_csc *A)
+static spg_status same_pattern(spg_context *ctx, const spg_solver *s, const spg_csc *A)
 {
     const size_t is = index_size(s->itype);
     spg_status st = spg_csc_view_ok(A);
@@ -116,11 +119,13 @@ static spg_status same_pattern(const spg_solver *s, const spg_csc *A)
         return SPG_ERR_NULL_POINTER;
     if (A->dtype != s->dtype)
         return SPG_ERR_INVALID_VALUE;
-    if (A->itype != s->itype || A->m != s->n || A->n != s->n || A->nnz != s->nnz ||
-        memcmp(A->colptr, s->colptr, (size_t)(s->n + 1) * is) != 0 ||
-        (s->nnz > 0 && memcmp(A->rowind, s->rowind, (size_t)s->nnz * is) != 0))
+    if (A->itype != s->itype || A->m != s->n || A->n != s->n || A->nnz != s->nnz)
         return SPG_ERR_PATTERN_CHANGED;
-    return SPG_SUCCESS;
+    int same = 1;
+    st = spg_backend_same(ctx, A->colptr, s->colptr, (size_t)(s->n + 1) * is, &same);
+    if (st == SPG_SUCCESS && same)
+        st = spg_backend_same(ctx, A->rowind, s->rowind, (size_t)s->nnz * is, &same);
+    return st == SPG_SUCCESS && !same ? SPG_ERR_PATTERN_CHANGED : st;
 }
 
 spg_status spg_solver_factor(spg_context *ctx, spg_solver *solver, const spg_csc *A)
@@ -130,11 +135,11 @@ spg_status spg_solver_factor(spg_context *ctx, spg_solver *solver, const spg_csc
         return st;
     if (!A)
         return SPG_ERR_NULL_POINTER;
-    st = same_pattern(solver, A);
+    st = same_pattern(ctx, solver, A);
     if (st != SPG_SUCCESS)
         return st;
     solver->factored = 0;
-    st = solver->ops->factor(solver, A);
+    st = solver->ops->factor(ctx, solver, A);
     solver->factored = st == SPG_SUCCESS;
     return st;
 }
@@ -165,7 +170,7 @@ spg_status spg_solve(spg_context *ctx, spg_solver *solver, spg_op op, int64_t nr
         return SPG_SUCCESS;
     if (!B || !X)
         return SPG_ERR_NULL_POINTER;
-    return solver->ops->solve(solver, op, nrhs, B, ldb, X, ldx);
+    return solver->ops->solve(ctx, solver, op, nrhs, B, ldb, X, ldx);
 }
 
 /* The factors U, V of dA -= U V': (Lambda, X) for op N, (X, Lambda) for op T. */
@@ -181,14 +186,15 @@ typedef struct spg_adjoint {
     spg_outer dA;
 } spg_adjoint;
 
-static spg_status adjoint_solve(spg_solver *s, spg_op op, int64_t nrhs, const void *X,
-                                int64_t ldx, const void *dX, int64_t lddx, spg_adjoint *adj)
+static spg_status adjoint_solve(spg_context *ctx, spg_solver *s, spg_op op, int64_t nrhs,
+                                const void *X, int64_t ldx, const void *dX, int64_t lddx,
+                                spg_adjoint *adj)
 {
     void *lambda = spg_backend_malloc(s->backend, s->n * nrhs, value_size(s->dtype));
     if (!lambda)
         return SPG_ERR_ALLOC;
     const spg_op op_t = op == SPG_OP_N ? SPG_OP_T : SPG_OP_N;
-    spg_status st = s->ops->solve(s, op_t, nrhs, dX, lddx, lambda, s->n);
+    spg_status st = s->ops->solve(ctx, s, op_t, nrhs, dX, lddx, lambda, s->n);
     if (st != SPG_SUCCESS) {
         spg_backend_free(s->backend, lambda);
         return st;
@@ -240,7 +246,7 @@ spg_status spg_solve_pullback(spg_context *ctx, spg_solver *solver, spg_op op, i
     if (st != SPG_SUCCESS || nrhs == 0 || solver->n == 0 || (!dB && !dA))
         return st;
     spg_adjoint adj;
-    st = adjoint_solve(solver, op, nrhs, X, ldx, dX, lddx, &adj);
+    st = adjoint_solve(ctx, solver, op, nrhs, X, ldx, dX, lddx, &adj);
     if (st != SPG_SUCCESS)
         return st;
     if (dA && solver->nnz > 0) { /* dA -= U V' on the pattern */
@@ -277,7 +283,7 @@ spg_status spg_coo_solve_pullback(spg_context *ctx, spg_solver *solver, spg_op o
     if (st != SPG_SUCCESS || nrhs == 0 || solver->n == 0 || (!dB && !dV))
         return st;
     spg_adjoint adj;
-    st = adjoint_solve(solver, op, nrhs, X, ldx, dX, lddx, &adj);
+    st = adjoint_solve(ctx, solver, op, nrhs, X, ldx, dX, lddx, &adj);
     if (st != SPG_SUCCESS)
         return st;
     if (dV && t.nnz > 0) { /* dV[k] -= sum_r U[I_k, r] V[J_k, r] */

@@ -395,7 +395,7 @@ size_t spg_slot_bytes(const args *a, int s)
     case S_ROWIND: return (size_t)a->A.nnz * is;
     case S_VALUES: case S_DAX: case S_AX: case S_DA: return (size_t)a->A.nnz * vs;
     case S_TRIP: case S_DV: return (size_t)a->coo.nnz * vs;
-    case S_DS: return (size_t)a->snnz * vs;
+    case S_DS: return (size_t)a->S.nnz * vs;
     case S_X: case S_Y: case S_OUT: case S_DX: case S_DY: return (size_t)longest(a) * vs;
     case S_U: case S_W: case S_SX: case S_DB: return (size_t)(longest(a) * a->rank) * vs;
     case S_F: return sizeof(double);
@@ -447,39 +447,40 @@ static void dominant_triplets(const spg_csc *A, void *I, void *J, void *V)
         }
 }
 
-/* A general solver of A plus a dominant diagonal, factorised, and the
- * entries of its pattern; *solver is NULL where this build has no solver
- * for ctx. */
-static spg_status dominant_solver(spg_context *ctx, const spg_csc *A, spg_solver **solver,
-                                  int64_t *snnz)
+/* In a: S, the matrix A plus a diagonal that dominates it (its plan and
+ * values kept), made on the CPU context ctx. */
+static spg_status dominant_matrix(spg_context *ctx, args *a)
 {
+    const spg_csc *A = &a->A;
     const int64_t len = A->nnz + A->n;
     void *I = calloc((size_t)len + 1, spg_isize(A->itype));
     void *J = calloc((size_t)len + 1, spg_isize(A->itype));
     void *V = calloc((size_t)len + 1, spg_vsize(A->dtype));
-    void *values = calloc((size_t)len + 1, spg_vsize(A->dtype));
-    if (!I || !J || !V || !values)
+    a->svalues = calloc((size_t)len + 1, spg_vsize(A->dtype));
+    if (!I || !J || !V || !a->svalues)
         exit(2);
     dominant_triplets(A, I, J, V);
     const spg_coo coo = {A->n, A->n, len, A->itype, I, J};
-    spg_plan *plan = NULL;
-    spg_csc D;
-    *solver = NULL;
-    spg_status st = spg_plan_create(ctx, &coo, 0, &plan);
+    spg_status st = spg_plan_create(ctx, &coo, 0, &a->splan);
     if (st == SPG_SUCCESS)
-        st = spg_assemble(ctx, plan, A->dtype, V, values);
+        st = spg_assemble(ctx, a->splan, A->dtype, V, a->svalues);
     if (st == SPG_SUCCESS)
-        st = spg_plan_csc(plan, A->dtype, values, &D);
-    *snnz = st == SPG_SUCCESS ? D.nnz : 0;
-    if (st == SPG_SUCCESS)
-        st = spg_solver_create(ctx, &D, SPG_SOLVER_GENERAL, solver);
-    if (st == SPG_SUCCESS)
-        st = spg_solver_factor(ctx, *solver, &D);
-    if (st == SPG_ERR_NOT_BUILT)
-        st = SPG_SUCCESS; /* no solver: the solves do not run */
-    spg_plan_destroy(plan);
-    free(I), free(J), free(V), free(values);
+        st = spg_plan_csc(a->splan, A->dtype, a->svalues, &a->S);
+    free(I), free(J), free(V);
     return st;
+}
+
+spg_status spg_solver_of(spg_context *ctx, const spg_csc *S, spg_solver **solver)
+{
+    *solver = NULL;
+    spg_status st = spg_solver_create(ctx, S, SPG_SOLVER_GENERAL, solver);
+    if (st == SPG_SUCCESS)
+        st = spg_solver_factor(ctx, *solver, S);
+    if (st != SPG_SUCCESS) {
+        spg_solver_destroy(*solver);
+        *solver = NULL;
+    }
+    return st == SPG_ERR_NOT_BUILT ? SPG_SUCCESS : st;
 }
 
 spg_status spg_args_make(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_dtype dt,
@@ -504,7 +505,9 @@ spg_status spg_args_make(spg_context *ctx, const spg_coo *coo, unsigned flags, s
     if (st == SPG_SUCCESS && spg_plan_query(plan, &info) == SPG_SUCCESS &&
         info.backend == SPG_BACKEND_CPU && a->A.m == a->A.n &&
         (a->A.n <= SPG_ARGS_SOLVER_N || a->A.nnz <= SPG_ARGS_SOLVER_PER_COLUMN * a->A.n))
-        st = dominant_solver(ctx, &a->A, (spg_solver **)&a->p[S_SOLVER], &a->snnz);
+        st = dominant_matrix(ctx, a);
+    if (a->splan && st == SPG_SUCCESS)
+        st = spg_solver_of(ctx, &a->S, (spg_solver **)&a->p[S_SOLVER]);
     return st;
 }
 
@@ -512,6 +515,8 @@ void spg_args_free(args *a)
 {
     spg_plan_destroy(a->p[S_PLAN]);
     spg_solver_destroy(a->p[S_SOLVER]);
+    spg_plan_destroy(a->splan);
+    free(a->svalues);
     const int in[] = {S_TRIP, S_VALUES, S_X, S_Y, S_U, S_W, S_DAX};
     for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
         free(a->p[in[k]]);

@@ -40,7 +40,7 @@ enum call_kind { SETUP, COMPUTE, EXACT, SOLVE };
  * views whose arrays come from the slots (S_COO and S_CSC non-NULL mean
  * "the view is given"). The solves take B and dX from U, X from W (n x
  * rank, leading dimension n) and write X to SX, dB to DB and dA, in the
- * layout of the solver's pattern (snnz entries), to DS. */
+ * layout of the solver's pattern (S.nnz entries), to DS. */
 typedef struct args {
     void *p[NSLOT];
     spg_coo coo;
@@ -48,7 +48,9 @@ typedef struct args {
     spg_dtype dtype; /* of the plan and COO calls */
     unsigned flags;  /* of plan creation and the COO calls */
     int64_t rank;    /* of the sampled outer products and the solves */
-    int64_t snnz;    /* entries of the solver's pattern */
+    spg_csc S;       /* the solver's matrix (host arrays; S.nnz sizes DS) */
+    spg_plan *splan; /* S's plan and values, where spg_args_make made them */
+    void *svalues;
 } args;
 
 typedef spg_status (*call_fn)(const args *a);
@@ -101,12 +103,16 @@ void *spg_slot_new(const args *a, int s, uint64_t seed);
  * matrix as the CSC view. For square problems on a CPU context that
  * factorise quickly (n <= SPG_ARGS_SOLVER_N, or at most
  * SPG_ARGS_SOLVER_PER_COLUMN entries per column, as finite elements have),
- * a general solver factorised from the matrix and a diagonal that
+ * a general solver factorised from S: the matrix and a diagonal that
  * dominates every row and column of it (regular, whatever the random
  * pattern). The output slots are left NULL. */
 enum { SPG_ARGS_SOLVER_N = 500, SPG_ARGS_SOLVER_PER_COLUMN = 10 };
 spg_status spg_args_make(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_dtype dt,
                          int64_t rank, uint64_t seed, args *a);
+
+/* A general solver of S on ctx, factorised; NULL (and success) where the
+ * build has no solver for ctx's backend. */
+spg_status spg_solver_of(spg_context *ctx, const spg_csc *S, spg_solver **solver);
 
 /* Frees what spg_args_make made (the plans, the solver and the arrays). */
 void spg_args_free(args *a);

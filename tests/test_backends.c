@@ -114,9 +114,67 @@ static double gamma_of(double k, double u)
     return k * u / (1 - k * u);
 }
 
+/* The largest magnitude of the values in slot s of a. */
+static double max_abs(const args *a, int s)
+{
+    double m = 0;
+    for (int64_t k = 0; k < (int64_t)(spg_slot_bytes(a, s) / spg_vsize(a->dtype)); k++)
+        m = fmax(m, fabs(spg_vget(a->dtype, a->p[s], k)));
+    return m;
+}
+
+/* What bounds a solve with S, the solver's matrix (diagonally dominant by
+ * rows and by columns, spg_args_make): delta, the smallest margin of the
+ * diagonal over the rest of its row or column, bounds ||op(S)^-1|| <=
+ * 1/delta in the infinity norm; kappa = max(||S||_inf, ||S||_1) / delta. */
+static void solve_scale(const spg_csc *S, double *kappa, double *delta)
+{
+    const int64_t n = S->n;
+    double *row = calloc((size_t)n + 1, sizeof *row), *col = calloc((size_t)n + 1, sizeof *col);
+    double *diag = calloc((size_t)n + 1, sizeof *diag), norm = 0;
+    *delta = INFINITY;
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t p = spg_iget(S->itype, S->colptr, j); p < spg_iget(S->itype, S->colptr, j + 1);
+             p++) {
+            const int64_t i = spg_iget(S->itype, S->rowind, p);
+            const double v = fabs(spg_vget(S->dtype, S->values, p));
+            row[i] += v, col[j] += v;
+            if (i == j)
+                diag[i] = v;
+        }
+    for (int64_t i = 0; i < n; i++) {
+        norm = fmax(norm, fmax(row[i], col[i]));
+        *delta = fmin(*delta, fmin(2 * diag[i] - row[i], 2 * diag[i] - col[i]));
+    }
+    *kappa = norm / *delta;
+    free(row), free(col), free(diag);
+}
+
+/* The bound on |got - ref| of element k of a SOLVE call's output s where
+ * the backend and the CPU run different solvers. Both are backward stable
+ * with growth at most 2 on S, so each solution of op(S) z = rhs is within
+ * theta = kappa gamma(6n) (relative, infinity norm) of the exact one, and
+ * ||z|| <= L = max|U| / delta (U holds B and dX). X = W in the pullbacks,
+ * R = rank; the seeds of dB and dA are added once and R terms summed. */
+static double solve_bound(const args *a, int s, int64_t k, double seedk)
+{
+    double kappa, delta;
+    solve_scale(&a->S, &kappa, &delta);
+    const double u = spg_unit(a->dtype), g = gamma_of(6.0 * (double)a->S.n, u);
+    const double theta = kappa * g / (1 - kappa * g), L = max_abs(a, S_U) / delta;
+    const double R = (double)a->rank, W = max_abs(a, S_W);
+    (void)k;
+    if (s == S_SX)
+        return 2 * theta * L;
+    if (s == S_DB)
+        return 2 * (theta * L + u * (fabs(seedk) + L));
+    return 2 * (theta * L * R * W + gamma_of(R + 1, u) * (fabs(seedk) + R * L * W));
+}
+
 /* Output s of c from the backend (got) agrees with the CPU's (ref): the
- * same bits for EXACT calls (and for agree NULL), else within the bound
- * from the CPU's runs on magnitudes (mag) and on ones (ones). */
+ * same bits for EXACT calls (and for agree NULL), and for SOLVE calls on
+ * the CPU; SOLVE calls of another backend within solve_bound; else within
+ * the bound from the CPU's runs on magnitudes (mag) and on ones (ones). */
 static int agree(const call *c, const args *a, int s, const void *got, const void *ref,
                  void *const mag[NSLOT], void *const ones[NSLOT], const char *what)
 {
@@ -125,15 +183,19 @@ static int agree(const call *c, const args *a, int s, const void *got, const voi
     const int64_t len = (int64_t)(spg_slot_bytes(a, s) / spg_vsize(dt));
     const size_t vs = spg_vsize(dt);
     int64_t k = 0;
+    void *seeds = c->kind == SOLVE ? seed(a, s, AS_IS) : NULL;
     for (int ok = 1; ok && k < len; k += ok) {
-        if (c->kind == EXACT || c->kind == SOLVE || !mag) { /* SOLVE: the CPU's only */
+        const double err = fabs(spg_vget(dt, got, k) - spg_vget(dt, ref, k));
+        if (c->kind == EXACT || !mag || (c->kind == SOLVE && be == SPG_BACKEND_CPU)) {
             ok = !memcmp((const char *)got + k * vs, (const char *)ref + k * vs, vs);
+        } else if (c->kind == SOLVE) {
+            ok = err <= solve_bound(a, s, k, spg_vget(dt, seeds, k));
         } else {
             const double gm = gamma_of(spg_vget(dt, ones[s], k) + 4, u);
-            const double err = fabs(spg_vget(dt, got, k) - spg_vget(dt, ref, k));
             ok = err <= 2 * gm * spg_vget(dt, mag[s], k) / (1 - gm);
         }
     }
+    free(seeds);
     if (!CHECK(k == len))
         fprintf(stderr, "  %s: %s: output slot %d element %lld: backend %.17g cpu %.17g\n",
                 what, c->name, s, (long long)k, spg_vget(dt, got, k), spg_vget(dt, ref, k));
@@ -174,6 +236,22 @@ static void compare_call(const call *c, const args *a, const args *d, const char
     free_outputs(c, got), free_outputs(c, again), free_outputs(c, atom);
 }
 
+/* The backend's solver of a's S, factorised from copies of S's arrays;
+ * NULL where the backend has none (its solves are counted as not
+ * compared). */
+static spg_solver *backend_solver(const args *a)
+{
+    const size_t is = spg_isize(a->S.itype);
+    spg_csc S = a->S;
+    S.colptr = up(a->S.colptr, (size_t)(S.n + 1) * is);
+    S.rowind = up(a->S.rowind, (size_t)S.nnz * is);
+    S.values = up(a->S.values, (size_t)S.nnz * spg_vsize(S.dtype));
+    spg_solver *solver = NULL;
+    CHECK_STATUS(spg_solver_of(ctx, &S, &solver), SPG_SUCCESS);
+    drop((void *)S.colptr), drop((void *)S.rowind), drop((void *)S.values);
+    return solver;
+}
+
 /* The backend's copy of host arguments a: the triplets and every input
  * array copied, its own plan of the triplets, the CPU's values in the view
  * of that plan's pattern. The plan's description and pattern are the
@@ -187,12 +265,7 @@ static int backend_args(const args *a, args *d, const char *what)
         d->p[in[k]] = up(a->p[in[k]], spg_slot_bytes(a, in[k]));
     d->coo.I = d->p[S_I], d->coo.J = d->p[S_J];
     d->p[S_PLAN] = NULL;
-    /* A CPU solver serves any CPU context, and gives the same bits on any
-     * thread count. The CUDA backend has none yet: its solves are counted
-     * as not compared. (Once it has one, its solves need a bound from the
-     * conditioning of the solver's matrix: agree's is for sums of
-     * products.) */
-    d->p[S_SOLVER] = be == SPG_BACKEND_CPU ? a->p[S_SOLVER] : NULL;
+    d->p[S_SOLVER] = a->p[S_SOLVER] ? backend_solver(a) : NULL;
     spg_plan *plan = NULL;
     if (!CHECK_STATUS(spg_plan_create(ctx, &d->coo, a->flags, &plan), SPG_SUCCESS))
         return 0;
@@ -226,6 +299,7 @@ static void backend_free(args *d)
     for (size_t k = 0; k < sizeof in / sizeof in[0]; k++)
         drop(d->p[in[k]]);
     spg_plan_destroy(d->p[S_PLAN]);
+    spg_solver_destroy(d->p[S_SOLVER]);
 }
 
 /* Output s of the backend, put there from its seed: still the seed. */

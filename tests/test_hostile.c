@@ -233,18 +233,17 @@ static int fixture_make(spg_context *ctx, spg_dtype dt, spg_itype it, fixture *f
     spg_plan_csc(f->plan, dt, f->values, &a->A);
     a->dtype = dt;
     a->rank = 1;
-    a->snnz = a->A.nnz; /* the solver is A's */
+    a->S = a->A; /* the solver is A's */
     void *in[] = {[S_CTX] = ctx, [S_PLAN] = f->plan, [S_COO] = &marker, [S_I] = f->I,
                   [S_J] = f->J, [S_CSC] = &marker, [S_COLPTR] = (void *)a->A.colptr,
                   [S_ROWIND] = (void *)a->A.rowind, [S_VALUES] = f->values, [S_X] = f->x,
                   [S_Y] = f->y, [S_U] = f->x, [S_W] = f->y, [S_TRIP] = f->trip,
                   [S_DAX] = f->dAx};
     memcpy(a->p, in, sizeof in);
-    spg_status st = spg_solver_create(ctx, &a->A, SPG_SOLVER_GENERAL, &f->solver);
-    if (st == SPG_SUCCESS)
-        st = spg_solver_factor(ctx, f->solver, &a->A);
+    if (!CHECK_STATUS(spg_solver_of(ctx, &a->A, &f->solver), SPG_SUCCESS))
+        return 0;
     a->p[S_SOLVER] = f->solver;
-    return st == SPG_SUCCESS || CHECK_STATUS(st, SPG_ERR_NOT_BUILT);
+    return 1;
 }
 
 /* Frees the fixture's plan, solver and arrays. */

@@ -1,22 +1,50 @@
 #!/bin/sh
-# What the build needs beyond a C compiler and CMake: SuiteSparse (CHOLMOD,
-# UMFPACK) for the sparse solves. Installs Debian's libsuitesparse-dev when
-# it is missing and this runs as root; otherwise prints the command to run.
-# Without it the library still builds, and its solves return
-# SPG_ERR_NOT_BUILT (configure with -DSPGRAD_SUITESPARSE=OFF to say so).
+# What the build needs beyond a C compiler and CMake, run from the project's
+# root before configuring:
+# - SuiteSparse (CHOLMOD, UMFPACK) for the CPU's sparse solves. Installs
+#   Debian's libsuitesparse-dev when it is missing and this runs as root;
+#   otherwise prints the command and fails. Configure with
+#   -DSPGRAD_SUITESPARSE=OFF to build without (solves: SPG_ERR_NOT_BUILT).
+# - cuDSS for the CUDA backend's solves, where the CUDA toolkit is found:
+#   NVIDIA's wheel nvidia-cudss-cu13, unpacked by pip into .deps/cudss
+#   (headers and library, which CMake finds there). Optional: without it
+#   the CUDA backend's solves return SPG_ERR_NOT_BUILT.
 set -eu
-for dir in /usr/include/suitesparse /usr/local/include/suitesparse /usr/include /usr/local/include; do
-    if [ -f "$dir/cholmod.h" ] && [ -f "$dir/umfpack.h" ]; then
-        exit 0
+cd "$(dirname "$0")/.."
+
+have_suitesparse() {
+    for dir in /usr/include/suitesparse /usr/local/include/suitesparse /usr/include /usr/local/include; do
+        if [ -f "$dir/cholmod.h" ] && [ -f "$dir/umfpack.h" ]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+suitesparse() {
+    have_suitesparse && return 0
+    cmd="apt-get update && apt-get install -y libsuitesparse-dev"
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "tools/setup.sh: installing SuiteSparse: $cmd"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsuitesparse-dev >/dev/null
+        return 0
     fi
-done
-cmd="apt-get update && apt-get install -y libsuitesparse-dev"
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "tools/setup.sh: installing SuiteSparse: $cmd"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsuitesparse-dev >/dev/null
-    exit 0
-fi
-echo "tools/setup.sh: SuiteSparse (CHOLMOD, UMFPACK) is missing; install it with" >&2
-echo "    sudo sh -c '$cmd'" >&2
-echo "or configure with -DSPGRAD_SUITESPARSE=OFF to build without sparse solves." >&2
-exit 1
+    echo "tools/setup.sh: SuiteSparse (CHOLMOD, UMFPACK) is missing; install it with" >&2
+    echo "    sudo sh -c '$cmd'" >&2
+    echo "or configure with -DSPGRAD_SUITESPARSE=OFF to build without sparse solves." >&2
+    return 1
+}
+
+cudss() {
+    command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ] || return 0
+    [ -f .deps/cudss/nvidia/cu13/include/cudss.h ] && return 0
+    cmd="python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target .deps/cudss nvidia-cudss-cu13"
+    echo "tools/setup.sh: fetching cuDSS for the CUDA solves: $cmd"
+    if ! $cmd; then
+        echo "tools/setup.sh: cuDSS could not be fetched; the CUDA backend builds without solves." >&2
+    fi
+    return 0
+}
+
+suitesparse
+cudss

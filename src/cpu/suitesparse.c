@@ -84,8 +84,9 @@ static void ss_release(spg_solver *s)
 }
 
 /* The ordering and symbolic factorisation of the pattern. */
-static spg_status ss_analyse(spg_solver *s)
+static spg_status ss_analyse(spg_context *ctx, spg_solver *s)
 {
+    (void)ctx;
     ss_solver *ss = spg_calloc(1, sizeof *ss);
     if (!ss)
         return SPG_ERR_ALLOC;
@@ -117,8 +118,9 @@ static spg_status ss_analyse(spg_solver *s)
 }
 
 /* The factors of A's values. */
-static spg_status ss_factor(spg_solver *s, const spg_csc *A)
+static spg_status ss_factor(spg_context *ctx, spg_solver *s, const spg_csc *A)
 {
+    (void)ctx;
     ss_solver *ss = s->impl;
     for (int64_t k = 0; k < s->nnz; k++)
         ss->Ax[k] = A->dtype == SPG_DOUBLE ? ((const double *)A->values)[k]
@@ -189,9 +191,10 @@ static spg_status lu_solve(spg_solver *s, spg_op op, int64_t nrhs, const double 
     return st;
 }
 
-static spg_status ss_solve(spg_solver *s, spg_op op, int64_t nrhs, const void *B, int64_t ldb,
-                           void *X, int64_t ldx)
+static spg_status ss_solve(spg_context *ctx, spg_solver *s, spg_op op, int64_t nrhs,
+                           const void *B, int64_t ldb, void *X, int64_t ldx)
 {
+    (void)ctx;
     const int wide = s->dtype == SPG_DOUBLE;
     double *Bw = wide ? NULL : spg_malloc(s->n * nrhs, sizeof *Bw);
     double *Xw = wide ? NULL : spg_malloc(s->n * nrhs, sizeof *Xw);

@@ -122,6 +122,50 @@ spg_status spg_cuda_reserve(spg_context *ctx, spg_workspace w, size_t bytes, voi
     return SPG_SUCCESS;
 }
 
+extern "C" spg_status spg_cuda_copy(spg_context *ctx, void *dst, const void *src, size_t bytes)
+{
+    if (bytes == 0)
+        return SPG_SUCCESS;
+    return spg_cuda_status(
+        cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, ctx->cuda->stream));
+}
+
+namespace {
+/* *differ = 1 where a byte of a and b differs */
+__global__ void differ_kernel(size_t bytes, const unsigned char *a, const unsigned char *b,
+                              int *differ)
+{
+    for (size_t k = (size_t)spg_first(); k < bytes; k += (size_t)spg_stride())
+        if (a[k] != b[k])
+            *differ = 1;
+}
+} // namespace
+
+extern "C" spg_status spg_cuda_same(spg_context *ctx, const void *a, const void *b,
+                                    size_t bytes, int *same)
+{
+    int differ = 0;
+    void *flag = NULL;
+    cudaStream_t stream = ctx->cuda->stream;
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_FLAG, sizeof differ, &flag);
+    if (!st)
+        st = spg_cuda_status(cudaMemsetAsync(flag, 0, sizeof differ, stream));
+    if (!st && bytes > 0) {
+        differ_kernel<<<spg_blocks((int64_t)bytes), SPG_BLOCK, 0, stream>>>(
+            bytes, static_cast<const unsigned char *>(a), static_cast<const unsigned char *>(b),
+            static_cast<int *>(flag));
+        st = spg_cuda_launched();
+    }
+    if (!st)
+        st = spg_cuda_status(
+            cudaMemcpyAsync(&differ, flag, sizeof differ, cudaMemcpyDeviceToHost, stream));
+    if (!st)
+        st = spg_cuda_status(cudaStreamSynchronize(stream));
+    if (!st)
+        *same = !differ;
+    return st;
+}
+
 spg_status spg_cuda_launched(void)
 {
     return spg_cuda_status(cudaGetLastError());

@@ -15,6 +15,11 @@ spg_status spg_cuda_context_init(spg_context *ctx);
 void spg_cuda_context_fini(spg_context *ctx);
 spg_status spg_cuda_set_stream(spg_context *ctx, void *stream);
 void *spg_cuda_malloc(size_t bytes);
+/* dst = src, bytes of device memory, in the context's stream. */
+spg_status spg_cuda_copy(spg_context *ctx, void *dst, const void *src, size_t bytes);
+/* *same = whether bytes of device memory at a and b are equal. */
+spg_status spg_cuda_same(spg_context *ctx, const void *a, const void *b, size_t bytes,
+                         int *same);
 void spg_cuda_free(void *p);
 
 extern const spg_ops spg_cuda_ops_f32_i32, spg_cuda_ops_f32_i64, spg_cuda_ops_f64_i32,
