@@ -94,7 +94,7 @@ extern "C" spg_status spg_cuda_set_stream(spg_context *ctx, void *stream)
 extern "C" void *spg_cuda_malloc(size_t bytes)
 {
     void *p = NULL;
-    return cudaMalloc(&p, bytes > 0 ? bytes : 1) == cudaSuccess ? p : NULL;
+    return spg_cuda_status(cudaMalloc(&p, bytes > 0 ? bytes : 1)) == SPG_SUCCESS ? p : NULL;
 }
 
 extern "C" void spg_cuda_free(void *p)
