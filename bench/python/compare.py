@@ -44,7 +44,7 @@ import peers  # noqa: E402
 import spgrad_ctypes as sg  # noqa: E402
 
 DEFAULT_PROBLEMS = ["fem2d-300", "fem2d-1000", "fem3d-40", "random-1000000"]
-OPERATIONS = ("assembly", "spmv", "gradient")
+OPERATIONS = ("assembly", "spmv", "gradient", "solve")
 MIB = 1 << 20
 
 
@@ -131,6 +131,35 @@ def fem3d(N):
     return N ** 3, N ** 3, I, J, V
 
 
+def fem2d_interior(N):
+    """fem2d(N) with the boundary nodes' rows and columns dropped (Dirichlet
+    conditions, as PETSc removes them): the SPD stiffness matrix of the
+    (N - 2)^2 interior nodes, numbered in grid order, and only the triplets
+    whose row and column are both interior. Returns (m, n, I, J, V).
+    """
+    _, _, I, J, V = fem2d(N)
+    grid = np.arange(N)
+    inside = (grid > 0) & (grid < N - 1)
+    interior = (inside[:, None] & inside[None, :]).ravel()  # node = cy N + cx
+    number = np.full(N * N, -1, np.int64)
+    number[interior] = np.arange(int(interior.sum()))
+    I, J = number[I], number[J]
+    keep = (I >= 0) & (J >= 0)
+    n = (N - 2) ** 2
+    return n, n, I[keep].astype(np.int32), J[keep].astype(np.int32), V[keep]
+
+
+def fem2d_interior_condition(N):
+    """An upper bound on the 2-norm condition of fem2d_interior(N)'s matrix.
+
+    Its P1 stiffness on right triangles is kappa times the 5-point
+    Laplacian stencil (4, -1, -1, -1, -1), kappa in [0.5, 1.5]: its
+    eigenvalues lie in [0.5 * 8 sin^2(pi h / 2), 1.5 * 8], h = 1 / (N - 1).
+    """
+    h = 1.0 / (N - 1)
+    return (1.5 * 8.0) / (0.5 * 8.0 * math.sin(math.pi * h / 2) ** 2)
+
+
 def random_coo(M, nnz, seed):
     """nnz triplets uniform over an M x M matrix, values uniform in [-1, 1).
 
@@ -144,15 +173,16 @@ def random_coo(M, nnz, seed):
 
 
 def parse_problem(spec):
-    """'fem2d-N', 'fem3d-N', 'random-M' (8 M triplets) or 'random-M:NNZ'.
+    """'fem2d-N', 'fem2di-N' (interior: the SPD solve's problem), 'fem3d-N',
+    'random-M' (8 M triplets) or 'random-M:NNZ'.
 
     Returns (kind, size, nnz or None).
     """
     kind, _, size = spec.partition("-")
     size, _, nnz = size.partition(":")
-    if kind not in ("fem2d", "fem3d", "random") or not size.isdigit() or \
+    if kind not in ("fem2d", "fem2di", "fem3d", "random") or not size.isdigit() or \
             (nnz and (kind != "random" or not nnz.isdigit())):
-        raise ValueError(f"bad problem {spec!r}: fem2d-N, fem3d-N, random-M[:NNZ]")
+        raise ValueError(f"bad problem {spec!r}: fem2d-N, fem2di-N, fem3d-N, random-M[:NNZ]")
     return kind, int(size), int(nnz) if nnz else None
 
 
@@ -161,6 +191,8 @@ def generate(spec, seed):
     kind, size, nnz = parse_problem(spec)
     if kind == "fem2d":
         m, n, I, J, V = fem2d(size)
+    elif kind == "fem2di":
+        m, n, I, J, V = fem2d_interior(size)
     elif kind == "fem3d":
         m, n, I, J, V = fem3d(size)
     else:
@@ -274,7 +306,8 @@ def plan_threads(impl, threads):
 # ---- checking the results -------------------------------------------------------
 
 REFERENCES = {"assembly": "scipy.tocsc", "spmv_n": "scipy.spmv_n",
-              "spmv_t": "scipy.spmv_t", "gradient": "numpy.grad"}
+              "spmv_t": "scipy.spmv_t", "gradient": "numpy.grad",
+              "solve": "scipy.solve_grad"}
 
 
 def reference_of(impl):
@@ -314,10 +347,12 @@ def bitwise_same(path_a, path_b):
             a[k].tobytes() == b[k].tobytes() for k in a.files)
 
 
-def check_results(saved, threads, tolerance):
+def check_results(saved, threads, tolerance, condition=1.0):
     """Compare every saved result with its reference, and spgrad across threads.
 
-    saved maps (impl, threads) to an .npz path. Returns a list of dicts.
+    saved maps (impl, threads) to an .npz path. Solves with different
+    factorisations differ by up to the condition number times what sums do:
+    their tolerance is ``tolerance * condition``. Returns a list of dicts.
     """
     checks = []
     for (impl, t), path in sorted(saved.items()):
@@ -327,8 +362,9 @@ def check_results(saved, threads, tolerance):
             continue
         with np.load(path) as res, np.load(ref_path) as ref:
             diff = difference(res, ref)
+        tol = tolerance * (condition if peers.IMPLS[impl][0] == "solve" else 1.0)
         checks.append({"impl": impl, "threads": t, "reference": ref_impl,
-                       "difference": diff, "ok": diff <= tolerance})
+                       "difference": diff, "ok": diff <= tol})
     for impl in sorted({i for (i, t) in saved if t != 0}):
         paths = [saved[(impl, t)] for t in threads if (impl, t) in saved]
         if len(paths) > 1:
@@ -346,6 +382,9 @@ def run_problem(spec, impls, args, workdir):
     t0 = time.perf_counter()
     m, n, I, J, V, x, y = generate(spec, args.seed)
     gen_s = time.perf_counter() - t0
+    kind, size, _ = parse_problem(spec)
+    # the solves need an SPD matrix: the fem2di problems
+    impls = [i for i in impls if (peers.IMPLS[i][0] != "solve") or kind == "fem2di"]
     with sg.Context() as ctx, sg.Plan(ctx, m, n, I, J) as plan:
         stored = plan.nnz()
     data_dir = Path(tempfile.mkdtemp(prefix="problem-", dir=workdir))
@@ -378,7 +417,8 @@ def run_problem(spec, impls, args, workdir):
                 saved[(impl, t)] = save
             print(f"  {progress_line(rec)}", flush=True)
     if args.check:
-        record["checks"] = check_results(saved, args.threads, args.tolerance)
+        condition = fem2d_interior_condition(size) if kind == "fem2di" else 1.0
+        record["checks"] = check_results(saved, args.threads, args.tolerance, condition)
     if args.verify_fem2d and spec.startswith("fem2d-"):
         record["fem2d_check"] = verify_fem2d(parse_problem(spec)[1], data_dir)
     if not args.keep:
@@ -451,6 +491,8 @@ def comparisons(problem):
                 continue
             if op == "spmv" and s[-1] != p[-1]:
                 continue
+            if op == "solve" and s != "spgrad.solve_grad":
+                continue  # the peers compute the value and the gradient
             pairs.append((op, s, p))
     return pairs
 
@@ -481,6 +523,19 @@ def ratio_table(problem, threads):
             mem = "-"
         lines.append(f"{op:<10} {peers.IMPLS[s][3][7:]:<36} {peers.IMPLS[p][3]:<30}"
                      + "".join(f"{c:>10}" for c in cells) + f" {mem:>10}")
+    return lines
+
+
+def solve_lines(problem, threads):
+    """The cost of spgrad's solve gradient relative to its forward."""
+    runs = {(r["impl"], r["threads_requested"]): r for r in problem["runs"]}
+    lines = []
+    for t in threads:
+        fwd, grad = runs.get(("spgrad.solve_fwd", t)), runs.get(("spgrad.solve_pullback", t))
+        if fwd and grad and "error" not in fwd and "error" not in grad:
+            lines.append(f"spgrad solve t={t}: gradient (adjoint solve + COO pullback) / "
+                         f"forward (assemble + factorise + solve) = "
+                         f"{grad['median'] / fwd['median']:.3f}")
     return lines
 
 
@@ -516,6 +571,8 @@ def print_problem(problem, threads):
     print("\nratio spgrad / peer of the median times (below 1: spgrad faster), "
           "and of the peak memory")
     print("\n".join(ratio_table(problem, threads)))
+    for line in solve_lines(problem, threads):
+        print(line)
     for line in check_lines(problem):
         print(line)
 

@@ -314,6 +314,113 @@ def prep_spgrad_grad_coo_kept(prob, env):
     return _prep_spgrad_grad_coo(prob, env, kept=True)
 
 
+# ---- the solve: f(V) = g' A(V)^-1 b (g = x, b = y), SPD fem2di problems ----
+
+def _csr_of(prob):
+    """The CSR pattern of A = sparse(I, J) and each triplet's entry in it
+    (numpy, outside the timing): (indptr, indices, slot)."""
+    keys = prob.I.astype(np.int64) * prob.n + prob.J
+    unique, slot = np.unique(keys, return_inverse=True)
+    rows = unique // prob.n
+    indptr = np.zeros(prob.m + 1, np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    return np.cumsum(indptr), (unique % prob.n).astype(np.int64), slot.astype(np.int64)
+
+
+def prep_scipy_solve_grad(prob, env):
+    """scipy by hand: A = coo_matrix(...).tocsc(), splu(A), u = solve(b),
+    f = g' u, lambda = solve(g, trans='T'), dV = -lambda[I] u[J]."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import splu
+    g, b = prob.x, prob.y
+
+    def run():
+        lu = splu(coo_matrix((prob.V, (prob.I, prob.J)), shape=prob.shape).tocsc())
+        u = lu.solve(b)
+        lam = lu.solve(g, trans="T")
+        return {"f": np.array([g @ u]), "dV": -lam[prob.I] * u[prob.J]}
+    return run
+
+
+def prep_jax_solve_grad(prob, env):
+    """JAX: jit(value_and_grad(f)), f(V) = g @ spsolve(data(V), indices,
+    indptr, b), data(V) the triplets summed into the CSR entries
+    (segment_sum); on the CPU spsolve calls scipy, and its transpose rule
+    transposes A and solves again."""
+    import jax
+    import jax.numpy as jnp
+    from jax.experimental.sparse.linalg import spsolve
+    indptr, indices, slot = _csr_of(prob)
+    nnz = indices.size
+
+    def f(V, slot, indices, indptr, g, b):
+        data = jax.ops.segment_sum(V, slot, num_segments=nnz)
+        return g @ spsolve(data, indices, indptr, b)
+
+    vg = jax.jit(jax.value_and_grad(f))
+    args = [jnp.asarray(a) for a in (prob.V, slot, indices, indptr, prob.x, prob.y)]
+
+    def run():
+        value, dV = vg(*args)
+        return {"f": np.array([float(value)]), "dV": np.asarray(dV.block_until_ready())}
+    return run
+
+
+class _SpgradSolve:
+    """spgrad's solve of one problem: the plan and the analysis made once
+    (kept), the values assembled into a kept array."""
+
+    def __init__(self, prob, env):
+        import spgrad_ctypes as sg
+        self.prob, self.ctx = prob, env["ctx"]
+        self.plan = _spgrad_plan(prob, env)
+        self.Ax = np.empty(self.plan.nnz())
+        self.A = self.plan.csc(self.Ax)
+        self.solver = sg.Solver(self.ctx, self.A, sg.SPG_SOLVER_SPD)
+
+    def forward(self):
+        """Assemble, factorise, solve: (u, f)."""
+        import spgrad_ctypes as sg
+        sg.assemble(self.ctx, self.plan, self.prob.V, self.Ax)
+        self.solver.factor(self.A)
+        u = self.solver.solve(self.prob.y)
+        return u, float(self.prob.x @ u)
+
+    def gradient(self, u):
+        """dV of f: the adjoint solve and the COO pullback, into a new dV."""
+        dV = np.zeros(self.prob.I.size)
+        p = self.prob
+        self.solver.coo_pullback(p.m, p.n, p.I, p.J, u, p.x, dV=dV)
+        return dV
+
+
+def prep_spgrad_solve_fwd(prob, env):
+    """spgrad forward: assemble (kept plan), factorise (kept analysis), solve."""
+    s = _SpgradSolve(prob, env)
+
+    def run():
+        _, f = s.forward()
+        return {"f": np.array([f])}
+    return run
+
+
+def prep_spgrad_solve_pullback(prob, env):
+    """spgrad gradient alone, after one forward: adjoint solve + COO pullback."""
+    s = _SpgradSolve(prob, env)
+    u, _ = s.forward()
+    return lambda: {"dV": s.gradient(u)}
+
+
+def prep_spgrad_solve_grad(prob, env):
+    """spgrad value and gradient: forward, then adjoint solve + COO pullback."""
+    s = _SpgradSolve(prob, env)
+
+    def run():
+        u, f = s.forward()
+        return {"f": np.array([f]), "dV": s.gradient(u)}
+    return run
+
+
 # name: (operation, family, prepare, label)
 IMPLS = {
     "scipy.tocsc": ("assembly", "numpy", prep_scipy_tocsc, "scipy coo_matrix.tocsc()"),
@@ -342,6 +449,15 @@ IMPLS = {
                         "spgrad coo_bilinear_pullback"),
     "spgrad.grad_coo_kept": ("gradient", "spgrad", prep_spgrad_grad_coo_kept,
                              "spgrad coo_bilinear_pullback, kept dV"),
+    "scipy.solve_grad": ("solve", "numpy", prep_scipy_solve_grad,
+                         "scipy splu, adjoint by hand"),
+    "jax.solve_grad": ("solve", "jax", prep_jax_solve_grad, "jax jit(value_and_grad) spsolve"),
+    "spgrad.solve_fwd": ("solve", "spgrad", prep_spgrad_solve_fwd,
+                         "spgrad forward: assemble+factor+solve"),
+    "spgrad.solve_pullback": ("solve", "spgrad", prep_spgrad_solve_pullback,
+                              "spgrad gradient: adjoint+COO pullback"),
+    "spgrad.solve_grad": ("solve", "spgrad", prep_spgrad_solve_grad,
+                          "spgrad value and gradient"),
 }
 
 

@@ -27,6 +27,8 @@ SPG_SKIP_NEGATIVE = 2
 SPG_COMPRESS_ROWS = 4
 SPG_OP_N = 0
 SPG_OP_T = 1
+SPG_SOLVER_SPD = 0
+SPG_SOLVER_GENERAL = 1
 
 _REPO = Path(__file__).resolve().parents[2]
 DEFAULT_LIB = _REPO / "build-py" / "libspgrad.so"
@@ -81,6 +83,13 @@ _STATUS_FUNCS = {
                                     _c_void_p, _c_void_p],
     "spg_coo_bilinear_pullback": [_c_void_p, ctypes.POINTER(_Coo), ctypes.c_uint,
                                   _c_int, _c_void_p, _c_void_p, _c_double, _c_void_p],
+    "spg_solver_create": [_c_void_p, ctypes.POINTER(_Csc), _c_int, ctypes.POINTER(_c_void_p)],
+    "spg_solver_factor": [_c_void_p, _c_void_p, ctypes.POINTER(_Csc)],
+    "spg_solve": [_c_void_p, _c_void_p, _c_int, _c_int64, _c_void_p, _c_int64, _c_void_p,
+                  _c_int64],
+    "spg_coo_solve_pullback": [_c_void_p, _c_void_p, _c_int, ctypes.POINTER(_Coo),
+                               ctypes.c_uint, _c_int64, _c_void_p, _c_int64, _c_void_p,
+                               _c_int64, _c_void_p, _c_int64, _c_void_p],
 }
 
 _lib = None
@@ -116,6 +125,8 @@ def load(path=None):
     lib.spg_plan_destroy.restype = None
     lib.spg_plan_nnz.argtypes = [_c_void_p]
     lib.spg_plan_nnz.restype = _c_int64
+    lib.spg_solver_destroy.argtypes = [_c_void_p]
+    lib.spg_solver_destroy.restype = None
     _lib = lib
     return lib
 
@@ -357,3 +368,43 @@ def coo_bilinear_pullback(ctx, m, n, I, J, x, y, df, dV, flags=0):
           _ptr(x, np.float64, "x"), _ptr(y, np.float64, "y"), df,
           _ptr(dV, np.float64, "dV", True))
     return dV
+
+
+class Solver(_Owned):
+    """A sparse solver of the square matrix A's pattern (an spg_csc view):
+    analysed when made, factorised by :meth:`factor`."""
+
+    _destroy_fn = "spg_solver_destroy"
+    _what = "solver"
+
+    def __init__(self, ctx, A, kind=SPG_SOLVER_SPD):
+        """spg_solver_create on A's pattern (SPG_SOLVER_SPD or SPG_SOLVER_GENERAL)."""
+        self.ctx, self.n = ctx, A.n
+        handle = _c_void_p()
+        _call("spg_solver_create", ctx.handle, ctypes.byref(A.struct), kind,
+              ctypes.byref(handle))
+        self._handle = handle
+
+    def factor(self, A):
+        """spg_solver_factor: the factors of A's values (A has the pattern)."""
+        _call("spg_solver_factor", self.ctx.handle, self.handle, ctypes.byref(A.struct))
+
+    def solve(self, b, op=SPG_OP_N, x=None):
+        """x = op(A)^-1 b for one right-hand side; returns x."""
+        if x is None:
+            x = np.empty(self.n, np.float64)
+        ld = max(1, self.n)
+        _call("spg_solve", self.ctx.handle, self.handle, op, 1, _ptr(b, np.float64, "b"), ld,
+              _ptr(x, np.float64, "x", True), ld)
+        return x
+
+    def coo_pullback(self, m, n, I, J, x, dx, dV=None, db=None, op=SPG_OP_N, flags=0):
+        """The pullback of x = op(A)^-1 b to the triplet values of A = sparse(I, J, V)
+        and to b: dV[k] -= lambda[I_k] x[J_k] (op N), db += lambda, lambda the
+        adjoint solution. A None gradient is not computed. Returns (dV, db)."""
+        coo = _coo_struct(m, n, I, J)
+        ld = max(1, self.n)
+        _call("spg_coo_solve_pullback", self.ctx.handle, self.handle, op, ctypes.byref(coo),
+              flags, 1, _ptr(x, np.float64, "x"), ld, _ptr(dx, np.float64, "dx"), ld,
+              _ptr(db, np.float64, "db", True), ld, _ptr(dV, np.float64, "dV", True))
+        return dV, db
