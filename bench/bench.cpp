@@ -3,8 +3,10 @@
 // operation must read and write at least, values of the value type, indices
 // of 4 bytes) and that bandwidth as a fraction of a STREAM triad measured
 // right after each repetition with the same thread count. Times are per
-// call, medians of repetitions. Problems: fem2d-N, fem3d-N (the finite-element generators of
-// tools/), random-M (M x M, 8M uniform triplets), and mtx:FILE. The
+// call, medians of repetitions. Problems: fem2d-N, fem3d-N (the
+// finite-element generators of tools/), fem2di-N (fem2d-N without its
+// boundary: SPD, for the solve rows, which run on it alone), random-M
+// (M x M, 8M uniform triplets), and mtx:FILE. The
 // fresh_plan_arrays rows are no library call: they time the first write of
 // new arrays of a plan's sizes, what plan creation cannot do without.
 //
@@ -93,9 +95,31 @@ spg_context *context()
 }
 
 // Builds the triplets of a problem by name.
+// fem2di-N: fem2d-N with the boundary nodes' rows and columns dropped (the
+// triplets that reach them left out): SPD, the problem of the solve rows.
+void interior(const std::string &name, problem &p)
+{
+    const int64_t N = std::atoll(name.c_str() + 7);
+    spg_fem2d f;
+    if (N < 3 || spg_fem2d_make(N, &f)) {
+        std::fprintf(stderr, "spgrad_bench: %s: cannot make\n", name.c_str());
+        std::exit(1);
+    }
+    std::vector<int32_t> id((size_t)f.nodes);
+    p.m = p.n = spg_fem2d_interior(N, id.data());
+    for (int64_t k = 0; k < f.triplets; k++)
+        if (id[f.I[k]] >= 0 && id[f.J[k]] >= 0) {
+            p.I.push_back(id[f.I[k]]), p.J.push_back(id[f.J[k]]), p.V.push_back(f.V[k]);
+        }
+    p.nt = (int64_t)p.I.size();
+    spg_fem2d_free(&f);
+}
+
 void generate(const std::string &name, problem &p)
 {
-    if (name.rfind("fem2d-", 0) == 0 || name.rfind("fem3d-", 0) == 0) {
+    if (name.rfind("fem2di-", 0) == 0) {
+        interior(name, p);
+    } else if (name.rfind("fem2d-", 0) == 0 || name.rfind("fem3d-", 0) == 0) {
         spg_fem f;
         if (spg_fem_make(name.c_str(), &f)) {
             std::fprintf(stderr, "spgrad_bench: %s: cannot make\n", name.c_str());
@@ -305,16 +329,19 @@ std::vector<double> filled(int64_t len, double base)
 
 // The _BARE rows run on the plan's view without its analysis, as on a view
 // the caller fills.
+// The SOLVE_ rows run on fem2di problems only (SPD): a factorisation with
+// the analysis kept, a solve, and the solve's pullback to the triplets.
 enum op_kind {
     ASSEMBLE, ASSEMBLE_PULLBACK, SPMV_N, SPMV_N_BARE, SPMV_T, SPMV_PULLBACK, BILINEAR,
     BILINEAR_VG, BILINEAR_VG_BARE, SAMPLED_OUTER_1, SAMPLED_OUTER_8, COO_BILINEAR, COO_SPMV,
-    PLAN, FRESH
+    PLAN, FRESH, SOLVE_FACTOR, SOLVE, SOLVE_PULLBACK
 };
 const char *const op_names[] = {"assemble", "assemble_pullback", "spmv_N", "spmv_N_bare_view",
                                 "spmv_T", "spmv_pullback", "bilinear",
                                 "bilinear_value_and_grad", "bilinear_value_and_grad_bare_view",
                                 "sampled_outer_k1", "sampled_outer_k8", "coo_bilinear_pullback",
-                                "coo_spmv_pullback", "plan_create", "fresh_plan_arrays"};
+                                "coo_spmv_pullback", "plan_create", "fresh_plan_arrays",
+                                "solver_factor", "solve", "coo_solve_pullback"};
 
 // The minimum bytes each operation moves (vs: value size, 4-byte indices).
 double min_bytes(op_kind op, const problem &p, double vs)
@@ -331,7 +358,7 @@ double min_bytes(op_kind op, const problem &p, double vs)
     case SAMPLED_OUTER_1: return structure + 2 * z * vs + (m + n) * vs;  // dA rw, u, v
     case SAMPLED_OUTER_8: return structure + 2 * z * vs + 8 * (m + n) * vs;
     case COO_BILINEAR: case COO_SPMV: return N * (8 + 2 * vs) + (m + n) * vs; // I J, dV rw, x y
-    case PLAN: return 0;
+    case PLAN: case SOLVE_FACTOR: case SOLVE: case SOLVE_PULLBACK: return 0;
     case FRESH: return 4 * (n + 1) + 8 * z + 4 + 8 * N; // colptr, rowind, seg; perm, slot
     }
     return 0;
@@ -373,9 +400,11 @@ struct arrays {
     }
 };
 
-// One call of the operation; a plan that it made goes to *made.
+// One call of the operation; a plan that it made goes to *made. The solve
+// rows use the factorised solver s: b = x, the solution y, dX = x.
 void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const spg_coo &coo,
-          spg_dtype dt, const spg_csc &A, void *const *d, double &f, spg_plan **made)
+          spg_dtype dt, const spg_csc &A, void *const *d, double &f, spg_plan **made,
+          spg_solver *s)
 {
     void *Vt = d[0], *x = d[1], *y = d[2], *a = d[3], *g = d[4], *g2 = d[5], *g3 = d[6];
     spg_csc bare = A;
@@ -408,6 +437,12 @@ void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const 
         ok(spg_coo_spmv_pullback(ctx, &coo, 0, SPG_OP_N, dt, 1.0, x, y, g), "coo");
         break;
     case FRESH: break; // not a library call: run() times fresh_arrays
+    case SOLVE_FACTOR: ok(spg_solver_factor(ctx, s, &A), "factorisation"); break;
+    case SOLVE: ok(spg_solve(ctx, s, SPG_OP_N, 1, x, p.n, y, p.n), "solve"); break;
+    case SOLVE_PULLBACK:
+        ok(spg_coo_solve_pullback(ctx, s, SPG_OP_N, &coo, 0, 1, y, p.n, x, p.n, nullptr, p.n, g),
+           "solve pullback");
+        break;
     }
 }
 
@@ -438,6 +473,17 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, sp
     ok(spg_plan_csc(plan, dt, d[3], &A), "view");
     const spg_coo coo = {p.m, p.n, p.nt, SPG_INT32, gpu ? p.dI : p.I.data(),
                          gpu ? p.dJ : p.J.data()};
+    spg_solver *s = nullptr;
+    if (op >= SOLVE_FACTOR) {
+        const spg_status st = spg_solver_create(ctx, &A, SPG_SOLVER_SPD, &s);
+        if (st != SPG_SUCCESS) {
+            state.SkipWithError(spg_status_string(st)); // no solver on this backend
+            return;
+        }
+        ok(spg_solver_factor(ctx, s, &A), "factorisation");
+        ok(spg_solve(ctx, s, SPG_OP_N, 1, d[1], p.n, d[2], p.n), "solve");
+    }
+    std::unique_ptr<spg_solver, void (*)(spg_solver *)> solver(s, spg_solver_destroy);
     double f = 0, total = 0;
 #ifdef SPGRAD_HAVE_CUDA
     std::unique_ptr<device_timer> timer(gpu ? new device_timer : nullptr);
@@ -453,12 +499,12 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, sp
         } else if (gpu) {
 #ifdef SPGRAD_HAVE_CUDA
             timer->start();
-            call(op, ctx, p, plan, coo, dt, A, d, f, &made);
+            call(op, ctx, p, plan, coo, dt, A, d, f, &made, s);
             seconds = timer->seconds();
 #endif
         } else {
             auto t0 = std::chrono::steady_clock::now();
-            call(op, ctx, p, plan, coo, dt, A, d, f, &made);
+            call(op, ctx, p, plan, coo, dt, A, d, f, &made, s);
             seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
         spg_plan_destroy(made);
@@ -496,7 +542,7 @@ int main(int argc, char **argv)
 {
     // problems: SPGRAD_BENCH_PROBLEMS (comma separated), default the issue's
     const char *env = std::getenv("SPGRAD_BENCH_PROBLEMS");
-    std::string list = env ? env : "fem2d-1000,fem3d-80,random-1000000";
+    std::string list = env ? env : "fem2d-1000,fem3d-80,random-1000000,fem2di-1000";
     std::vector<std::string> problems;
     for (size_t s = 0, e; s < list.size(); s = e + 1) {
         e = list.find(',', s);
@@ -517,13 +563,17 @@ int main(int argc, char **argv)
     if (cuda != SPG_SUCCESS)
         std::fprintf(stderr, "spgrad_bench: no CUDA rows: %s\n", spg_status_string(cuda));
     for (const auto &name : problems)
-        for (int op = 0; op <= FRESH; op++)
+        for (int op = 0; op <= SOLVE_PULLBACK; op++)
             for (spg_dtype dt : {SPG_DOUBLE, SPG_FLOAT})
                 for (int t : thread_counts) {
                     if ((op == PLAN || op == FRESH) && dt == SPG_FLOAT)
                         continue; // the symbolic phase has no value type
                     if (op == FRESH && !t)
                         continue; // host memory only
+                    if ((op >= SOLVE_FACTOR) != (name.rfind("fem2di-", 0) == 0))
+                        continue; // the solves on the SPD problems only, and only they
+                    if (op >= SOLVE_FACTOR && dt == SPG_FLOAT && t)
+                        continue; // the CPU's solver runs in double
                     const spg_backend be = t ? SPG_BACKEND_CPU : SPG_BACKEND_CUDA;
                     std::string bname = name + "/" + op_names[op] + "/" +
                                         (dt == SPG_DOUBLE ? "double" : "float") +

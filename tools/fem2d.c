@@ -70,3 +70,13 @@ void spg_fem2d_free(spg_fem2d *fem)
     fem->I = fem->J = NULL;
     fem->V = NULL;
 }
+
+int64_t spg_fem2d_interior(int64_t N, int32_t *id)
+{
+    int32_t next = 0;
+    for (int64_t v = 0; v < N * N; v++) {
+        const int64_t r = v / N, c = v % N;
+        id[v] = (r == 0 || c == 0 || r == N - 1 || c == N - 1) ? -1 : next++;
+    }
+    return next;
+}

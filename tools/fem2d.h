@@ -16,4 +16,9 @@ typedef struct spg_fem2d {
 int spg_fem2d_make(int64_t N, spg_fem2d *fem);
 void spg_fem2d_free(spg_fem2d *fem);
 
+/* The interior numbering of the N x N grid's nodes (node r N + c): id[v]
+ * is 0, 1, ... for the interior nodes in order and -1 on the boundary.
+ * Returns the number of interior nodes, (N - 2)^2 for N >= 2. */
+int64_t spg_fem2d_interior(int64_t N, int32_t *id);
+
 #endif

@@ -45,15 +45,11 @@ static void renumber(const spg_fem2d *fem, int64_t N, solve_demo *d)
     int32_t *id = spg_tool_calloc("spgrad solve", fem->nodes, sizeof *id);
     int32_t *I = spg_tool_calloc("spgrad solve", fem->triplets, sizeof *I);
     int32_t *J = spg_tool_calloc("spgrad solve", fem->triplets, sizeof *J);
-    int32_t next = 0;
-    for (int64_t v = 0; v < fem->nodes; v++) {
-        const int64_t r = v / N, c = v % N;
-        id[v] = (r == 0 || c == 0 || r == N - 1 || c == N - 1) ? -1 : next++;
-    }
+    const int64_t n = spg_fem2d_interior(N, id);
     for (int64_t k = 0; k < fem->triplets; k++)
         I[k] = id[fem->I[k]], J[k] = id[fem->J[k]];
-    d->n = next;
-    d->coo = (spg_coo){next, next, fem->triplets, SPG_INT32, I, J};
+    d->n = n;
+    d->coo = (spg_coo){n, n, fem->triplets, SPG_INT32, I, J};
     free(id);
 }
 
