@@ -273,7 +273,9 @@ SPG_API spg_status spg_coo_spmv_pullback(spg_context *ctx, const spg_coo *coo,
  * right-hand sides are column-major n x nrhs with a leading dimension >=
  * max(1, n), in the backend's memory; B and X must not overlap. A solver
  * is used by one thread at a time; results are bitwise the same from run
- * to run and, on the CPU, for any context thread count. */
+ * to run and, on the CPU, for any context thread count. The BLAS under
+ * SuiteSparse may change them with its own thread count (OpenBLAS reads
+ * OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS), as a different BLAS may. */
 typedef struct spg_solver spg_solver;
 
 typedef enum spg_solver_kind {

@@ -5,6 +5,10 @@
 #   Debian's libsuitesparse-dev when it is missing and this runs as root;
 #   otherwise prints the command and fails. Configure with
 #   -DSPGRAD_SUITESPARSE=OFF to build without (solves: SPG_ERR_NOT_BUILT).
+# - OpenBLAS, pthread build (libopenblas0-pthread), under SuiteSparse's
+#   BLAS: Debian's reference BLAS makes CHOLMOD's factorisations about 4x
+#   slower, and OpenBLAS's OpenMP build slower still beside an OpenMP
+#   program (bench/README.md). Installed as root; otherwise a note only.
 # - cuDSS for the CUDA backend's solves, where the CUDA toolkit is found:
 #   NVIDIA's wheel nvidia-cudss-cu13, unpacked by pip into .deps/cudss
 #   (headers and library, which CMake finds there). Optional: without it
@@ -35,6 +39,26 @@ suitesparse() {
     return 1
 }
 
+have_openblas() {
+    for dir in /usr/lib/*-linux-gnu/openblas-pthread /usr/lib/openblas-pthread; do
+        [ -e "$dir/libblas.so.3" ] && return 0
+    done
+    return 1
+}
+
+openblas() {
+    have_openblas && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "tools/setup.sh: installing OpenBLAS (pthread) for SuiteSparse's BLAS"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null ||
+            echo "tools/setup.sh: OpenBLAS could not be installed; the solves run on the reference BLAS" >&2
+        return 0
+    fi
+    echo "tools/setup.sh: note: the sparse factorisations are about 4x faster with" \
+         "OpenBLAS: sudo apt-get install libopenblas0-pthread" >&2
+    return 0
+}
+
 cudss() {
     command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ] || return 0
     [ -f .deps/cudss/nvidia/cu13/include/cudss.h ] && return 0
@@ -47,4 +71,5 @@ cudss() {
 }
 
 suitesparse
+openblas
 cudss

@@ -367,11 +367,24 @@ def check_results(saved, threads, tolerance, condition=1.0):
                        "difference": diff, "ok": diff <= tol})
     for impl in sorted({i for (i, t) in saved if t != 0}):
         paths = [saved[(impl, t)] for t in threads if (impl, t) in saved]
-        if len(paths) > 1:
-            same = all(bitwise_same(paths[0], p) for p in paths[1:])
+        if len(paths) < 2:
+            continue
+        if peers.IMPLS[impl][0] == "solve":
+            # OMP_NUM_THREADS, which each spgrad child gets, also sets the
+            # thread count of OpenBLAS under SuiteSparse, and its factors
+            # depend on it: the same within the solves' tolerance
+            diff = 0.0
+            for p in paths[1:]:
+                with np.load(paths[0]) as a, np.load(p) as b:
+                    diff = max(diff, difference(b, a))
             checks.append({"impl": impl, "threads": threads,
-                           "reference": "itself at other thread counts",
-                           "difference": 0.0 if same else math.inf, "ok": same})
+                           "reference": "itself at other thread counts (BLAS threads too)",
+                           "difference": diff, "ok": diff <= tolerance * condition})
+            continue
+        same = all(bitwise_same(paths[0], p) for p in paths[1:])
+        checks.append({"impl": impl, "threads": threads,
+                       "reference": "itself at other thread counts",
+                       "difference": 0.0 if same else math.inf, "ok": same})
     return checks
 
 
@@ -550,7 +563,7 @@ def check_lines(problem):
     bad = [c for c in checks if not c["ok"]]
     worst = max((c["difference"] for c in checks if c["difference"] != math.inf),
                 default=0.0)
-    across = any(c["reference"].startswith("itself") for c in checks)
+    across = any(c["reference"] == "itself at other thread counts" for c in checks)
     if bad:
         lines.append(f"results checked: {len(bad)} MISMATCH(ES)")
     else:
