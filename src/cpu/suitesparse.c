@@ -1,7 +1,9 @@
 /* The CPU's solver on SuiteSparse: CHOLMOD for SPD matrices (the lower
  * triangle, supernodal), UMFPACK for general ones. Both take int64
- * patterns and double values, so the solver keeps its pattern as int64
- * and its values as double, and converts float right-hand sides. */
+ * patterns and double values: an int32 pattern is kept as an int64 copy
+ * (an int64 one is read where the solver keeps it), float values and
+ * right-hand sides are converted. UMFPACK keeps A's values (its solves
+ * refine with them); CHOLMOD reads them only while it factorises. */
 #include "solver.h"
 
 #ifdef SPGRAD_HAVE_SUITESPARSE
@@ -14,22 +16,24 @@ typedef SuiteSparse_long ss_int;
 
 typedef struct ss_solver {
     ss_int *Ap, *Ai;             /* the pattern */
-    double *Ax;                  /* the values factorised */
+    int own_pattern;             /* Ap and Ai are copies (of an int32 pattern) */
+    double *Ax;                  /* UMFPACK: the values factorised */
     cholmod_common cc;           /* CHOLMOD: its settings and status */
     cholmod_factor *L;           /* CHOLMOD: the analysis, then the factors */
     void *symbolic, *numeric;    /* UMFPACK */
     double control[UMFPACK_CONTROL];
 } ss_solver;
 
-/* A as CHOLMOD sees it: the lower triangle of the solver's pattern. */
-static cholmod_sparse cholmod_view(const spg_solver *s, const ss_solver *ss)
+/* A as CHOLMOD sees it: the lower triangle of the solver's pattern, with
+ * the values x (NULL: the pattern alone). */
+static cholmod_sparse cholmod_view(const spg_solver *s, const ss_solver *ss, const double *x)
 {
     cholmod_sparse A = {0};
     A.nrow = A.ncol = (size_t)s->n;
     A.nzmax = (size_t)(s->nnz > 0 ? s->nnz : 1);
-    A.p = ss->Ap, A.i = ss->Ai, A.x = ss->Ax;
+    A.p = ss->Ap, A.i = ss->Ai, A.x = (void *)x;
     A.stype = -1, A.itype = CHOLMOD_LONG, A.dtype = CHOLMOD_DOUBLE;
-    A.xtype = ss->Ax ? CHOLMOD_REAL : CHOLMOD_PATTERN;
+    A.xtype = x ? CHOLMOD_REAL : CHOLMOD_PATTERN;
     A.sorted = A.packed = 1;
     return A;
 }
@@ -57,15 +61,36 @@ static spg_status lu_status(ss_int status)
     return SPG_ERR_INVALID_MATRIX;
 }
 
-/* The solver's pattern as int64 arrays. */
-static void copy_pattern(const spg_solver *s, ss_solver *ss)
+/* The solver's pattern as int64 arrays: its own, or int64 copies of an
+ * int32 one. */
+static spg_status int64_pattern(const spg_solver *s, ss_solver *ss)
 {
+    ss->own_pattern = s->itype == SPG_INT32;
+    if (!ss->own_pattern) {
+        ss->Ap = s->colptr, ss->Ai = s->rowind;
+        return SPG_SUCCESS;
+    }
+    ss->Ap = spg_malloc(s->n + 1, sizeof *ss->Ap);
+    ss->Ai = spg_malloc(s->nnz, sizeof *ss->Ai);
+    if (!ss->Ap || !ss->Ai)
+        return SPG_ERR_ALLOC;
     for (int64_t k = 0; k <= s->n; k++)
-        ss->Ap[k] = s->itype == SPG_INT32 ? ((const int32_t *)s->colptr)[k]
-                                          : ((const int64_t *)s->colptr)[k];
+        ss->Ap[k] = ((const int32_t *)s->colptr)[k];
     for (int64_t k = 0; k < s->nnz; k++)
-        ss->Ai[k] = s->itype == SPG_INT32 ? ((const int32_t *)s->rowind)[k]
-                                          : ((const int64_t *)s->rowind)[k];
+        ss->Ai[k] = ((const int32_t *)s->rowind)[k];
+    return SPG_SUCCESS;
+}
+
+/* A's values in double: its own array, or a new converted copy in *made. */
+static const double *double_values(const spg_csc *A, double **made)
+{
+    *made = NULL;
+    if (A->dtype == SPG_DOUBLE)
+        return A->values;
+    *made = spg_malloc(A->nnz, sizeof **made);
+    for (int64_t k = 0; *made && k < A->nnz; k++)
+        (*made)[k] = ((const float *)A->values)[k];
+    return *made;
 }
 
 static void ss_release(spg_solver *s)
@@ -78,7 +103,9 @@ static void ss_release(spg_solver *s)
         umfpack_dl_free_symbolic(&ss->symbolic);
     if (ss->numeric)
         umfpack_dl_free_numeric(&ss->numeric);
-    spg_free(ss->Ap), spg_free(ss->Ai), spg_free(ss->Ax);
+    if (ss->own_pattern)
+        spg_free(ss->Ap), spg_free(ss->Ai);
+    spg_free(ss->Ax);
     spg_free(ss);
     s->impl = NULL;
 }
@@ -96,19 +123,18 @@ static spg_status ss_analyse(spg_context *ctx, spg_solver *s)
     ss->cc.supernodal = CHOLMOD_SUPERNODAL; /* always LL': a simplicial LDL' accepts
                                                indefinite matrices */
     umfpack_dl_defaults(ss->control);
-    ss->Ap = spg_malloc(s->n + 1, sizeof *ss->Ap);
-    ss->Ai = spg_malloc(s->nnz, sizeof *ss->Ai);
-    ss->Ax = spg_malloc(s->nnz, sizeof *ss->Ax);
-    if (!ss->Ap || !ss->Ai || !ss->Ax)
-        return SPG_ERR_ALLOC;
-    copy_pattern(s, ss);
+    spg_status st = int64_pattern(s, ss);
+    if (st != SPG_SUCCESS)
+        return st;
+    if (s->kind == SPG_SOLVER_GENERAL) {
+        ss->Ax = spg_malloc(s->nnz, sizeof *ss->Ax);
+        if (!ss->Ax)
+            return SPG_ERR_ALLOC;
+    }
     if (s->n == 0)
         return SPG_SUCCESS; /* nothing to factorise or solve */
     if (s->kind == SPG_SOLVER_SPD) {
-        double *values = ss->Ax;
-        ss->Ax = NULL; /* a pattern matrix */
-        cholmod_sparse A = cholmod_view(s, ss);
-        ss->Ax = values;
+        cholmod_sparse A = cholmod_view(s, ss, NULL);
         ss->L = cholmod_l_analyze(&A, &ss->cc);
         return spd_status(&ss->cc, ss->L != NULL);
     }
@@ -122,16 +148,21 @@ static spg_status ss_factor(spg_context *ctx, spg_solver *s, const spg_csc *A)
 {
     (void)ctx;
     ss_solver *ss = s->impl;
-    for (int64_t k = 0; k < s->nnz; k++)
-        ss->Ax[k] = A->dtype == SPG_DOUBLE ? ((const double *)A->values)[k]
-                                           : (double)((const float *)A->values)[k];
     if (s->n == 0)
         return SPG_SUCCESS;
     if (s->kind == SPG_SOLVER_SPD) {
-        cholmod_sparse C = cholmod_view(s, ss);
+        double *made;
+        const double *x = double_values(A, &made);
+        if (!x)
+            return SPG_ERR_ALLOC;
+        cholmod_sparse C = cholmod_view(s, ss, x);
         int ok = cholmod_l_factorize(&C, ss->L, &ss->cc);
+        spg_free(made);
         return spd_status(&ss->cc, ok && ss->L->minor == ss->L->n);
     }
+    for (int64_t k = 0; k < s->nnz; k++)
+        ss->Ax[k] = A->dtype == SPG_DOUBLE ? ((const double *)A->values)[k]
+                                           : (double)((const float *)A->values)[k];
     if (ss->numeric)
         umfpack_dl_free_numeric(&ss->numeric);
     double info[UMFPACK_INFO];
