@@ -1,26 +1,25 @@
 /* The CPU's solver on SuiteSparse: CHOLMOD for SPD matrices (the lower
- * triangle, supernodal), UMFPACK for general ones. Both take int64
- * patterns and double values: an int32 pattern is kept as an int64 copy
- * (an int64 one is read where the solver keeps it), float values and
- * right-hand sides are converted. UMFPACK keeps A's values (its solves
- * refine with them); CHOLMOD reads them only while it factorises. */
+ * triangle, supernodal), UMFPACK for general ones, through their int
+ * interfaces for int32 patterns and their SuiteSparse_long ones for int64:
+ * both read the pattern where the solver keeps it. They take double
+ * values: float values and right-hand sides are converted. UMFPACK keeps
+ * A's values (its solves refine with them); CHOLMOD reads them only while
+ * it factorises. */
 #include "solver.h"
 
 #ifdef SPGRAD_HAVE_SUITESPARSE
 
 #include <cholmod.h>
+#include <limits.h>
 #include <string.h>
 #include <umfpack.h>
 
-typedef SuiteSparse_long ss_int;
-
 typedef struct ss_solver {
-    ss_int *Ap, *Ai;             /* the pattern */
-    int own_pattern;             /* Ap and Ai are copies (of an int32 pattern) */
-    double *Ax;                  /* UMFPACK: the values factorised */
-    cholmod_common cc;           /* CHOLMOD: its settings and status */
-    cholmod_factor *L;           /* CHOLMOD: the analysis, then the factors */
-    void *symbolic, *numeric;    /* UMFPACK */
+    int wide;                 /* int64 pattern: the _l and _dl interfaces */
+    double *Ax;               /* UMFPACK: the values factorised */
+    cholmod_common cc;        /* CHOLMOD: its settings and status */
+    cholmod_factor *L;        /* CHOLMOD: the analysis, then the factors */
+    void *symbolic, *numeric; /* UMFPACK */
     double control[UMFPACK_CONTROL];
 } ss_solver;
 
@@ -31,12 +30,101 @@ static cholmod_sparse cholmod_view(const spg_solver *s, const ss_solver *ss, con
     cholmod_sparse A = {0};
     A.nrow = A.ncol = (size_t)s->n;
     A.nzmax = (size_t)(s->nnz > 0 ? s->nnz : 1);
-    A.p = ss->Ap, A.i = ss->Ai, A.x = (void *)x;
-    A.stype = -1, A.itype = CHOLMOD_LONG, A.dtype = CHOLMOD_DOUBLE;
+    A.p = s->colptr, A.i = s->rowind, A.x = (void *)x;
+    A.stype = -1, A.itype = ss->wide ? CHOLMOD_LONG : CHOLMOD_INT, A.dtype = CHOLMOD_DOUBLE;
     A.xtype = x ? CHOLMOD_REAL : CHOLMOD_PATTERN;
     A.sorted = A.packed = 1;
     return A;
 }
+
+/* ---- CHOLMOD and UMFPACK through the interface of the index type ---- */
+
+static cholmod_factor *chol_analyze(ss_solver *ss, cholmod_sparse *A)
+{
+    return ss->wide ? cholmod_l_analyze(A, &ss->cc) : cholmod_analyze(A, &ss->cc);
+}
+
+static int chol_factorize(ss_solver *ss, cholmod_sparse *A)
+{
+    return ss->wide ? cholmod_l_factorize(A, ss->L, &ss->cc)
+                    : cholmod_factorize(A, ss->L, &ss->cc);
+}
+
+static cholmod_dense *chol_solve(ss_solver *ss, cholmod_dense *B)
+{
+    return ss->wide ? cholmod_l_solve(CHOLMOD_A, ss->L, B, &ss->cc)
+                    : cholmod_solve(CHOLMOD_A, ss->L, B, &ss->cc);
+}
+
+static void chol_free_dense(ss_solver *ss, cholmod_dense **Y)
+{
+    if (ss->wide)
+        cholmod_l_free_dense(Y, &ss->cc);
+    else
+        cholmod_free_dense(Y, &ss->cc);
+}
+
+static void chol_release(ss_solver *ss)
+{
+    if (ss->wide) {
+        if (ss->L)
+            cholmod_l_free_factor(&ss->L, &ss->cc);
+        cholmod_l_finish(&ss->cc);
+    } else {
+        if (ss->L)
+            cholmod_free_factor(&ss->L, &ss->cc);
+        cholmod_finish(&ss->cc);
+    }
+}
+
+static int lu_symbolic(const spg_solver *s, ss_solver *ss, double *info)
+{
+    if (ss->wide)
+        return (int)umfpack_dl_symbolic(s->n, s->n, s->colptr, s->rowind, NULL, &ss->symbolic,
+                                        ss->control, info);
+    return umfpack_di_symbolic((int)s->n, (int)s->n, s->colptr, s->rowind, NULL, &ss->symbolic,
+                               ss->control, info);
+}
+
+static int lu_numeric(const spg_solver *s, ss_solver *ss, double *info)
+{
+    if (ss->wide)
+        return (int)umfpack_dl_numeric(s->colptr, s->rowind, ss->Ax, ss->symbolic, &ss->numeric,
+                                       ss->control, info);
+    return umfpack_di_numeric(s->colptr, s->rowind, ss->Ax, ss->symbolic, &ss->numeric,
+                              ss->control, info);
+}
+
+/* x = op(A)^-1 b for one right-hand side; Wi holds n indices, W 5 n values. */
+static int lu_wsolve(const spg_solver *s, ss_solver *ss, spg_op op, double *x, const double *b,
+                     double *info, void *Wi, double *W)
+{
+    const int sys = op == SPG_OP_N ? UMFPACK_A : UMFPACK_At;
+    if (ss->wide)
+        return (int)umfpack_dl_wsolve(sys, s->colptr, s->rowind, ss->Ax, x, b, ss->numeric,
+                                      ss->control, info, Wi, W);
+    return umfpack_di_wsolve(sys, s->colptr, s->rowind, ss->Ax, x, b, ss->numeric, ss->control,
+                             info, Wi, W);
+}
+
+static void lu_free_numeric(ss_solver *ss)
+{
+    if (ss->numeric && ss->wide)
+        umfpack_dl_free_numeric(&ss->numeric);
+    else if (ss->numeric)
+        umfpack_di_free_numeric(&ss->numeric);
+}
+
+static void lu_release(ss_solver *ss)
+{
+    if (ss->symbolic && ss->wide)
+        umfpack_dl_free_symbolic(&ss->symbolic);
+    else if (ss->symbolic)
+        umfpack_di_free_symbolic(&ss->symbolic);
+    lu_free_numeric(ss);
+}
+
+/* ---- statuses ---------------------------------------------------------- */
 
 /* The status of a CHOLMOD call that returned ok (0: failed). */
 static spg_status spd_status(const cholmod_common *cc, int ok)
@@ -49,7 +137,7 @@ static spg_status spd_status(const cholmod_common *cc, int ok)
 }
 
 /* The status of an UMFPACK call. */
-static spg_status lu_status(ss_int status)
+static spg_status lu_status(int status)
 {
     if (status == UMFPACK_OK || status == UMFPACK_WARNING_determinant_underflow ||
         status == UMFPACK_WARNING_determinant_overflow)
@@ -59,26 +147,6 @@ static spg_status lu_status(ss_int status)
     if (status == UMFPACK_ERROR_out_of_memory)
         return SPG_ERR_ALLOC;
     return SPG_ERR_INVALID_MATRIX;
-}
-
-/* The solver's pattern as int64 arrays: its own, or int64 copies of an
- * int32 one. */
-static spg_status int64_pattern(const spg_solver *s, ss_solver *ss)
-{
-    ss->own_pattern = s->itype == SPG_INT32;
-    if (!ss->own_pattern) {
-        ss->Ap = s->colptr, ss->Ai = s->rowind;
-        return SPG_SUCCESS;
-    }
-    ss->Ap = spg_malloc(s->n + 1, sizeof *ss->Ap);
-    ss->Ai = spg_malloc(s->nnz, sizeof *ss->Ai);
-    if (!ss->Ap || !ss->Ai)
-        return SPG_ERR_ALLOC;
-    for (int64_t k = 0; k <= s->n; k++)
-        ss->Ap[k] = ((const int32_t *)s->colptr)[k];
-    for (int64_t k = 0; k < s->nnz; k++)
-        ss->Ai[k] = ((const int32_t *)s->rowind)[k];
-    return SPG_SUCCESS;
 }
 
 /* A's values in double: its own array, or a new converted copy in *made. */
@@ -93,18 +161,13 @@ static const double *double_values(const spg_csc *A, double **made)
     return *made;
 }
 
+/* ---- the solver --------------------------------------------------------- */
+
 static void ss_release(spg_solver *s)
 {
     ss_solver *ss = s->impl;
-    if (ss->L)
-        cholmod_l_free_factor(&ss->L, &ss->cc);
-    cholmod_l_finish(&ss->cc);
-    if (ss->symbolic)
-        umfpack_dl_free_symbolic(&ss->symbolic);
-    if (ss->numeric)
-        umfpack_dl_free_numeric(&ss->numeric);
-    if (ss->own_pattern)
-        spg_free(ss->Ap), spg_free(ss->Ai);
+    chol_release(ss);
+    lu_release(ss);
     spg_free(ss->Ax);
     spg_free(ss);
     s->impl = NULL;
@@ -118,14 +181,16 @@ static spg_status ss_analyse(spg_context *ctx, spg_solver *s)
     if (!ss)
         return SPG_ERR_ALLOC;
     s->impl = ss;
-    cholmod_l_start(&ss->cc);
+    ss->wide = s->itype == SPG_INT64;
+    if (ss->wide)
+        cholmod_l_start(&ss->cc), umfpack_dl_defaults(ss->control);
+    else
+        cholmod_start(&ss->cc), umfpack_di_defaults(ss->control);
     ss->cc.print = 0;
     ss->cc.supernodal = CHOLMOD_SUPERNODAL; /* always LL': a simplicial LDL' accepts
                                                indefinite matrices */
-    umfpack_dl_defaults(ss->control);
-    spg_status st = int64_pattern(s, ss);
-    if (st != SPG_SUCCESS)
-        return st;
+    if (!ss->wide && s->n > INT_MAX)
+        return SPG_ERR_INDEX_OVERFLOW; /* the int interfaces count in int */
     if (s->kind == SPG_SOLVER_GENERAL) {
         ss->Ax = spg_malloc(s->nnz, sizeof *ss->Ax);
         if (!ss->Ax)
@@ -135,12 +200,11 @@ static spg_status ss_analyse(spg_context *ctx, spg_solver *s)
         return SPG_SUCCESS; /* nothing to factorise or solve */
     if (s->kind == SPG_SOLVER_SPD) {
         cholmod_sparse A = cholmod_view(s, ss, NULL);
-        ss->L = cholmod_l_analyze(&A, &ss->cc);
+        ss->L = chol_analyze(ss, &A);
         return spd_status(&ss->cc, ss->L != NULL);
     }
     double info[UMFPACK_INFO];
-    return lu_status(umfpack_dl_symbolic(s->n, s->n, ss->Ap, ss->Ai, NULL, &ss->symbolic,
-                                              ss->control, info));
+    return lu_status(lu_symbolic(s, ss, info));
 }
 
 /* The factors of A's values. */
@@ -156,20 +220,18 @@ static spg_status ss_factor(spg_context *ctx, spg_solver *s, const spg_csc *A)
         if (!x)
             return SPG_ERR_ALLOC;
         cholmod_sparse C = cholmod_view(s, ss, x);
-        int ok = cholmod_l_factorize(&C, ss->L, &ss->cc);
+        int ok = chol_factorize(ss, &C);
         spg_free(made);
         return spd_status(&ss->cc, ok && ss->L->minor == ss->L->n);
     }
     for (int64_t k = 0; k < s->nnz; k++)
         ss->Ax[k] = A->dtype == SPG_DOUBLE ? ((const double *)A->values)[k]
                                            : (double)((const float *)A->values)[k];
-    if (ss->numeric)
-        umfpack_dl_free_numeric(&ss->numeric);
+    lu_free_numeric(ss);
     double info[UMFPACK_INFO];
-    spg_status st = lu_status(umfpack_dl_numeric(ss->Ap, ss->Ai, ss->Ax, ss->symbolic,
-                                                      &ss->numeric, ss->control, info));
-    if (st != SPG_SUCCESS && ss->numeric)
-        umfpack_dl_free_numeric(&ss->numeric);
+    spg_status st = lu_status(lu_numeric(s, ss, info));
+    if (st != SPG_SUCCESS)
+        lu_free_numeric(ss);
     return st;
 }
 
@@ -202,7 +264,7 @@ static spg_status spd_solve(spg_solver *s, int64_t nrhs, const double *B, int64_
     Bd.nrow = (size_t)s->n, Bd.ncol = (size_t)nrhs, Bd.d = (size_t)ldb;
     Bd.nzmax = (size_t)(ldb * nrhs);
     Bd.x = (void *)B, Bd.xtype = CHOLMOD_REAL, Bd.dtype = CHOLMOD_DOUBLE;
-    *Y = cholmod_l_solve(CHOLMOD_A, ss->L, &Bd, &ss->cc);
+    *Y = chol_solve(ss, &Bd);
     return spd_status(&ss->cc, *Y != NULL);
 }
 
@@ -211,13 +273,11 @@ static spg_status lu_solve(spg_solver *s, spg_op op, int64_t nrhs, const double 
                                 int64_t ldb, double *X, int64_t ldx)
 {
     ss_solver *ss = s->impl;
-    ss_int *Wi = spg_malloc(s->n, sizeof *Wi);
+    void *Wi = spg_malloc(s->n, ss->wide ? sizeof(SuiteSparse_long) : sizeof(int));
     double *W = spg_malloc(5 * s->n, sizeof *W), info[UMFPACK_INFO];
     spg_status st = Wi && W ? SPG_SUCCESS : SPG_ERR_ALLOC;
     for (int64_t r = 0; r < nrhs && st == SPG_SUCCESS; r++)
-        st = lu_status(umfpack_dl_wsolve(op == SPG_OP_N ? UMFPACK_A : UMFPACK_At, ss->Ap,
-                                              ss->Ai, ss->Ax, X + r * ldx, B + r * ldb,
-                                              ss->numeric, ss->control, info, Wi, W));
+        st = lu_status(lu_wsolve(s, ss, op, X + r * ldx, B + r * ldb, info, Wi, W));
     spg_free(Wi), spg_free(W);
     return st;
 }
@@ -244,7 +304,7 @@ static spg_status ss_solve(spg_context *ctx, spg_solver *s, spg_op op, int64_t n
         if (st == SPG_SUCCESS)
             store(s, nrhs, Y->x, X, ldx);
         if (Y)
-            cholmod_l_free_dense(&Y, &((ss_solver *)s->impl)->cc);
+            chol_free_dense(s->impl, &Y);
     } else {
         st = lu_solve(s, op, nrhs, Bd, ldbd, wide ? X : Xw, wide ? ldx : s->n);
         if (st == SPG_SUCCESS && !wide)
