@@ -3,7 +3,9 @@
  * types. The backend under test (SPG_TEST_BACKEND: test_backends is the
  * CPU's, test_cuda the CUDA backend's) computes on its own copies of the
  * arrays. Its plans give the CPU's pattern; its EXACT
- * calls give the CPU's bits; its other results are within the rounding
+ * calls give the CPU's bits; its solves (SOLVE, its own solver of the
+ * same matrix) are within solve_bound, from the matrix's conditioning, or
+ * bitwise equal on the CPU; its other results are within the rounding
  * bound of both (below); every result is bitwise the same when run again,
  * and within the bound with atomics allowed; bad input gives the same
  * statuses. The CPU backend is tested on 3 threads against 1. Where the
