@@ -72,7 +72,7 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
  * overlap. */
 static int fusable(const spg_ops *o, const spg_csc *A, const void *dx, const void *dy)
 {
-    const size_t vs = A->dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+    const size_t vs = spg_value_size(A->dtype);
     const uintptr_t x0 = (uintptr_t)dx, y0 = (uintptr_t)dy;
     const int apart = !dy || x0 + (size_t)A->m * vs <= y0 || y0 + (size_t)A->n * vs <= x0;
     return o->bilinear_fused && dx && apart;

@@ -83,6 +83,17 @@ size_t spg_bytes_of(int64_t count, size_t size, int *ok);
 /* Largest count an index type holds. */
 int64_t spg_index_max(spg_itype itype);
 
+/* Bytes of a value and of an index of the given types. */
+static inline size_t spg_value_size(spg_dtype dtype)
+{
+    return dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+}
+
+static inline size_t spg_index_size(spg_itype itype)
+{
+    return itype == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
+}
+
 /* SPG_ERR_DIMENSION unless U (m x k, leading dimension ldu) and V (n x k,
  * ldv) are laid out in a way whose every index fits in 64 bits. */
 static inline spg_status spg_check_ld(int64_t m, int64_t n, int64_t k, int64_t ldu, int64_t ldv)

@@ -20,16 +20,6 @@ static const spg_solver_ops *solver_ops(const spg_context *ctx)
     return ctx->backend == SPG_BACKEND_CPU ? spg_cpu_solver_ops() : spg_cuda_solver_ops();
 }
 
-static size_t index_size(spg_itype itype)
-{
-    return itype == SPG_INT32 ? sizeof(int32_t) : sizeof(int64_t);
-}
-
-static size_t value_size(spg_dtype dtype)
-{
-    return dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
-}
-
 /* A copy of len elements of size bytes in the memory of ctx's backend
  * (*p NULL on an allocation failure). */
 static spg_status copy_of(spg_context *ctx, const void *src, int64_t len, size_t size, void **p)
@@ -53,7 +43,7 @@ static void solver_free(spg_solver *s)
 static spg_solver *solver_new(spg_context *ctx, const spg_solver_ops *ops, const spg_csc *A,
                               spg_solver_kind kind, spg_status *st)
 {
-    const size_t is = index_size(A->itype);
+    const size_t is = spg_index_size(A->itype);
     spg_solver *s = spg_calloc(1, sizeof *s);
     *st = s ? SPG_SUCCESS : SPG_ERR_ALLOC;
     if (s) {
@@ -111,7 +101,7 @@ static spg_status solver_ok(const spg_context *ctx, const spg_solver *s)
 /* A is a well-formed view of the pattern s analysed, in its value type. */
 static spg_status same_pattern(spg_context *ctx, const spg_solver *s, const spg_csc *A)
 {
-    const size_t is = index_size(s->itype);
+    const size_t is = spg_index_size(s->itype);
     spg_status st = spg_csc_view_ok(A);
     if (st != SPG_SUCCESS)
         return st;
@@ -190,7 +180,7 @@ static spg_status adjoint_solve(spg_context *ctx, spg_solver *s, spg_op op, int6
                                 const void *X, int64_t ldx, const void *dX, int64_t lddx,
                                 spg_adjoint *adj)
 {
-    void *lambda = spg_backend_malloc(s->backend, s->n * nrhs, value_size(s->dtype));
+    void *lambda = spg_backend_malloc(s->backend, s->n * nrhs, spg_value_size(s->dtype));
     if (!lambda)
         return SPG_ERR_ALLOC;
     const spg_op op_t = op == SPG_OP_N ? SPG_OP_T : SPG_OP_N;

@@ -49,11 +49,6 @@ cudaDataType_t index_type(spg_itype t)
     return t == SPG_INT32 ? CUDA_R_32I : CUDA_R_64I;
 }
 
-size_t real_size(spg_dtype t)
-{
-    return t == SPG_DOUBLE ? sizeof(double) : sizeof(float);
-}
-
 void dss_release(spg_solver *s)
 {
     dss_solver *d = static_cast<dss_solver *>(s->impl);
@@ -116,8 +111,8 @@ spg_status dss_analyse(spg_context *ctx, spg_solver *s)
     s->impl = d;
     if (s->n == 0)
         return SPG_SUCCESS; // nothing to factorise or solve
-    d->values = spg_backend_malloc(SPG_BACKEND_CUDA, s->nnz, real_size(s->dtype));
-    d->work = spg_backend_malloc(SPG_BACKEND_CUDA, s->n, real_size(s->dtype));
+    d->values = spg_backend_malloc(SPG_BACKEND_CUDA, s->nnz, spg_value_size(s->dtype));
+    d->work = spg_backend_malloc(SPG_BACKEND_CUDA, s->n, spg_value_size(s->dtype));
     if (!d->values || !d->work)
         return SPG_ERR_ALLOC;
     spg_status st = dss_objects(ctx, d);
@@ -146,7 +141,8 @@ spg_status dss_factor(spg_context *ctx, spg_solver *s, const spg_csc *A)
         return SPG_SUCCESS;
     spg_status st = dss_status(cudssSetStream(d->handle, ctx->cuda->stream));
     if (!st)
-        st = spg_backend_copy(ctx, d->values, A->values, (size_t)s->nnz * real_size(s->dtype));
+        st = spg_backend_copy(ctx, d->values, A->values,
+                              (size_t)s->nnz * spg_value_size(s->dtype));
     if (!st && !d->analysed) {
         st = dss_status(
             cudssExecute(d->handle, CUDSS_PHASE_ANALYSIS, d->config, d->data, d->A, d->x, d->b));
