@@ -145,22 +145,12 @@ extern "C" spg_status spg_cuda_same(spg_context *ctx, const void *a, const void 
                                     size_t bytes, int *same)
 {
     int differ = 0;
-    void *flag = NULL;
-    cudaStream_t stream = ctx->cuda->stream;
-    spg_status st = spg_cuda_reserve(ctx, SPG_WS_FLAG, sizeof differ, &flag);
-    if (!st)
-        st = spg_cuda_status(cudaMemsetAsync(flag, 0, sizeof differ, stream));
-    if (!st && bytes > 0) {
-        differ_kernel<<<spg_blocks((int64_t)bytes), SPG_BLOCK, 0, stream>>>(
-            bytes, static_cast<const unsigned char *>(a), static_cast<const unsigned char *>(b),
-            static_cast<int *>(flag));
-        st = spg_cuda_launched();
-    }
-    if (!st)
-        st = spg_cuda_status(
-            cudaMemcpyAsync(&differ, flag, sizeof differ, cudaMemcpyDeviceToHost, stream));
-    if (!st)
-        st = spg_cuda_status(cudaStreamSynchronize(stream));
+    spg_status st = spg_cuda_reduce_flag(ctx, 0, &differ, [&](int *flag) {
+        if (bytes > 0)
+            differ_kernel<<<spg_blocks((int64_t)bytes), SPG_BLOCK, 0, ctx->cuda->stream>>>(
+                bytes, static_cast<const unsigned char *>(a),
+                static_cast<const unsigned char *>(b), flag);
+    });
     if (!st)
         *same = !differ;
     return st;

@@ -69,4 +69,29 @@ static inline unsigned spg_blocks(int64_t len)
     return (unsigned)(b < 1 ? 1 : b > 65535 ? 65535 : b);
 }
 
+/* Reduces a validation kernel's flag to the host: the flag starts at init
+ * in the context's workspace, launch(flag) queues the kernel, *result gets
+ * the flag once the stream is done. */
+template <class Flag, class Launch>
+static inline spg_status spg_cuda_reduce_flag(spg_context *ctx, Flag init, Flag *result,
+                                              Launch launch)
+{
+    void *flag;
+    cudaStream_t stream = ctx->cuda->stream;
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_FLAG, sizeof(Flag), &flag);
+    if (!st)
+        st = spg_cuda_status(
+            cudaMemcpyAsync(flag, &init, sizeof init, cudaMemcpyHostToDevice, stream));
+    if (st)
+        return st;
+    launch(static_cast<Flag *>(flag));
+    st = spg_cuda_launched();
+    if (!st)
+        st = spg_cuda_status(
+            cudaMemcpyAsync(result, flag, sizeof *result, cudaMemcpyDeviceToHost, stream));
+    if (!st)
+        st = spg_cuda_status(cudaStreamSynchronize(stream));
+    return st;
+}
+
 #endif /* SPG_CUDA_INTERNAL_H */

@@ -447,27 +447,6 @@ static spg_status sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, c
     return spg_cuda_launched();
 }
 
-/* Reduces a validation kernel's flag to the host (starting from init). */
-template <class Flag, class Launch>
-static spg_status reduce_flag(spg_context *ctx, Flag init, Flag *result, Launch launch)
-{
-    void *flag;
-    spg_status st = spg_cuda_reserve(ctx, SPG_WS_FLAG, sizeof(Flag), &flag);
-    if (!st)
-        st = spg_cuda_status(cudaMemcpyAsync(flag, &init, sizeof init, cudaMemcpyHostToDevice,
-                                             stream_of(ctx)));
-    if (st)
-        return st;
-    launch(static_cast<Flag *>(flag));
-    st = spg_cuda_launched();
-    if (!st)
-        st = spg_cuda_status(cudaMemcpyAsync(result, flag, sizeof *result,
-                                             cudaMemcpyDeviceToHost, stream_of(ctx)));
-    if (!st)
-        st = spg_cuda_status(cudaStreamSynchronize(stream_of(ctx)));
-    return st;
-}
-
 static spg_status csc_check(spg_context *ctx, const spg_csc *A)
 {
     spg_int ends[2];
@@ -479,7 +458,7 @@ static spg_status csc_check(spg_context *ctx, const spg_csc *A)
                                              cudaMemcpyDeviceToHost, stream_of(ctx)));
     int bad = 0;
     if (!st)
-        st = reduce_flag(ctx, 0, &bad, [&](int *flag) {
+        st = spg_cuda_reduce_flag(ctx, 0, &bad, [&](int *flag) {
             csc_check_kernel<<<spg_blocks(A->n), SPG_BLOCK, 0, stream_of(ctx)>>>(
                 A->n, colptr, static_cast<const spg_int *>(A->rowind), A->m, A->nnz, flag);
         });
@@ -495,7 +474,7 @@ static spg_status coo_check(spg_context *ctx, const spg_triplets *t)
     unsigned long long first = none;
     spg_status st = SPG_SUCCESS;
     if (t->nnz > 0)
-        st = reduce_flag(ctx, none, &first, [&](unsigned long long *flag) {
+        st = spg_cuda_reduce_flag(ctx, none, &first, [&](unsigned long long *flag) {
             coo_check_kernel<<<spg_blocks(t->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(*t, flag);
         });
     return st ? st : spg_bad_key_status(first);
