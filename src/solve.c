@@ -190,7 +190,8 @@ static spg_status adjoint_solve(spg_context *ctx, spg_solver *s, spg_op op, int6
         return st;
     }
     adj->lambda = lambda;
-    adj->dA = op == SPG_OP_N ? (spg_outer){lambda, X, s->n, ldx} : (spg_outer){X, lambda, ldx, s->n};
+    adj->dA = op == SPG_OP_N ? (spg_outer){lambda, X, s->n, ldx}
+                             : (spg_outer){X, lambda, ldx, s->n};
     return SPG_SUCCESS;
 }
 

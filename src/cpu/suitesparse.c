@@ -149,6 +149,14 @@ static spg_status lu_status(int status)
     return SPG_ERR_INVALID_MATRIX;
 }
 
+/* out = A's values in double. */
+static void to_double(const spg_csc *A, double *out)
+{
+    for (int64_t k = 0; k < A->nnz; k++)
+        out[k] = A->dtype == SPG_DOUBLE ? ((const double *)A->values)[k]
+                                        : (double)((const float *)A->values)[k];
+}
+
 /* A's values in double: its own array, or a new converted copy in *made. */
 static const double *double_values(const spg_csc *A, double **made)
 {
@@ -156,8 +164,8 @@ static const double *double_values(const spg_csc *A, double **made)
     if (A->dtype == SPG_DOUBLE)
         return A->values;
     *made = spg_malloc(A->nnz, sizeof **made);
-    for (int64_t k = 0; *made && k < A->nnz; k++)
-        (*made)[k] = ((const float *)A->values)[k];
+    if (*made)
+        to_double(A, *made);
     return *made;
 }
 
@@ -224,9 +232,7 @@ static spg_status ss_factor(spg_context *ctx, spg_solver *s, const spg_csc *A)
         spg_free(made);
         return spd_status(&ss->cc, ok && ss->L->minor == ss->L->n);
     }
-    for (int64_t k = 0; k < s->nnz; k++)
-        ss->Ax[k] = A->dtype == SPG_DOUBLE ? ((const double *)A->values)[k]
-                                           : (double)((const float *)A->values)[k];
+    to_double(A, ss->Ax);
     lu_free_numeric(ss);
     double info[UMFPACK_INFO];
     spg_status st = lu_status(lu_numeric(s, ss, info));
