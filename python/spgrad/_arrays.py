@@ -1,0 +1,124 @@
+"""Arrays passed to the C library by pointer, without copies.
+
+numpy arrays are used as they are; objects with ``__cuda_array_interface__``
+(PyTorch, JAX, CuPy device arrays) are device memory; other objects with
+``__dlpack__`` (PyTorch and JAX arrays on the CPU) are viewed through
+``numpy.from_dlpack``. Nothing is converted: a wrong dtype, a
+non-contiguous layout or a wrong length raises TypeError or ValueError
+before the library is called.
+"""
+
+import numpy as np
+
+VALUE_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
+INDEX_TYPES = (np.dtype(np.int32), np.dtype(np.int64))
+
+
+class Buf:
+    """A pointer to an array's first element and what it points at."""
+
+    __slots__ = ("obj", "ptr", "dtype", "shape", "strides", "cuda", "writable")
+
+    def __init__(self, obj, ptr, dtype, shape, strides, cuda, writable):
+        self.obj, self.ptr, self.dtype = obj, ptr, dtype
+        self.shape, self.strides, self.cuda, self.writable = shape, strides, cuda, writable
+
+    @property
+    def size(self):
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+
+def _from_numpy(a):
+    return Buf(a, a.__array_interface__["data"][0], a.dtype, a.shape, a.strides, False,
+               a.flags.writeable)
+
+
+def _from_cuda(obj, ci):
+    dtype = np.dtype(ci["typestr"])
+    shape = tuple(ci["shape"])
+    strides = ci.get("strides")
+    if strides is None:  # C-contiguous
+        strides, step = [], dtype.itemsize
+        for d in reversed(shape):
+            strides.insert(0, step)
+            step *= d
+    ptr, readonly = ci["data"]
+    return Buf(obj, ptr, dtype, shape, tuple(strides), True, not readonly)
+
+
+def buf(obj, name):
+    """The Buf of a numpy, DLPack or CUDA-array-interface object."""
+    if isinstance(obj, np.ndarray):
+        return _from_numpy(obj)
+    ci = getattr(obj, "__cuda_array_interface__", None)
+    if ci is not None:
+        return _from_cuda(obj, ci)
+    if hasattr(obj, "__dlpack__"):
+        return _from_numpy(np.from_dlpack(obj))
+    raise TypeError(f"{name} must be an array (numpy, DLPack or CUDA array interface), "
+                    f"not {type(obj).__name__}")
+
+
+def _contiguous(b):
+    step = b.dtype.itemsize
+    for d, s in zip(reversed(b.shape), reversed(b.strides)):
+        if d != 1 and s != step:
+            return False
+        step *= d
+    return True
+
+
+def check_device(b, name, cuda):
+    if b.cuda != cuda:
+        where = "GPU" if cuda else "CPU"
+        raise ValueError(f"{name} is not in {where} memory, where the context computes")
+
+
+def vector(obj, name, dtype, length, cuda, writable=False):
+    """The pointer of a contiguous 1-D array of dtype and length (None: NULL)."""
+    if obj is None:
+        return None
+    b = buf(obj, name)
+    check_device(b, name, cuda)
+    if b.dtype != dtype:
+        raise TypeError(f"{name} has dtype {b.dtype.name}, expected {np.dtype(dtype).name}")
+    if len(b.shape) != 1 or b.shape[0] != length:
+        raise ValueError(f"{name} has shape {b.shape}, expected ({length},)")
+    if not _contiguous(b):
+        raise ValueError(f"{name} is not contiguous")
+    if writable and not b.writable:
+        raise ValueError(f"{name} is read-only")
+    return b.ptr or None
+
+
+def block(obj, name, dtype, rows, cuda, writable=False):
+    """(pointer, k, ld) of a column-major rows x k block: a 1-D array of
+    length rows (k = 1) or a 2-D array with unit row stride (numpy order
+    'F', or a column slice of one)."""
+    b = buf(obj, name)
+    check_device(b, name, cuda)
+    if b.dtype != dtype:
+        raise TypeError(f"{name} has dtype {b.dtype.name}, expected {np.dtype(dtype).name}")
+    if writable and not b.writable:
+        raise ValueError(f"{name} is read-only")
+    size = b.dtype.itemsize
+    if len(b.shape) == 1 and b.shape[0] == rows and (rows <= 1 or b.strides[0] == size):
+        return b.ptr or None, 1, max(1, rows)
+    if len(b.shape) != 2 or b.shape[0] != rows:
+        raise ValueError(f"{name} has shape {b.shape}, expected ({rows},) or ({rows}, k)")
+    k = b.shape[1]
+    ld = b.strides[1] // size if k > 1 else max(1, rows)
+    if (rows > 1 and b.strides[0] != size) or b.strides[1] % size or ld < max(1, rows):
+        raise ValueError(f"{name} must be column-major (numpy order 'F'): strides {b.strides}")
+    return b.ptr or None, k, ld
+
+
+def value_type(obj, name):
+    """The value dtype of an array: float32 or float64, else TypeError."""
+    dt = buf(obj, name).dtype
+    if dt not in VALUE_TYPES:
+        raise TypeError(f"{name} has dtype {dt.name}; values are float32 or float64")
+    return dt

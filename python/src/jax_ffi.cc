@@ -1,0 +1,386 @@
+// XLA FFI handlers: spgrad's C calls as JAX custom calls, on the buffers
+// XLA gives (no copies). spgrad/jax.py registers them and wraps them in
+// custom_vjp functions.
+//
+// A matrix is a plan (its pattern) and a buffer of stored values; the plan,
+// the context and the COO view are C objects owned by Python objects that
+// the JAX functions keep alive, passed here as int64 attributes. Pullbacks
+// accumulate into outputs that alias zero inputs (ffi_call's
+// input_output_aliases); an output of length 0 is a gradient not asked
+// for, passed to the C call as NULL. Each handler exists for the CPU
+// (spgrad_*_cpu) and, in CUDA builds, for the GPU (spgrad_*_cuda), where it
+// runs on XLA's stream.
+
+#include <spgrad.h>
+
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "xla/ffi/api/ffi.h"
+
+#ifdef SPGRAD_HAVE_CUDA
+#include <cuda_runtime.h>
+#endif
+
+namespace ffi = xla::ffi;
+
+// The stream of a CPU handler: none, decoded without asking XLA.
+struct NoStream {};
+
+template <>
+struct ffi::CtxDecoding<NoStream> {
+    using Type = void *;
+    static std::optional<void *> Decode(const XLA_FFI_Api *, XLA_FFI_ExecutionContext *,
+                                        DiagnosticEngine &) {
+        return nullptr;
+    }
+};
+
+namespace {
+
+using Buf = ffi::AnyBuffer;
+using Out = ffi::Result<ffi::AnyBuffer>;
+
+ffi::Error fail(const char *what, spg_status st) {
+    return ffi::Error(ffi::ErrorCode::kInvalidArgument,
+                      std::string(what) + ": " + spg_status_string(st));
+}
+
+#define SPG_TRY(what, call)                                 \
+    do {                                                    \
+        spg_status st_ = (call);                            \
+        if (st_ != SPG_SUCCESS) return fail((what), st_);   \
+    } while (0)
+
+spg_dtype dtype_of(const Buf &b) {
+    return b.element_type() == ffi::DataType::F32 ? SPG_FLOAT : SPG_DOUBLE;
+}
+
+// The data of a buffer, NULL when it holds no element (a gradient not asked for).
+void *data(const Buf &b) { return b.element_count() ? b.untyped_data() : nullptr; }
+void *data(Out &b) { return b->element_count() ? b->untyped_data() : nullptr; }
+
+spg_context *ctx_of(int64_t ctx) { return reinterpret_cast<spg_context *>(ctx); }
+const spg_plan *plan_of(int64_t plan) { return reinterpret_cast<const spg_plan *>(plan); }
+
+// A CUDA context runs on XLA's stream; calls on GPU contexts take turns, as
+// a context holds one stream and one workspace.
+std::mutex gpu_mutex;
+
+struct Turn {
+    std::unique_lock<std::mutex> lock;
+    spg_status status = SPG_SUCCESS;
+    Turn(int64_t ctx, void *stream) {
+        if (stream) {
+            lock = std::unique_lock<std::mutex>(gpu_mutex);
+            status = spg_context_set_stream(ctx_of(ctx), stream);
+        }
+    }
+};
+
+// The plan's matrix around values (pattern matrix when pattern != 0).
+spg_status view(int64_t plan, int32_t pattern, const Buf &Ax, spg_dtype dt, spg_csc *A) {
+    return spg_plan_csc(plan_of(plan), dt, pattern ? nullptr : Ax.untyped_data(), A);
+}
+
+// A scalar cotangent, read from host or device memory.
+double scalar(const Buf &b, void *stream) {
+    double d = 0;
+    float f = 0;
+    bool single = b.element_type() == ffi::DataType::F32;
+    void *dst = single ? static_cast<void *>(&f) : static_cast<void *>(&d);
+    size_t size = single ? sizeof f : sizeof d;
+#ifdef SPGRAD_HAVE_CUDA
+    if (stream) {
+        cudaStream_t s = static_cast<cudaStream_t>(stream);
+        cudaMemcpyAsync(dst, b.untyped_data(), size, cudaMemcpyDeviceToHost, s);
+        cudaStreamSynchronize(s);
+        return single ? f : d;
+    }
+#endif
+    (void)stream;
+    std::memcpy(dst, b.untyped_data(), size);
+    return single ? f : d;
+}
+
+// Writes a double result into a scalar output buffer.
+void put_scalar(Out &out, double value, void *stream) {
+    float f = static_cast<float>(value);
+    bool single = out->element_type() == ffi::DataType::F32;
+    const void *src = single ? static_cast<const void *>(&f) : static_cast<const void *>(&value);
+    size_t size = single ? sizeof f : sizeof value;
+#ifdef SPGRAD_HAVE_CUDA
+    if (stream) {
+        cudaStream_t s = static_cast<cudaStream_t>(stream);
+        cudaMemcpyAsync(out->untyped_data(), src, size, cudaMemcpyHostToDevice, s);
+        cudaStreamSynchronize(s);
+        return;
+    }
+#endif
+    (void)stream;
+    std::memcpy(out->untyped_data(), src, size);
+}
+
+// Ax = assemble(V)
+ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    SPG_TRY("spg_assemble",
+            spg_assemble(ctx_of(ctx), plan_of(plan), dtype_of(V), V.untyped_data(), data(Ax)));
+    return ffi::Error::Success();
+}
+
+// dV += dAx[slot]
+ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, Buf, Out dV) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    SPG_TRY("spg_assemble_pullback", spg_assemble_pullback(ctx_of(ctx), plan_of(plan),
+                                                          dtype_of(dAx), data(dAx), data(dV)));
+    return ffi::Error::Success();
+}
+
+// y = op(A) x
+ffi::Error spmv(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_t op, Buf Ax,
+                Buf x, Out y) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_TRY("spg_spmv", spg_spmv(ctx_of(ctx), static_cast<spg_op>(op), 1.0, &A,
+                                 x.untyped_data(), 0.0, data(y)));
+    return ffi::Error::Success();
+}
+
+// dA += dy x' (op N) or x dy' (op T); dx += op(A)' dy
+ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_t op,
+                         Buf Ax, Buf x, Buf dy, Buf, Buf, Out dA, Out dx) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_TRY("spg_spmv_pullback",
+            spg_spmv_pullback(ctx_of(ctx), static_cast<spg_op>(op), 1.0, &A, x.untyped_data(),
+                              dy.untyped_data(), data(dA), data(dx)));
+    return ffi::Error::Success();
+}
+
+// f = x' A y
+ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax, Buf x,
+                    Buf y, Out f) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    double value = 0;
+    SPG_TRY("spg_bilinear",
+            spg_bilinear(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(), &value));
+    put_scalar(f, value, stream);
+    return ffi::Error::Success();
+}
+
+// dA += df x y'; dx += df A y; dy += df A' x
+ffi::Error bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
+                             Buf x, Buf y, Buf df, Buf, Buf, Buf, Out dA, Out dx, Out dy) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_TRY("spg_bilinear_pullback",
+            spg_bilinear_pullback(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(),
+                                  scalar(df, stream), data(dA), data(dx), data(dy)));
+    return ffi::Error::Success();
+}
+
+// f = x' A x
+ffi::Error quadratic(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax, Buf x,
+                     Out f) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    double value = 0;
+    SPG_TRY("spg_quadratic", spg_quadratic(ctx_of(ctx), &A, x.untyped_data(), &value));
+    put_scalar(f, value, stream);
+    return ffi::Error::Success();
+}
+
+// dA += df x x'; dx += df (A + A') x
+ffi::Error quadratic_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
+                              Buf x, Buf df, Buf, Buf, Out dA, Out dx) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_TRY("spg_quadratic_pullback",
+            spg_quadratic_pullback(ctx_of(ctx), &A, x.untyped_data(), scalar(df, stream),
+                                   data(dA), data(dx)));
+    return ffi::Error::Success();
+}
+
+// dV[k] += df x[I_k] y[J_k]
+ffi::Error coo_bilinear_pullback(void *stream, int64_t ctx, int64_t coo, int32_t flags, Buf x,
+                                 Buf y, Buf df, Buf, Out dV) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    SPG_TRY("spg_coo_bilinear_pullback",
+            spg_coo_bilinear_pullback(ctx_of(ctx), reinterpret_cast<const spg_coo *>(coo),
+                                      static_cast<unsigned>(flags), dtype_of(x),
+                                      x.untyped_data(), y.untyped_data(), scalar(df, stream),
+                                      data(dV)));
+    return ffi::Error::Success();
+}
+
+}  // namespace
+
+// ---- The solver: factorised once per set of values --------------------------
+
+// A solver and the values it last factorised (CPU): a solve or pullback on
+// the same values reuses the factors, other values are factorised first.
+struct spgrad_jax_solver {
+    spg_solver *solver = nullptr;
+    std::mutex mutex;
+    std::vector<unsigned char> values;
+    bool factored = false;
+};
+
+extern "C" {
+
+// A solver of the plan's pattern (values NULL: analysis only); NULL and
+// *status set on failure.
+SPG_API spgrad_jax_solver *spgrad_jax_solver_create(spg_context *ctx, const spg_plan *plan,
+                                                    int dtype, int kind, int *status) {
+    spg_csc A;
+    spg_status st = spg_plan_csc(plan, static_cast<spg_dtype>(dtype), nullptr, &A);
+    auto *s = new spgrad_jax_solver;
+    if (st == SPG_SUCCESS) st = spg_solver_create(ctx, &A, static_cast<spg_solver_kind>(kind),
+                                                  &s->solver);
+    *status = st;
+    if (st != SPG_SUCCESS) {
+        delete s;
+        return nullptr;
+    }
+    return s;
+}
+
+SPG_API void spgrad_jax_solver_destroy(spgrad_jax_solver *s) {
+    if (!s) return;
+    spg_solver_destroy(s->solver);
+    delete s;
+}
+
+}  // extern "C"
+
+namespace {
+
+// Factorises Ax unless the solver holds its factors (always on the GPU,
+// whose values are not compared on the host).
+spg_status factor(spgrad_jax_solver *s, spg_context *ctx, const spg_csc *A, bool on_gpu) {
+    size_t bytes = static_cast<size_t>(A->nnz) * (A->dtype == SPG_FLOAT ? 4 : 8);
+    const auto *v = static_cast<const unsigned char *>(A->values);
+    if (!on_gpu && s->factored && s->values.size() == bytes &&
+        (bytes == 0 || std::memcmp(s->values.data(), v, bytes) == 0))
+        return SPG_SUCCESS;
+    s->factored = false;
+    spg_status st = spg_solver_factor(ctx, s->solver, A);
+    if (st != SPG_SUCCESS || on_gpu) return st;
+    s->values.assign(v, v + bytes);
+    s->factored = true;
+    return SPG_SUCCESS;
+}
+
+// Rows and columns of a right-hand side block: (n) or (k, n) row-major,
+// that is n x k column-major.
+int64_t columns(const Buf &B) {
+    auto dims = B.dimensions();
+    return dims.size() == 2 ? dims[0] : 1;
+}
+
+// X = op(A)^-1 B
+ffi::Error solve(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_t op, Buf Ax,
+                 Buf B, Out X) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
+    std::lock_guard<std::mutex> guard(s->mutex);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, 0, Ax, dtype_of(Ax), &A));
+    SPG_TRY("spg_solver_factor", factor(s, ctx_of(ctx), &A, stream != nullptr));
+    int64_t n = A.n, ld = n > 1 ? n : 1;
+    SPG_TRY("spg_solve", spg_solve(ctx_of(ctx), s->solver, static_cast<spg_op>(op), columns(B),
+                                   B.untyped_data(), ld, data(X), ld));
+    return ffi::Error::Success();
+}
+
+// Lambda = op(A)^-T dX; dB += Lambda; dA += -Lambda X' (op N)
+ffi::Error solve_pullback(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_t op,
+                          Buf Ax, Buf X, Buf dX, Buf, Buf, Out dB, Out dA) {
+    Turn t(ctx, stream);
+    SPG_TRY("spg_context_set_stream", t.status);
+    auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
+    std::lock_guard<std::mutex> guard(s->mutex);
+    spg_csc A;
+    SPG_TRY("spg_plan_csc", view(plan, 0, Ax, dtype_of(Ax), &A));
+    SPG_TRY("spg_solver_factor", factor(s, ctx_of(ctx), &A, stream != nullptr));
+    int64_t n = A.n, ld = n > 1 ? n : 1;
+    SPG_TRY("spg_solve_pullback",
+            spg_solve_pullback(ctx_of(ctx), s->solver, static_cast<spg_op>(op), columns(dX),
+                               data(X), ld, dX.untyped_data(), ld, data(dB), ld, data(dA)));
+    return ffi::Error::Success();
+}
+
+// ---- Bindings: one per handler, for a stream decoder S ----------------------
+
+template <class S>
+auto bind() {
+    return ffi::Ffi::Bind().Ctx<S>().template Attr<int64_t>("context");
+}
+
+template <class S>
+auto bind_matrix() {
+    return bind<S>().template Attr<int64_t>("plan").template Attr<int32_t>("pattern");
+}
+
+template <class S>
+auto bind_solver() {
+    return bind<S>().template Attr<int64_t>("plan").template Attr<int64_t>("solver")
+        .template Attr<int32_t>("op");
+}
+
+}  // namespace
+
+// clang-format off
+#define SPG_HANDLERS(S, suffix)                                                            \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_assemble_##suffix, assemble,                         \
+    bind<S>().Attr<int64_t>("plan").Arg<Buf>().Ret<Buf>());                               \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_assemble_pullback_##suffix, assemble_pullback,       \
+    bind<S>().Attr<int64_t>("plan").Arg<Buf>().Arg<Buf>().Ret<Buf>());                    \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_spmv_##suffix, spmv,                                 \
+    bind_matrix<S>().Attr<int32_t>("op").Arg<Buf>().Arg<Buf>().Ret<Buf>());               \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_spmv_pullback_##suffix, spmv_pullback,               \
+    bind_matrix<S>().Attr<int32_t>("op").Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>()      \
+    .Arg<Buf>().Ret<Buf>().Ret<Buf>());                                                   \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_bilinear_##suffix, bilinear,                         \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                        \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_bilinear_pullback_##suffix, bilinear_pullback,       \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>()    \
+    .Arg<Buf>().Ret<Buf>().Ret<Buf>().Ret<Buf>());                                        \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_quadratic_##suffix, quadratic,                       \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                                   \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_quadratic_pullback_##suffix, quadratic_pullback,     \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>()    \
+    .Ret<Buf>());                                                                         \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_coo_bilinear_pullback_##suffix, coo_bilinear_pullback, \
+    bind<S>().Attr<int64_t>("coo").Attr<int32_t>("flags").Arg<Buf>().Arg<Buf>().Arg<Buf>()  \
+    .Arg<Buf>().Ret<Buf>());                                                              \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_##suffix, solve,                               \
+    bind_solver<S>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                                   \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_pullback_##suffix, solve_pullback,             \
+    bind_solver<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>()    \
+    .Ret<Buf>());
+// clang-format on
+
+SPG_HANDLERS(NoStream, cpu)
+#ifdef SPGRAD_HAVE_CUDA
+SPG_HANDLERS(ffi::PlatformStream<void *>, cuda)
+#endif
