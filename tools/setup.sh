@@ -13,6 +13,11 @@
 #   NVIDIA's wheel nvidia-cudss-cu13, unpacked by pip into .deps/cudss
 #   (headers and library, which CMake finds there). Optional: without it
 #   the CUDA backend's solves return SPG_ERR_NOT_BUILT.
+# - The Python package's environment, python/.venv: numpy, scipy, JAX (CPU),
+#   PyTorch, pytest and scikit-build-core from the package index, for the
+#   Python tests (ctest label python) and `pip install ./python`. PyTorch's
+#   Linux wheel brings NVIDIA's CUDA libraries: about 6 GiB in all.
+#   SPGRAD_SETUP_PYTHON=0 skips it; CMake then builds no Python parts.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -70,6 +75,18 @@ cudss() {
     return 0
 }
 
+python_env() {
+    [ "${SPGRAD_SETUP_PYTHON:-1}" = 0 ] && return 0
+    venv=python/.venv
+    [ -x $venv/bin/python ] || python3 -m venv $venv
+    $venv/bin/python -c "import numpy, scipy, jax, torch, pytest, scikit_build_core" 2>/dev/null &&
+        return 0
+    echo "tools/setup.sh: installing the Python test environment in $venv (numpy, scipy, jax, torch)"
+    $venv/bin/python -m pip install --quiet --disable-pip-version-check \
+        numpy scipy "jax[cpu]" torch pytest scikit-build-core
+}
+
 suitesparse
 openblas
 cudss
+python_env

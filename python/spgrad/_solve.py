@@ -26,15 +26,16 @@ class Solver(_Handle):
     for each new set of values, then used for solves with A or A' and for
     their pullbacks by the same factors. kind ``"spd"`` (Cholesky of the
     lower triangle, CHOLMOD / cuDSS) or ``"general"`` (LU, UMFPACK /
-    cuDSS). Calls on one solver are serialised by a lock."""
+    cuDSS). dtype is the value type when A is a pattern matrix. Calls on
+    one solver are serialised by a lock."""
 
     _destroy = "spg_solver_destroy"
 
-    def __init__(self, A, kind="general", *, context=None):
+    def __init__(self, A, kind="general", *, dtype=None, context=None):
         if kind not in _KINDS:
             raise ValueError(f"kind must be 'spd' or 'general', not {kind!r}")
         ctx = _context(A, context)
-        self.dtype = A.dtype if A.dtype is not None else np.dtype(np.float64)
+        self.dtype = A.dtype if A.dtype is not None else np.dtype(dtype or np.float64)
         handle = ctypes.c_void_p()
         c.call("spg_solver_create", ctx.ptr, ctypes.byref(A.struct(self.dtype)), _KINDS[kind],
                ctypes.byref(handle))
