@@ -179,16 +179,21 @@ class Plan(_Handle):
             self._pattern[dtype] = s
         return self._pattern[dtype]
 
+    def _host_pattern(self):
+        if self.cuda:
+            raise ValueError("the pattern of a CUDA plan is in device memory")
+        return self.pattern()
+
     @property
     def indptr(self):
         """Column pointers (row pointers when by_rows), a read-only view."""
-        s = self.pattern()
+        s = self._host_pattern()
         return _pattern_array(s.colptr, s.n + 1, self.coo.index_dtype, self)
 
     @property
     def indices(self):
         """Row of each stored entry (column when by_rows), a read-only view."""
-        s = self.pattern()
+        s = self._host_pattern()
         return _pattern_array(s.rowind, s.nnz, self.coo.index_dtype, self)
 
     def assemble(self, V, out=None):

@@ -106,12 +106,13 @@ def test_quadratic_and_pattern_matrix():
 
 
 def pullback_shapes(fn, *args):
-    """The shapes of the first output of each spgrad pullback call in the
-    jaxpr of fn: (0,) marks a gradient that was not computed."""
+    """The output shapes of each spgrad pullback call in the jaxpr of fn
+    (one level of sub-jaxprs in): (0,) marks a gradient not computed."""
     jaxpr = jax.make_jaxpr(fn)(*args)
+    inner = jax.extend.core.jaxprs_in_params
     shapes = []
     for eqn in jaxpr.eqns:
-        for sub in [eqn] + [e for j in jax.extend.core.jaxprs_in_params(eqn.params) for e in j.eqns]:
+        for sub in [eqn] + [e for j in inner(eqn.params) for e in j.eqns]:
             name = str(sub.params.get("target_name", ""))
             if name.endswith("_pullback"):
                 shapes.append((name, [v.aval.shape for v in sub.outvars]))
