@@ -43,8 +43,13 @@ def _grad(g, name, dtype, length, cuda):
     return g, ar.vector(g, name, dtype, length, cuda, writable=True)
 
 
-def _dA_default(A):
-    return True if A.values is not None else None
+def _dA(A, dA):
+    """dA as given, where "auto" asks for it when A has values."""
+    if isinstance(dA, str):
+        if dA != "auto":
+            raise ValueError(f"dA must be True, None, an array or 'auto', not {dA!r}")
+        return True if A.values is not None else None
+    return dA
 
 
 def spmv(A, x, *, op="N", alpha=1.0, beta=0.0, y=None, context=None):
@@ -70,7 +75,7 @@ def spmv_pullback(A, x, dy, *, op="N", alpha=1.0, dA="auto", dx=True, context=No
     m, n = A.shape if opc == c.SPG_OP_N else A.shape[::-1]
     px = ar.vector(x, "x", dt, n, ctx.cuda)
     pdy = ar.vector(dy, "dy", dt, m, ctx.cuda)
-    dA, pa = _grad(_dA_default(A) if dA == "auto" else dA, "dA", dt, A.nnz, ctx.cuda)
+    dA, pa = _grad(_dA(A, dA), "dA", dt, A.nnz, ctx.cuda)
     dx, pdx = _grad(dx, "dx", dt, n, ctx.cuda)
     c.call("spg_spmv_pullback", ctx.ptr, opc ^ A.transposed, alpha,
            ctypes.byref(A.struct(dt)), px, pdy, pa, pdx)
@@ -96,7 +101,7 @@ def bilinear(A, x, y, *, context=None):
 
 
 def _bilinear_grads(A, dt, dA, dx, dy, ctx):
-    dA, pa = _grad(_dA_default(A) if dA == "auto" else dA, "dA", dt, A.nnz, ctx.cuda)
+    dA, pa = _grad(_dA(A, dA), "dA", dt, A.nnz, ctx.cuda)
     dx, pdx = _grad(dx, "dx", dt, A.shape[0], ctx.cuda)
     dy, pdy = _grad(dy, "dy", dt, A.shape[1], ctx.cuda)
     order = (pdy, pdx) if A.transposed else (pdx, pdy)
@@ -145,7 +150,7 @@ def quadratic_pullback(A, x, df=1.0, *, dA="auto", dx=True, context=None):
     """dA += df x x' on A's pattern, dx += df (A + A') x. Returns (dA, dx)."""
     ctx = _context(A, context)
     dt, px = _square(A, x, ctx)
-    dA, pa = _grad(_dA_default(A) if dA == "auto" else dA, "dA", dt, A.nnz, ctx.cuda)
+    dA, pa = _grad(_dA(A, dA), "dA", dt, A.nnz, ctx.cuda)
     dx, pdx = _grad(dx, "dx", dt, A.shape[0], ctx.cuda)
     c.call("spg_quadratic_pullback", ctx.ptr, ctypes.byref(A.struct(dt)), px, df, pa, pdx)
     return dA, dx

@@ -41,12 +41,11 @@ for _name in _HANDLERS:  # the CUDA handlers exist in CUDA builds
 _OPS = {"N": 0, "T": 1}
 
 
-def _ffi(name, outs, *args, aliases=None, **attrs):
+def _ffi(name, outs, *args, **attrs):
     """The FFI call spgrad_<name> on args, with integer attributes."""
     attrs = {k: (np.int64(v) if k in ("context", "plan", "coo", "solver") else np.int32(v))
              for k, v in attrs.items()}
-    call = jax.ffi.ffi_call(f"spgrad_{name}", outs, input_output_aliases=aliases or {},
-                            vmap_method="sequential")
+    call = jax.ffi.ffi_call(f"spgrad_{name}", outs, vmap_method="sequential")
     return call(*args, **attrs)
 
 
@@ -67,10 +66,6 @@ def _check(x, name, length, dt):
 def _out(shape, dt, need=True):
     """The shape of an output, empty when that gradient is not asked for."""
     return jax.ShapeDtypeStruct(shape if need else (0,), dt)
-
-
-def _zeros(shape, dt, need=True):
-    return jnp.zeros(shape if need else (0,), dt)
 
 
 def _need(*primals):
@@ -115,8 +110,7 @@ def _make_assemble(plan):
         return f(V), None
 
     def bwd(_, g):
-        dV = _ffi("assemble_pullback", _out((plan.nnz_coo,), g.dtype), g,
-                  _zeros((plan.nnz_coo,), g.dtype), aliases={1: 0}, context=ctx, plan=p)
+        dV = _ffi("assemble_pullback", _out((plan.nnz_coo,), g.dtype), g, context=ctx, plan=p)
         return (dV,)
 
     f.defvjp(fwd, bwd)
@@ -152,8 +146,7 @@ def _make_spmv(plan, op, pattern, m, n):
         nA = nA is not None and not pattern
         nx = nx is not None
         dA, dx = _ffi("spmv_pullback", (_out((nnz,), g.dtype, nA), _out((n,), g.dtype, nx)),
-                      Ax, x, g, _zeros((nnz,), g.dtype, nA), _zeros((n,), g.dtype, nx),
-                      aliases={3: 0, 4: 1}, **attrs)
+                      Ax, x, g, **attrs)
         return (dA if nA else None, dx if nx else None)
 
     f.defvjp(fwd, bwd, symbolic_zeros=True)
@@ -177,8 +170,7 @@ def _bilinear_grads(attrs, nnz, m, n, Ax, x, y, g, need, pattern):
     dt = g.dtype
     dA, dx, dy = _ffi("bilinear_pullback",
                       (_out((nnz,), dt, nA), _out((m,), dt, nx), _out((n,), dt, ny)),
-                      Ax, x, y, g, _zeros((nnz,), dt, nA), _zeros((m,), dt, nx),
-                      _zeros((n,), dt, ny), aliases={4: 0, 5: 1, 6: 2}, **attrs)
+                      Ax, x, y, g, **attrs)
     return dA if nA else None, dx if nx else None, dy if ny else None
 
 
@@ -228,8 +220,7 @@ def _make_quadratic(plan, pattern):
         Ax, x, (nA, nx) = res
         nA, nx = nA is not None and not pattern, nx is not None
         dA, dx = _ffi("quadratic_pullback", (_out((nnz,), g.dtype, nA), _out((n,), g.dtype, nx)),
-                      Ax, x, g, _zeros((nnz,), g.dtype, nA), _zeros((n,), g.dtype, nx),
-                      aliases={3: 0, 4: 1}, **attrs)
+                      Ax, x, g, **attrs)
         return dA if nA else None, dx if nx else None
 
     f.defvjp(fwd, bwd, symbolic_zeros=True)
@@ -269,8 +260,7 @@ def _make_coo_bilinear(plan):
         Ax, x, y, need = res
         dV = None
         if need[0] is not None:
-            dV = _ffi("coo_bilinear_pullback", _out((plan.nnz_coo,), g.dtype), x, y, g,
-                      _zeros((plan.nnz_coo,), g.dtype), aliases={3: 0}, **coo)
+            dV = _ffi("coo_bilinear_pullback", _out((plan.nnz_coo,), g.dtype), x, y, g, **coo)
         _, dx, dy = _bilinear_grads(attrs, nnz, m, n, Ax, x, y, g, (None,) + need[1:], 0)
         return dV, dx, dy
 
@@ -348,9 +338,7 @@ def _make_solve(solver, op):
         nA, nB = nA is not None, nB is not None
         dt = g.dtype
         dB, dA = _ffi("solve_pullback",
-                      (_out(g.shape, dt, nB), _out((nnz,), dt, nA)), Ax, X, g,
-                      _zeros(g.shape, dt, nB), _zeros((nnz,), dt, nA),
-                      aliases={3: 0, 4: 1}, **attrs)
+                      (_out(g.shape, dt, nB), _out((nnz,), dt, nA)), Ax, X, g, **attrs)
         return dA if nA else None, dB if nB else None
 
     f.defvjp(fwd, bwd, symbolic_zeros=True)
