@@ -170,8 +170,12 @@ def test_solve_gradient_against_dense(op, k):
         close(g, r, 1e3 * n * EPS[np.float64] * max(1.0, np.abs(r).max()))
 
 
+DATA = os.environ.get("SPGRAD_TEST_DATA",
+                      os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data"))
+
+
 def read_triplets(name):
-    S = scipy.io.mmread(os.path.join(os.environ["SPGRAD_TEST_DATA"], name)).tocoo()
+    S = scipy.io.mmread(os.path.join(DATA, name)).tocoo()
     return S.row.astype(np.int32), S.col.astype(np.int32), S.data.astype(np.float64), S.shape
 
 
