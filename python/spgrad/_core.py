@@ -208,7 +208,9 @@ class Plan(_Handle):
 
     def assemble_pullback(self, dAx, dV=True):
         """dV[k] += dAx[slot(k)] (skipped triplets untouched); dV True
-        makes a new zero array. Returns dV."""
+        makes a new zero array; None returns None. Returns dV."""
+        if dV is None:
+            return None
         dt = ar.value_type(dAx, "dAx")
         pa = ar.vector(dAx, "dAx", dt, self.nnz, self.cuda)
         dV = _output(dV, "dV", dt, self.nnz_coo, self.cuda, np.zeros)

@@ -3,7 +3,8 @@
 Conventions (as in the C API): forward results overwrite their output,
 which is a new array unless one is given; pullbacks accumulate. A gradient
 argument is True (a new zero array), an array (accumulated into, in
-place), or None (that input is a constant: its work is skipped). Pullbacks
+place), or None (that input is a constant: its work is skipped, and a call
+whose only gradient is None returns None at once). Pullbacks
 return their gradients in argument order. Vectors and gradients have the
 matrix's value type; A.T is handled by swapping roles, never by copying.
 """
@@ -168,6 +169,8 @@ def sampled_outer(A, U, V, alpha=1.0, *, dA=True, context=None):
     """The sampled outer product (SDDMM): dA[p] += alpha sum_r U[i_p, r]
     V[j_p, r] over A's stored entries (i_p, j_p); U is m x k and V n x k,
     column-major (or 1-D for k = 1). Returns dA."""
+    if dA is None:  # a constant: nothing to compute
+        return None
     ctx = _context(A, context)
     dt = _dtype(A, U, "U")
     k, pu, ldu, pv, ldv = _blocks(U, V, A.shape[0], A.shape[1], dt, ctx.cuda)
@@ -204,6 +207,8 @@ def _coo_context(coo, context):
 def coo_sampled_outer(coo, U, V, alpha=1.0, *, dV=True, context=None):
     """dV[k] += alpha sum_r U[I_k, r] V[J_k, r]: the sampled outer product
     taken to the triplet values. Returns dV."""
+    if dV is None:  # a constant: nothing to compute
+        return None
     ctx = _coo_context(coo, context)
     co, flags = _coo(coo)
     dt = ar.value_type(U, "U")
@@ -217,6 +222,8 @@ def coo_sampled_outer(coo, U, V, alpha=1.0, *, dV=True, context=None):
 def coo_bilinear_pullback(coo, x, y, df=1.0, *, dV=True, context=None):
     """dV[k] += df x[I_k] y[J_k]: the gradient of f = x' A(V) y with
     respect to the triplet values, with no CSC matrix. Returns dV."""
+    if dV is None:  # a constant: nothing to compute
+        return None
     ctx = _coo_context(coo, context)
     co, flags = _coo(coo)
     dt = ar.value_type(x, "x")
@@ -231,6 +238,8 @@ def coo_bilinear_pullback(coo, x, y, df=1.0, *, dV=True, context=None):
 def coo_spmv_pullback(coo, x, dy, *, op="N", alpha=1.0, dV=True, context=None):
     """dV[k] += alpha dy[I_k] x[J_k] (op N) or alpha x[I_k] dy[J_k] (op
     T): the pullback of y = alpha op(A(V)) x to V. Returns dV."""
+    if dV is None:  # a constant: nothing to compute
+        return None
     ctx = _coo_context(coo, context)
     co, flags = _coo(coo)
     opc = _op(op)

@@ -112,5 +112,13 @@ class Solver(_Handle):
             pv = ar.vector(dV, "dV", self.dtype, co.nnz, self.context.cuda, writable=True)
         with self._lock:
             c.call("spg_coo_solve_pullback", self.context.ptr, self.ptr, self._cop(op),
-                   ctypes.byref(co.struct), flags, *args, pv)
+                   ctypes.byref(self._coo_struct(co)), flags, *args, pv)
         return dB, dV
+
+    def _coo_struct(self, co):
+        """The triplets as the solver's matrix sees them: a solver of a
+        matrix stored by rows factorises A', whose triplets are (J_k, I_k)."""
+        s = co.struct
+        if not self.transposed:
+            return s
+        return c.Coo(s.n, s.m, s.nnz, s.itype, s.J, s.I)
