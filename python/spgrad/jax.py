@@ -121,6 +121,8 @@ def _make_assemble(plan):
 
 def spmv(plan, Ax, x, op="N"):
     """y = op(A) x for the matrix (plan, Ax); op "N" or "T"."""
+    if op not in _OPS:
+        raise ValueError(f"op must be 'N' or 'T', not {op!r}")
     dt = _dtype(x)
     m, n = plan.shape if op == "N" else plan.shape[::-1]
     _check(x, "x", n, dt)
@@ -130,7 +132,9 @@ def spmv(plan, Ax, x, op="N"):
 
 
 def _make_spmv(plan, op, pattern, m, n):
-    attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=pattern, op=op)
+    # a plan stored by rows views A': op(A) is the other op of the view
+    attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=pattern,
+                 op=op ^ int(plan.by_rows))
     nnz = plan.nnz
 
     @jax.custom_vjp
@@ -164,23 +168,32 @@ def bilinear(plan, Ax, x, y):
     return _cached(plan, ("bilinear", pattern), lambda: _make_bilinear(plan, pattern))(vals, x, y)
 
 
-def _bilinear_grads(attrs, nnz, m, n, Ax, x, y, g, need, pattern):
+def _bilinear_value(attrs, plan, Ax, x, y):
+    """x' A y; a plan stored by rows views A', and x' A y = y' A' x."""
+    first, second = (y, x) if plan.by_rows else (x, y)
+    return _ffi("bilinear", _out((), x.dtype), Ax, first, second, **attrs)
+
+
+def _bilinear_grads(attrs, plan, Ax, x, y, g, need, pattern):
     nA, nx, ny = (need[0] is not None and not pattern, need[1] is not None,
                   need[2] is not None)
-    dt = g.dtype
-    dA, dx, dy = _ffi("bilinear_pullback",
-                      (_out((nnz,), dt, nA), _out((m,), dt, nx), _out((n,), dt, ny)),
-                      Ax, x, y, g, **attrs)
+    (m, n), dt = plan.shape, g.dtype
+    dAx = _out((plan.nnz,), dt, nA)
+    if plan.by_rows:
+        dA, dy, dx = _ffi("bilinear_pullback", (dAx, _out((n,), dt, ny), _out((m,), dt, nx)),
+                          Ax, y, x, g, **attrs)
+    else:
+        dA, dx, dy = _ffi("bilinear_pullback", (dAx, _out((m,), dt, nx), _out((n,), dt, ny)),
+                          Ax, x, y, g, **attrs)
     return dA if nA else None, dx if nx else None, dy if ny else None
 
 
 def _make_bilinear(plan, pattern):
     attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=pattern)
-    (m, n), nnz = plan.shape, plan.nnz
 
     @jax.custom_vjp
     def f(Ax, x, y):
-        return _ffi("bilinear", _out((), x.dtype), Ax, x, y, **attrs)
+        return _bilinear_value(attrs, plan, Ax, x, y)
 
     def fwd(Ax, x, y):
         need = _need(Ax, x, y)
@@ -188,7 +201,7 @@ def _make_bilinear(plan, pattern):
 
     def bwd(res, g):
         Ax, x, y, need = res
-        return _bilinear_grads(attrs, nnz, m, n, Ax, x, y, g, need, pattern)
+        return _bilinear_grads(attrs, plan, Ax, x, y, g, need, pattern)
 
     f.defvjp(fwd, bwd, symbolic_zeros=True)
     return f
@@ -241,11 +254,11 @@ def coo_bilinear(plan, V, x, y):
 def _make_coo_bilinear(plan):
     attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=0)
     coo = dict(context=plan.context.ptr, coo=ctypes.addressof(plan.coo.struct), flags=plan.flags)
-    (m, n), nnz = plan.shape, plan.nnz
 
     def forward(V, x, y):
-        Ax = _ffi("assemble", _out((nnz,), V.dtype), V, context=plan.context.ptr, plan=plan.ptr)
-        return _ffi("bilinear", _out((), x.dtype), Ax, x, y, **attrs), Ax
+        Ax = _ffi("assemble", _out((plan.nnz,), V.dtype), V, context=plan.context.ptr,
+                  plan=plan.ptr)
+        return _bilinear_value(attrs, plan, Ax, x, y), Ax
 
     @jax.custom_vjp
     def f(V, x, y):
@@ -261,7 +274,7 @@ def _make_coo_bilinear(plan):
         dV = None
         if need[0] is not None:
             dV = _ffi("coo_bilinear_pullback", _out((plan.nnz_coo,), g.dtype), x, y, g, **coo)
-        _, dx, dy = _bilinear_grads(attrs, nnz, m, n, Ax, x, y, g, (None,) + need[1:], 0)
+        _, dx, dy = _bilinear_grads(attrs, plan, Ax, x, y, g, (None,) + need[1:], 0)
         return dV, dx, dy
 
     f.defvjp(fwd, bwd, symbolic_zeros=True)
@@ -308,6 +321,8 @@ def solve(solver, Ax, B, op="N"):
     """X = op(A)^-1 B for the matrix (solver.plan, Ax); B of shape (n,) or
     (n, k). The gradient with respect to Ax is -Lambda X' on the pattern
     (op N) and with respect to B is Lambda = op(A)^-T dX."""
+    if op not in _OPS:
+        raise ValueError(f"op must be 'N' or 'T', not {op!r}")
     plan, dt = solver.plan, solver.dtype
     n = plan.shape[0]
     _check(Ax, "Ax", plan.nnz, dt)

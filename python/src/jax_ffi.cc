@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 #include <vector>
 
@@ -151,16 +152,44 @@ ffi::Error zero_all(void *stream, Outs &...outs) {
     return ffi::Error::Success();
 }
 
-#define SPG_ZERO(stream, ...)                                          \
-    do {                                                               \
-        ffi::Error e_ = zero_all((stream), __VA_ARGS__);               \
-        if (e_.failure()) return e_;                                   \
+#define SPG_OK(expr)                           \
+    do {                                       \
+        ffi::Error e_ = (expr);                \
+        if (e_.failure()) return e_;           \
     } while (0)
+
+// The length a buffer must have; a gradient not asked for may be empty.
+struct Len {
+    size_t have;
+    int64_t want;
+    bool optional;
+};
+Len arg(const Buf &b, int64_t want) { return {b.element_count(), want, false}; }
+Len ret(Out &b, int64_t want) { return {b->element_count(), want, false}; }
+Len grad(Out &b, int64_t want) { return {b->element_count(), want, true}; }
+
+// The buffers' lengths against the matrix (spgrad.jax checks shapes before
+// it calls; this keeps a misused handler from reading out of bounds).
+ffi::Error lengths(std::initializer_list<Len> list) {
+    for (const Len &l : list)
+        if (l.have != static_cast<size_t>(l.want) && !(l.optional && l.have == 0))
+            return ffi::Error::InvalidArgument("spgrad: a buffer's length does not match the matrix");
+    return ffi::Error::Success();
+}
+
+// The plan's triplet and entry counts.
+spg_plan_info info_of(int64_t plan) {
+    spg_plan_info info{};
+    spg_plan_query(plan_of(plan), &info);
+    return info;
+}
 
 // Ax = assemble(V)
 ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
+    spg_plan_info in = info_of(plan);
+    SPG_OK(lengths({arg(V, in.nnz_coo), ret(Ax, in.nnz)}));
     SPG_TRY("spg_assemble",
             spg_assemble(ctx_of(ctx), plan_of(plan), dtype_of(V), V.untyped_data(), data(Ax)));
     return ffi::Error::Success();
@@ -170,7 +199,9 @@ ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
 ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, Out dV) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
-    SPG_ZERO(stream, dV);
+    spg_plan_info in = info_of(plan);
+    SPG_OK(lengths({arg(dAx, in.nnz), ret(dV, in.nnz_coo)}));
+    SPG_OK(zero_all(stream, dV));
     SPG_TRY("spg_assemble_pullback", spg_assemble_pullback(ctx_of(ctx), plan_of(plan),
                                                           dtype_of(dAx), data(dAx), data(dV)));
     return ffi::Error::Success();
@@ -183,6 +214,8 @@ ffi::Error spmv(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    int64_t rows = op == SPG_OP_N ? A.m : A.n, cols = op == SPG_OP_N ? A.n : A.m;
+    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, cols), ret(y, rows)}));
     SPG_TRY("spg_spmv", spg_spmv(ctx_of(ctx), static_cast<spg_op>(op), 1.0, &A,
                                  x.untyped_data(), 0.0, data(y)));
     return ffi::Error::Success();
@@ -193,9 +226,12 @@ ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t patter
                          Buf Ax, Buf x, Buf dy, Out dA, Out dx) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
-    SPG_ZERO(stream, dA, dx);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    int64_t rows = op == SPG_OP_N ? A.m : A.n, cols = op == SPG_OP_N ? A.n : A.m;
+    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, cols), arg(dy, rows), grad(dA, A.nnz),
+                    grad(dx, cols)}));
+    SPG_OK(zero_all(stream, dA, dx));
     SPG_TRY("spg_spmv_pullback",
             spg_spmv_pullback(ctx_of(ctx), static_cast<spg_op>(op), 1.0, &A, x.untyped_data(),
                               dy.untyped_data(), data(dA), data(dx)));
@@ -209,6 +245,7 @@ ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Bu
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), ret(f, 1)}));
     double value = 0;
     SPG_TRY("spg_bilinear",
             spg_bilinear(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(), &value));
@@ -221,9 +258,11 @@ ffi::Error bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pa
                              Buf x, Buf y, Buf df, Out dA, Out dx, Out dy) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
-    SPG_ZERO(stream, dA, dx, dy);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), arg(df, 1), grad(dA, A.nnz),
+                    grad(dx, A.m), grad(dy, A.n)}));
+    SPG_OK(zero_all(stream, dA, dx, dy));
     SPG_TRY("spg_bilinear_pullback",
             spg_bilinear_pullback(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(),
                                   scalar(df, stream), data(dA), data(dx), data(dy)));
@@ -237,6 +276,7 @@ ffi::Error quadratic(void *stream, int64_t ctx, int64_t plan, int32_t pattern, B
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.n), ret(f, 1)}));
     double value = 0;
     SPG_TRY("spg_quadratic", spg_quadratic(ctx_of(ctx), &A, x.untyped_data(), &value));
     put_scalar(f, value, stream);
@@ -248,9 +288,11 @@ ffi::Error quadratic_pullback(void *stream, int64_t ctx, int64_t plan, int32_t p
                               Buf x, Buf df, Out dA, Out dx) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
-    SPG_ZERO(stream, dA, dx);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
+    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.n), arg(df, 1), grad(dA, A.nnz),
+                    grad(dx, A.n)}));
+    SPG_OK(zero_all(stream, dA, dx));
     SPG_TRY("spg_quadratic_pullback",
             spg_quadratic_pullback(ctx_of(ctx), &A, x.untyped_data(), scalar(df, stream),
                                    data(dA), data(dx)));
@@ -262,10 +304,11 @@ ffi::Error coo_bilinear_pullback(void *stream, int64_t ctx, int64_t coo, int32_t
                                  Buf y, Buf df, Out dV) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
-    SPG_ZERO(stream, dV);
+    const auto *c = reinterpret_cast<const spg_coo *>(coo);
+    SPG_OK(lengths({arg(x, c->m), arg(y, c->n), arg(df, 1), ret(dV, c->nnz)}));
+    SPG_OK(zero_all(stream, dV));
     SPG_TRY("spg_coo_bilinear_pullback",
-            spg_coo_bilinear_pullback(ctx_of(ctx), reinterpret_cast<const spg_coo *>(coo),
-                                      static_cast<unsigned>(flags), dtype_of(x),
+            spg_coo_bilinear_pullback(ctx_of(ctx), c, static_cast<unsigned>(flags), dtype_of(x),
                                       x.untyped_data(), y.untyped_data(), scalar(df, stream),
                                       data(dV)));
     return ffi::Error::Success();
@@ -345,9 +388,10 @@ ffi::Error solve(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_
     std::lock_guard<std::mutex> guard(s->mutex);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, 0, Ax, dtype_of(Ax), &A));
+    int64_t n = A.n, ld = n > 1 ? n : 1, k = columns(B);
+    SPG_OK(lengths({arg(Ax, A.nnz), arg(B, k * n), ret(X, k * n)}));
     SPG_TRY("spg_solver_factor", factor(s, ctx_of(ctx), &A, stream != nullptr));
-    int64_t n = A.n, ld = n > 1 ? n : 1;
-    SPG_TRY("spg_solve", spg_solve(ctx_of(ctx), s->solver, static_cast<spg_op>(op), columns(B),
+    SPG_TRY("spg_solve", spg_solve(ctx_of(ctx), s->solver, static_cast<spg_op>(op), k,
                                    B.untyped_data(), ld, data(X), ld));
     return ffi::Error::Success();
 }
@@ -357,15 +401,17 @@ ffi::Error solve_pullback(void *stream, int64_t ctx, int64_t plan, int64_t solve
                           Buf Ax, Buf X, Buf dX, Out dB, Out dA) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
-    SPG_ZERO(stream, dB, dA);
     auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
     std::lock_guard<std::mutex> guard(s->mutex);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, 0, Ax, dtype_of(Ax), &A));
+    int64_t n = A.n, ld = n > 1 ? n : 1, k = columns(dX);
+    SPG_OK(lengths({arg(Ax, A.nnz), arg(X, k * n), arg(dX, k * n), grad(dB, k * n),
+                    grad(dA, A.nnz)}));
     SPG_TRY("spg_solver_factor", factor(s, ctx_of(ctx), &A, stream != nullptr));
-    int64_t n = A.n, ld = n > 1 ? n : 1;
+    SPG_OK(zero_all(stream, dB, dA));
     SPG_TRY("spg_solve_pullback",
-            spg_solve_pullback(ctx_of(ctx), s->solver, static_cast<spg_op>(op), columns(dX),
+            spg_solve_pullback(ctx_of(ctx), s->solver, static_cast<spg_op>(op), k,
                                data(X), ld, dX.untyped_data(), ld, data(dB), ld, data(dA)));
     return ffi::Error::Success();
 }

@@ -212,3 +212,37 @@ def test_bad_input_raises_before_any_call():
         sj.bilinear(plan, sj.assemble(plan, V), x, x)
     with pytest.raises(ValueError, match="square"):
         sj.quadratic(plan, sj.assemble(plan, V), x)
+
+
+@pytest.mark.parametrize("op", ["N", "T"])
+def test_plan_by_rows(op):
+    """A plan stored by rows (CSR) gives the functions of A, not of A'."""
+    m, n, nt = 7, 5, 40
+    I, J, V, x, y = problem(m, n, nt, 10)
+    plan = spgrad.Plan(I, J, (m, n), by_rows=True)
+    v = y if op == "N" else x
+    D = (lambda V: dense(I, J, V, m, n)) if op == "N" else (lambda V: dense(I, J, V, m, n).T)
+
+    def f_sp(V, x, y, v):
+        A = sj.assemble(plan, V)
+        return sj.bilinear(plan, A, x, y) + jnp.sum(jnp.sin(sj.spmv(plan, A, v, op))) + \
+            sj.coo_bilinear(plan, V, x, y)
+
+    def f_dn(V, x, y, v):
+        return 2 * (x @ dense(I, J, V, m, n) @ y) + jnp.sum(jnp.sin(D(V) @ v))
+
+    got = jax.grad(f_sp, argnums=(0, 1, 2, 3))(V, x, y, v)
+    ref = jax.grad(f_dn, argnums=(0, 1, 2, 3))(V, x, y, v)
+    mag = 4 * np.abs(V).max() * max(np.abs(x).max(), 1) * max(np.abs(y).max(), 1) * nt
+    for g, r in zip(got, ref):
+        close(g, r, bound(np.float64, mag, nt))
+
+
+def test_library_status_reaches_jax():
+    """A status of the C library (a singular matrix) raises with its sentence."""
+    n = 4
+    I = J = np.arange(n, dtype=np.int32)
+    plan = spgrad.Plan(I, J, (n, n))
+    solver = sj.Solver(plan)
+    with pytest.raises(Exception, match=spgrad.status_string(-14)):
+        jax.block_until_ready(sj.solve(solver, jnp.zeros(n), jnp.ones(n)))

@@ -146,3 +146,13 @@ def test_bad_input():
         st.spmv(plan, Ax, torch.zeros(6, dtype=F64)[::2])
     with pytest.raises(ValueError, match="x has shape"):
         st.spmv(plan, Ax, x)
+
+
+def test_library_status_raises_spgrad_error():
+    """A status of the C library (a singular matrix) raises SpgradError."""
+    n = 4
+    I = J = np.arange(n, dtype=np.int32)
+    plan = spgrad.Plan(I, J, (n, n))
+    with pytest.raises(spgrad.SpgradError, match=spgrad.status_string(-14)) as err:
+        st.solve(st.Solver(plan), torch.zeros(n, dtype=F64), torch.ones(n, dtype=F64))
+    assert err.value.status == -14
