@@ -8,8 +8,12 @@ For each problem (generated here, deterministically) it times, in one run:
   gradient  of f(V) = x' A(V) y with respect to the triplet values V: JAX
             jit(grad) through BCOO.sum_duplicates, PyTorch autograd through
             a coalesced sparse tensor and torch.sparse.mm, numpy's
-            df * x[I] * y[J], and spgrad through the plan or the fused COO
-            pullback.
+            df * x[I] * y[J], spgrad through the plan or the fused COO
+            pullback, and spgrad's JAX and PyTorch functions (spgrad.jax,
+            spgrad.torch) under jax.grad and backward().
+
+spgrad is the package in python/ (its NumPy layer, spgrad.jax and
+spgrad.torch) on the libraries of build-py/ or of --lib DIR.
 
 Every implementation runs in a fresh process (peers.py): one warm-up call,
 then the median of up to --reps calls timed with time.perf_counter, and its
@@ -17,7 +21,7 @@ peak resident memory over a process that only loads the same inputs and
 library. Then one table per problem, the ratios spgrad / peer, and with
 --json FILE every raw number.
 
-    bench/python/.venv/bin/python bench/python/compare.py --threads 1,2
+    python/.venv/bin/python bench/python/compare.py --threads 1,2
 """
 
 import argparse
@@ -41,7 +45,6 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import peers  # noqa: E402
-import spgrad_ctypes as sg  # noqa: E402
 
 DEFAULT_PROBLEMS = ["fem2d-300", "fem2d-1000", "fem3d-40", "random-1000000"]
 OPERATIONS = ("assembly", "spmv", "gradient", "solve")
@@ -271,6 +274,14 @@ def write_problem(data_dir, spec, m, n, I, J, V, x, y, stored):
     (data_dir / "meta.json").write_text(json.dumps(meta))
 
 
+# The families whose children get OMP_NUM_THREADS=T besides the context's T
+# threads: in them OpenMP is spgrad's alone (XLA does not read it; it sets
+# the OpenMP default of libspgrad_jax's handlers). spgrad.torch's children
+# get T through the context only: OMP_NUM_THREADS would also set PyTorch's
+# own thread count, which stays at its default, as for the torch peers.
+OMP_FAMILIES = ("spgrad", "spgrad-jax")
+
+
 def run_child(data_dir, impl, threads, args, save=None):
     """Run peers.py for one implementation; its record (with 'error' on failure)."""
     out = data_dir / f"record-{impl}-{threads}.json"
@@ -281,10 +292,8 @@ def run_child(data_dir, impl, threads, args, save=None):
     if save:
         cmd += ["--save", str(save)]
     env = dict(os.environ)
-    if impl.startswith("spgrad") or impl == "baseline-spgrad":
+    if family_of(impl) in OMP_FAMILIES:
         env["OMP_NUM_THREADS"] = str(threads)
-    if args.lib:
-        env["SPGRAD_LIB"] = str(args.lib)
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
                               timeout=args.child_timeout)
@@ -298,9 +307,17 @@ def run_child(data_dir, impl, threads, args, save=None):
     return json.loads(out.read_text())
 
 
+def family_of(impl):
+    """The family of an implementation or of a baseline-FAMILY run."""
+    if impl.startswith("baseline-"):
+        return impl[len("baseline-"):]
+    return peers.IMPLS[impl][1]
+
+
 def plan_threads(impl, threads):
-    """The thread counts an implementation runs at: each for spgrad, else 0."""
-    return threads if peers.IMPLS[impl][1] == "spgrad" else [0]
+    """The thread counts an implementation runs at: each for spgrad's
+    families (the C library, spgrad.jax, spgrad.torch), else 0."""
+    return threads if family_of(impl) in peers.SPGRAD_FAMILIES else [0]
 
 
 # ---- checking the results -------------------------------------------------------
@@ -390,6 +407,13 @@ def check_results(saved, threads, tolerance, condition=1.0):
 
 # ---- one problem -------------------------------------------------------------
 
+def stored_entries(m, n, I, J):
+    """The number of stored entries of sparse(I, J) (a spgrad plan's nnz)."""
+    import spgrad
+    with spgrad.Context() as ctx, spgrad.Plan(I, J, (m, n), context=ctx) as plan:
+        return plan.nnz
+
+
 def run_problem(spec, impls, args, workdir):
     """Generate, run every implementation, check; the problem's record."""
     t0 = time.perf_counter()
@@ -398,8 +422,7 @@ def run_problem(spec, impls, args, workdir):
     kind, size, _ = parse_problem(spec)
     # the solves need an SPD matrix: the fem2di problems
     impls = [i for i in impls if (peers.IMPLS[i][0] != "solve") or kind == "fem2di"]
-    with sg.Context() as ctx, sg.Plan(ctx, m, n, I, J) as plan:
-        stored = plan.nnz()
+    stored = stored_entries(m, n, I, J)
     data_dir = Path(tempfile.mkdtemp(prefix="problem-", dir=workdir))
     write_problem(data_dir, spec, m, n, I, J, V, x, y, stored)
     triplets = int(I.size)
@@ -412,7 +435,7 @@ def run_problem(spec, impls, args, workdir):
 
     families = sorted({peers.IMPLS[i][1] for i in impls})
     for family in families:
-        t = max(args.threads) if family == "spgrad" else 0
+        t = max(args.threads) if family in peers.SPGRAD_FAMILIES else 0
         base = run_child(data_dir, f"baseline-{family}", t, args)
         record["baselines"][family] = base.get("maxrss")
     saved = {}
@@ -491,50 +514,81 @@ def measurement_table(problem):
     return lines
 
 
+# What the rows of spgrad's framework functions are compared with: the
+# framework's own peers, and the C library's rows that compute the same
+# (the value and the gradient through the plan, and the fused COO pullback).
+FRAMEWORK_AGAINST = {
+    "spgrad-jax": ("jax.grad", "spgrad.fwd_grad_plan", "spgrad.grad_coo"),
+    "spgrad-torch": ("torch.grad_coo", "torch.grad_csr", "spgrad.fwd_grad_plan",
+                     "spgrad.grad_coo"),
+}
+
+
+def _c_row_peers(s, impls):
+    """The peers of a C-library row: every non-spgrad row of its operation."""
+    op = peers.IMPLS[s][0]
+    found = []
+    for p in impls:
+        if peers.IMPLS[p][0] != op or peers.IMPLS[p][1] in peers.SPGRAD_FAMILIES:
+            continue
+        if op == "spmv" and s[-1] != p[-1]:
+            continue
+        if op == "solve" and s != "spgrad.solve_grad":
+            continue  # the peers compute the value and the gradient
+        found.append(p)
+    return found
+
+
 def comparisons(problem):
     """(operation, spgrad impl, peer impl) pairs to show ratios for."""
     impls = list(dict.fromkeys(rec["impl"] for rec in problem["runs"]))
     pairs = []
     for s in impls:
         op, family = peers.IMPLS[s][0], peers.IMPLS[s][1]
-        if family != "spgrad":
-            continue
-        for p in impls:
-            if peers.IMPLS[p][0] != op or peers.IMPLS[p][1] == "spgrad":
-                continue
-            if op == "spmv" and s[-1] != p[-1]:
-                continue
-            if op == "solve" and s != "spgrad.solve_grad":
-                continue  # the peers compute the value and the gradient
-            pairs.append((op, s, p))
+        if family == "spgrad":
+            pairs += [(op, s, p) for p in _c_row_peers(s, impls)]
+        elif family in FRAMEWORK_AGAINST:
+            pairs += [(op, s, p) for p in FRAMEWORK_AGAINST[family] if p in impls]
     return pairs
+
+
+def _peer_run(runs, peer, t):
+    """The run a row at t threads is compared with: a spgrad row at the
+    same thread count, any other peer's single run."""
+    return runs.get((peer, t if family_of(peer) in peers.SPGRAD_FAMILIES else 0))
+
+
+def _ratio_cell(mine, peer):
+    """The time ratio mine / peer as shown in the table."""
+    if peer is None or "error" in peer:
+        return "peer fail"
+    if mine is None or "error" in mine:
+        return "fail"
+    return f"{mine['median'] / peer['median']:.3g}"
+
+
+def _memory_ratio(mine, peer):
+    """The peak-memory ratio mine / peer, or '-'."""
+    if not mine or not peer or "error" in mine or "error" in peer:
+        return "-"
+    if not peer.get("peak_bytes") or peer["peak_bytes"] <= 0 or \
+            mine.get("peak_bytes") is None:
+        return "-"
+    return f"{mine['peak_bytes'] / peer['peak_bytes']:.3g}"
 
 
 def ratio_table(problem, threads):
     """Lines of the spgrad / peer ratios of one problem."""
     runs = {(r["impl"], r["threads_requested"]): r for r in problem["runs"]}
     cols = "".join(f"{'t=' + str(t):>10}" for t in threads)
-    head = (f"{'operation':<10} {'spgrad':<36} {'peer':<30}{cols} "
+    head = (f"{'operation':<10} {'spgrad':<36} {'peer':<36}{cols} "
             f"{'MiB t=' + str(threads[0]):>10}")
     lines = [head, "-" * len(head)]
     for op, s, p in comparisons(problem):
-        peer = runs[(p, 0)]
-        cells = []
-        for t in threads:
-            mine = runs.get((s, t))
-            if "error" in peer:
-                cells.append("peer fail")
-            elif mine is None or "error" in mine:
-                cells.append("fail")
-            else:
-                cells.append(f"{mine['median'] / peer['median']:.3g}")
-        first = runs.get((s, threads[0]), {})
-        if "error" not in peer and "error" not in first and peer.get("peak_bytes") \
-                and first.get("peak_bytes") is not None and peer["peak_bytes"] > 0:
-            mem = f"{first['peak_bytes'] / peer['peak_bytes']:.3g}"
-        else:
-            mem = "-"
-        lines.append(f"{op:<10} {peers.IMPLS[s][3][7:]:<36} {peers.IMPLS[p][3]:<30}"
+        cells = [_ratio_cell(runs.get((s, t)), _peer_run(runs, p, t)) for t in threads]
+        t0 = threads[0]
+        mem = _memory_ratio(runs.get((s, t0)), _peer_run(runs, p, t0))
+        lines.append(f"{op:<10} {peers.IMPLS[s][3][7:]:<36} {peers.IMPLS[p][3]:<36}"
                      + "".join(f"{c:>10}" for c in cells) + f" {mem:>10}")
     return lines
 
@@ -611,7 +665,8 @@ def parse_args(argv=None):
                    help="comma-separated operations: " + ", ".join(OPERATIONS))
     p.add_argument("--peers", default="numpy,jax,torch",
                    help="comma-separated peer families besides spgrad: numpy "
-                        "(numpy and scipy), jax, torch")
+                        "(numpy and scipy), jax (with spgrad.jax), torch (with "
+                        "spgrad.torch)")
     p.add_argument("--threads", default="1,2",
                    help="comma-separated spgrad thread counts")
     p.add_argument("--reps", type=int, default=5, help="timed calls at most")
@@ -620,7 +675,9 @@ def parse_args(argv=None):
                         "of timed calls (at least one call is timed)")
     p.add_argument("--seed", type=int, default=20240607,
                    help="seed of the random problems and of x, y")
-    p.add_argument("--lib", help="libspgrad.so (default: $SPGRAD_LIB or build-py/)")
+    p.add_argument("--lib", metavar="DIR",
+                   help="directory of libspgrad.so and libspgrad_jax.so, a CMake build "
+                        "directory (default: $SPGRAD_LIBRARY_DIR, else build-py/)")
     p.add_argument("--json", help="write every raw number to this file")
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="do not compare the results of the implementations")
@@ -651,35 +708,46 @@ def parse_args(argv=None):
     return args
 
 
-def families_to_run(requested):
-    """The families that will run, and notes about those that cannot."""
+def families_to_run(requested, library_dir):
+    """The families that will run, and notes about those that cannot.
+
+    The jax and torch families bring spgrad's functions for them
+    (spgrad-jax, spgrad-torch); spgrad-jax also needs libspgrad_jax.so.
+    """
     families, notes = {"spgrad"}, []
     for family in requested:
         if family == "torch" and not torch_available():
-            notes.append("torch: not installed (bench/python/setup.sh could not "
-                         "install it); its rows are left out")
+            notes.append("torch: not installed (tools/setup.sh installs it in "
+                         "python/.venv); its rows are left out")
         elif family == "jax" and not jax_available():
             notes.append("jax: not installed; its rows are left out")
+        elif family in ("jax", "torch"):
+            families.add(family)
+            families.add("spgrad-" + family)
         elif family in peers.FAMILIES:
             families.add(family)
         else:
             notes.append(f"unknown peer family {family!r} ignored")
+    if "spgrad-jax" in families and not (Path(library_dir) / "libspgrad_jax.so").exists():
+        families.discard("spgrad-jax")
+        notes.append(f"spgrad.jax: {library_dir}/libspgrad_jax.so not built (CMake builds it "
+                     "where python/.venv has jaxlib); its rows are left out")
     return families, notes
 
 
 def main(argv=None):
     """Run every problem and print the tables; 1 if a result disagrees."""
     args = parse_args(argv)
-    if args.lib:
-        os.environ["SPGRAD_LIB"] = str(args.lib)
-    sg.load(args.lib)
-    families, notes = families_to_run(args.peers)
+    library_dir = peers.use_package(args.lib)
+    import spgrad
+    families, notes = families_to_run(args.peers, library_dir)
     impls = selected_impls(args.ops, families)
     info = {"python": platform.python_version(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "spgrad": sg.version(), "numpy": np.__version__,
-            "threads": args.threads, "reps": args.reps, "budget_s": args.budget,
-            "notes": notes}
-    print(f"spgrad {info['spgrad']}, python {info['python']}, {info['cpus']} cpus; "
+            "cpus": os.cpu_count(), "spgrad": spgrad.__version__, "numpy": np.__version__,
+            "library_dir": library_dir, "threads": args.threads, "reps": args.reps,
+            "budget_s": args.budget, "notes": notes}
+    print(f"spgrad {info['spgrad']} ({library_dir}), python {info['python']}, "
+          f"{info['cpus']} cpus; "
           f"spgrad threads {args.threads}; up to {args.reps} timed calls "
           f"(or {args.budget:g} s) after one warm-up")
     info["loadavg"] = os.getloadavg()

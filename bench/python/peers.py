@@ -14,10 +14,14 @@ taken S seconds. It writes the times, its peak resident memory (VmHWM, see
 peak_rss_bytes) and any error to RESULT.json. With --impl baseline-FAMILY it only loads the
 inputs and the family's library, the baseline subtracted from the peak of
 that family's implementations.
+
+spgrad is the Python package in REPO/python, on the libraries of the
+directory SPGRAD_LIBRARY_DIR (default REPO/build-py): see use_package.
 """
 
 import argparse
 import json
+import os
 import re
 import resource
 import sys
@@ -29,6 +33,24 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+DEFAULT_LIBRARY_DIR = REPO / "build-py"
+
+
+def use_package(library_dir=None):
+    """Make ``import spgrad`` find the package of this repository.
+
+    REPO/python goes on sys.path; SPGRAD_LIBRARY_DIR, where the package
+    loads libspgrad.so and libspgrad_jax.so, is set to ``library_dir`` when
+    given, else kept when already set, else REPO/build-py, as an absolute
+    path. Child processes inherit it. Returns the library directory.
+    """
+    package_root = str(REPO / "python")
+    if package_root not in sys.path:
+        sys.path.insert(0, package_root)
+    chosen = library_dir or os.environ.get("SPGRAD_LIBRARY_DIR") or DEFAULT_LIBRARY_DIR
+    os.environ["SPGRAD_LIBRARY_DIR"] = str(Path(chosen).resolve())
+    return os.environ["SPGRAD_LIBRARY_DIR"]
 
 
 class Problem:
@@ -53,6 +75,7 @@ class Problem:
 
 
 # ---- library set-up per family (also the baselines) --------------------------
+# Keys of the returned dict starting with "_" hold objects, not versions.
 
 def init_numpy(prob, threads):
     """numpy and scipy.sparse imported; the ops used are single-threaded."""
@@ -80,15 +103,39 @@ def init_torch(prob, threads):
 
 
 def init_spgrad(prob, threads):
-    """libspgrad.so loaded, a CPU context with ``threads`` threads."""
-    sys.path.insert(0, str(HERE))
-    import spgrad_ctypes as sg
-    ctx = sg.Context(threads)
-    return {"threads": threads, "spgrad": sg.version(), "ctx": ctx}
+    """The spgrad package imported (libspgrad.so loaded), a CPU context with
+    ``threads`` threads."""
+    use_package()
+    import spgrad
+    ctx = spgrad.Context(threads=threads)
+    return {"threads": threads, "spgrad": spgrad.__version__, "_ctx": ctx}
+
+
+def init_spgrad_jax(prob, threads):
+    """JAX as init_jax, then spgrad.jax (libspgrad_jax.so, its FFI targets)
+    and a spgrad context with ``threads`` threads; XLA keeps its own pool."""
+    env = init_jax(prob, threads)
+    env.update(init_spgrad(prob, threads))
+    import spgrad.jax  # noqa: F401
+    return env
+
+
+def init_spgrad_torch(prob, threads):
+    """PyTorch as init_torch, then spgrad.torch and a spgrad context with
+    ``threads`` threads; PyTorch keeps its own default thread count."""
+    env = init_torch(prob, threads)
+    torch_threads = env["threads"]
+    env.update(init_spgrad(prob, threads))
+    import spgrad.torch  # noqa: F401
+    env["torch_threads"] = torch_threads
+    return env
 
 
 FAMILIES = {"numpy": init_numpy, "jax": init_jax, "torch": init_torch,
-            "spgrad": init_spgrad}
+            "spgrad": init_spgrad, "spgrad-jax": init_spgrad_jax,
+            "spgrad-torch": init_spgrad_torch}
+# the families whose rows run at each spgrad thread count
+SPGRAD_FAMILIES = ("spgrad", "spgrad-jax", "spgrad-torch")
 
 
 # ---- implementations: prepare(prob, env) -> run, a function of no arguments --
@@ -104,33 +151,30 @@ def prep_scipy_tocsc(prob, env):
 
 
 def _spgrad_plan(prob, env):
-    """A plan of the problem's triplets in the family's context."""
-    import spgrad_ctypes as sg
-    return sg.Plan(env["ctx"], prob.m, prob.n, prob.I, prob.J)
+    """A spgrad.Plan of the problem's triplets on the family's context."""
+    import spgrad
+    return spgrad.Plan(prob.I, prob.J, prob.shape, context=env["_ctx"])
 
 
 def prep_spgrad_plan(prob, env):
     """spgrad: spg_plan_create alone (the symbolic phase)."""
     def run():
         plan = _spgrad_plan(prob, env)
-        csc = plan.csc(None)
-        return {"colptr": csc.colptr, "rowind": csc.rowind, "_keep": plan}
+        return {"colptr": plan.indptr, "rowind": plan.indices, "_keep": plan}
     return run
 
 
 def _prep_spgrad_assemble(prob, env, kept):
-    """spgrad: spg_assemble with a plan made beforehand (the numeric phase),
+    """spgrad: plan.assemble with a plan made beforehand (the numeric phase),
     into a new array each call (its pages are first touched inside the call,
     like scipy's result) or into one kept between calls (how a simulation
     that assembles the same pattern again holds it)."""
-    import spgrad_ctypes as sg
-    plan, ctx = _spgrad_plan(prob, env), env["ctx"]
-    csc = plan.csc(None)
-    colptr, rowind = csc.colptr, csc.rowind
-    held = np.empty(plan.nnz()) if kept else None
+    plan = _spgrad_plan(prob, env)
+    colptr, rowind = plan.indptr, plan.indices
+    held = np.empty(plan.nnz) if kept else None
 
     def run():
-        Ax = sg.assemble(ctx, plan, prob.V, held)
+        Ax = plan.assemble(prob.V, out=held)
         return {"colptr": colptr, "rowind": rowind, "values": Ax}
     return run
 
@@ -145,14 +189,10 @@ def prep_spgrad_assemble_kept(prob, env):
 
 def prep_spgrad_plan_assemble(prob, env):
     """spgrad: plan creation and assembly together (COO to CSC from scratch)."""
-    import spgrad_ctypes as sg
-    ctx = env["ctx"]
-
     def run():
         plan = _spgrad_plan(prob, env)
-        Ax = sg.assemble(ctx, plan, prob.V)
-        csc = plan.csc(Ax)
-        return {"colptr": csc.colptr, "rowind": csc.rowind, "values": Ax, "_keep": plan}
+        Ax = plan.assemble(prob.V)
+        return {"colptr": plan.indptr, "rowind": plan.indices, "values": Ax, "_keep": plan}
     return run
 
 
@@ -171,27 +211,24 @@ def prep_scipy_spmv_t(prob, env):
 
 
 def _spgrad_matrix(prob, env):
-    """The plan, the assembled values and their CSC view."""
-    import spgrad_ctypes as sg
+    """The plan, the assembled values and the plan's Matrix on them."""
     plan = _spgrad_plan(prob, env)
-    Ax = sg.assemble(env["ctx"], plan, prob.V)
-    return plan, Ax, plan.csc(Ax)
+    Ax = plan.assemble(prob.V)
+    return plan, Ax, plan.matrix(Ax)
 
 
 def prep_spgrad_spmv_n(prob, env):
-    """spgrad: spg_spmv op N, y = A y_in, into a new array each call."""
-    import spgrad_ctypes as sg
+    """spgrad: spgrad.spmv op N, y = A y_in, into a new array each call."""
+    import spgrad
     plan, Ax, A = _spgrad_matrix(prob, env)
-    ctx = env["ctx"]
-    return lambda: {"y": sg.spmv(ctx, sg.SPG_OP_N, 1.0, A, prob.y)}
+    return lambda: {"y": spgrad.spmv(A, prob.y)}
 
 
 def prep_spgrad_spmv_t(prob, env):
-    """spgrad: spg_spmv op T, A' x, into a new array each call."""
-    import spgrad_ctypes as sg
+    """spgrad: spgrad.spmv op T, A' x, into a new array each call."""
+    import spgrad
     plan, Ax, A = _spgrad_matrix(prob, env)
-    ctx = env["ctx"]
-    return lambda: {"y": sg.spmv(ctx, sg.SPG_OP_T, 1.0, A, prob.x)}
+    return lambda: {"y": spgrad.spmv(A, prob.x, op="T")}
 
 
 def prep_numpy_grad(prob, env):
@@ -258,32 +295,30 @@ def prep_torch_grad_csr(prob, env):
 
 def prep_spgrad_grad_plan(prob, env):
     """spgrad through the plan: dA = 0, bilinear_pullback, dV = 0, assemble_pullback."""
-    import spgrad_ctypes as sg
+    import spgrad
     plan, Ax, A = _spgrad_matrix(prob, env)
-    ctx, nnz = env["ctx"], prob.I.size
 
     def run():
-        dA = np.zeros(Ax.size)
-        sg.bilinear_pullback(ctx, A, prob.x, prob.y, 1.0, dA)
-        dV = np.zeros(nnz)
-        sg.assemble_pullback(ctx, plan, dA, dV)
+        dA = np.zeros(plan.nnz)
+        spgrad.bilinear_pullback(A, prob.x, prob.y, 1.0, dA=dA, dx=None, dy=None)
+        dV = np.zeros(plan.nnz_coo)
+        plan.assemble_pullback(dA, dV=dV)
         return {"dV": dV}
     return run
 
 
 def prep_spgrad_fwd_grad_plan(prob, env):
     """spgrad forward and gradient from V: assemble, value_and_grad, assemble_pullback."""
-    import spgrad_ctypes as sg
+    import spgrad
     plan = _spgrad_plan(prob, env)
-    ctx, nnz = env["ctx"], prob.I.size
 
     def run():
-        Ax = sg.assemble(ctx, plan, prob.V)
-        A = plan.csc(Ax)
-        dA = np.zeros(Ax.size)
-        f = sg.bilinear_value_and_grad(ctx, A, prob.x, prob.y, dA)
-        dV = np.zeros(nnz)
-        sg.assemble_pullback(ctx, plan, dA, dV)
+        A = plan.matrix(plan.assemble(prob.V))
+        dA = np.zeros(plan.nnz)
+        f, _, _, _ = spgrad.bilinear_value_and_grad(A, prob.x, prob.y, dA=dA, dx=None,
+                                                    dy=None)
+        dV = np.zeros(plan.nnz_coo)
+        plan.assemble_pullback(dA, dV=dV)
         return {"dV": dV, "f": np.array([f])}
     return run
 
@@ -291,17 +326,18 @@ def prep_spgrad_fwd_grad_plan(prob, env):
 def _prep_spgrad_grad_coo(prob, env, kept):
     """spgrad fused COO pullback into dV = 0: a new array each call (its pages
     are first touched inside the pullback, like numpy's result), or one kept
-    between calls and zeroed (how a caller that accumulates would hold it)."""
-    import spgrad_ctypes as sg
-    ctx, nnz = env["ctx"], prob.I.size
-    held = np.zeros(nnz) if kept else None
+    between calls and zeroed (how a caller that accumulates would hold it).
+    The triplets are a spgrad.Coo view (no plan); it has no context of its
+    own, so the family's is passed."""
+    import spgrad
+    coo, ctx = spgrad.Coo(prob.I, prob.J, prob.shape), env["_ctx"]
+    held = np.zeros(coo.nnz) if kept else None
 
     def run():
-        dV = np.zeros(nnz) if held is None else held
+        dV = np.zeros(coo.nnz) if held is None else held
         if held is not None:
             dV.fill(0.0)
-        sg.coo_bilinear_pullback(ctx, prob.m, prob.n, prob.I, prob.J, prob.x, prob.y,
-                                 1.0, dV)
+        spgrad.coo_bilinear_pullback(coo, prob.x, prob.y, 1.0, dV=dV, context=ctx)
         return {"dV": dV}
     return run
 
@@ -312,6 +348,65 @@ def prep_spgrad_grad_coo(prob, env):
 
 def prep_spgrad_grad_coo_kept(prob, env):
     return _prep_spgrad_grad_coo(prob, env, kept=True)
+
+
+def _prep_spgrad_jax_grad(prob, env, coo):
+    """spgrad.jax: jax.jit(jax.grad(f)) of f(V) = x' A(V) y, with x and y
+    closed over (jnp float64 arrays) and the plan made once on the family's
+    context: f = sj.bilinear(plan, sj.assemble(plan, V), x, y), or
+    sj.coo_bilinear(plan, V, x, y) when ``coo``. XLA allocates dV (and the
+    assembled values, dA and zero-filled gradient buffers) in every call."""
+    import jax
+    import jax.numpy as jnp
+    import spgrad.jax as sj
+    plan = _spgrad_plan(prob, env)
+    V, x, y = (jnp.asarray(a) for a in (prob.V, prob.x, prob.y))
+
+    def f(V):
+        if coo:
+            return sj.coo_bilinear(plan, V, x, y)
+        return sj.bilinear(plan, sj.assemble(plan, V), x, y)
+
+    grad = jax.jit(jax.grad(f))
+    return lambda: {"dV": grad(V).block_until_ready()}
+
+
+def prep_spgrad_jax_grad(prob, env):
+    return _prep_spgrad_jax_grad(prob, env, coo=False)
+
+
+def prep_spgrad_jax_grad_coo(prob, env):
+    return _prep_spgrad_jax_grad(prob, env, coo=True)
+
+
+def _prep_spgrad_torch_grad(prob, env, coo):
+    """spgrad.torch: f(V) = x' A(V) y and f.backward() on a fresh leaf
+    tensor v (a view of V) each call, as the PyTorch peers do:
+    st.bilinear(plan, st.assemble(plan, v), x, y), or st.coo_bilinear(plan,
+    v, x, y) when ``coo``. The assembled values, dA and dV (v.grad) are new
+    tensors in every call; the plan is made once on the family's context."""
+    import torch
+    import spgrad.torch as st
+    plan = _spgrad_plan(prob, env)
+    V, x, y = (torch.from_numpy(a) for a in (prob.V, prob.x, prob.y))
+
+    def run():
+        v = V.detach().requires_grad_(True)
+        if coo:
+            f = st.coo_bilinear(plan, v, x, y)
+        else:
+            f = st.bilinear(plan, st.assemble(plan, v), x, y)
+        f.backward()
+        return {"dV": v.grad.numpy()}
+    return run
+
+
+def prep_spgrad_torch_grad(prob, env):
+    return _prep_spgrad_torch_grad(prob, env, coo=False)
+
+
+def prep_spgrad_torch_grad_coo(prob, env):
+    return _prep_spgrad_torch_grad(prob, env, coo=True)
 
 
 # ---- the solve: f(V) = g' A(V)^-1 b (g = x, b = y), SPD fem2di problems ----
@@ -371,26 +466,24 @@ class _SpgradSolve:
     (kept), the values assembled into a kept array."""
 
     def __init__(self, prob, env):
-        import spgrad_ctypes as sg
-        self.prob, self.ctx = prob, env["ctx"]
+        import spgrad
+        self.prob = prob
         self.plan = _spgrad_plan(prob, env)
-        self.Ax = np.empty(self.plan.nnz())
-        self.A = self.plan.csc(self.Ax)
-        self.solver = sg.Solver(self.ctx, self.A, sg.SPG_SOLVER_SPD)
+        self.Ax = np.empty(self.plan.nnz)
+        self.A = self.plan.matrix(self.Ax)
+        self.solver = spgrad.Solver(self.A, "spd")
 
     def forward(self):
-        """Assemble, factorise, solve: (u, f)."""
-        import spgrad_ctypes as sg
-        sg.assemble(self.ctx, self.plan, self.prob.V, self.Ax)
+        """Assemble, factorise, solve (into a new u): (u, f)."""
+        self.plan.assemble(self.prob.V, out=self.Ax)
         self.solver.factor(self.A)
         u = self.solver.solve(self.prob.y)
         return u, float(self.prob.x @ u)
 
     def gradient(self, u):
         """dV of f: the adjoint solve and the COO pullback, into a new dV."""
-        dV = np.zeros(self.prob.I.size)
-        p = self.prob
-        self.solver.coo_pullback(p.m, p.n, p.I, p.J, u, p.x, dV=dV)
+        dV = np.zeros(self.plan.nnz_coo)
+        self.solver.coo_solve_pullback(self.plan, u, self.prob.x, dB=None, dV=dV)
         return dV
 
 
@@ -449,6 +542,14 @@ IMPLS = {
                         "spgrad coo_bilinear_pullback"),
     "spgrad.grad_coo_kept": ("gradient", "spgrad", prep_spgrad_grad_coo_kept,
                              "spgrad coo_bilinear_pullback, kept dV"),
+    "spgrad.jax.grad": ("gradient", "spgrad-jax", prep_spgrad_jax_grad,
+                        "spgrad.jax grad bilinear(assemble)"),
+    "spgrad.jax.grad_coo": ("gradient", "spgrad-jax", prep_spgrad_jax_grad_coo,
+                            "spgrad.jax grad coo_bilinear"),
+    "spgrad.torch.grad": ("gradient", "spgrad-torch", prep_spgrad_torch_grad,
+                          "spgrad.torch bwd bilinear(assemble)"),
+    "spgrad.torch.grad_coo": ("gradient", "spgrad-torch", prep_spgrad_torch_grad_coo,
+                              "spgrad.torch bwd coo_bilinear"),
     "scipy.solve_grad": ("solve", "numpy", prep_scipy_solve_grad,
                          "scipy splu, adjoint by hand"),
     "jax.solve_grad": ("solve", "jax", prep_jax_solve_grad, "jax jit(value_and_grad) spsolve"),
@@ -527,7 +628,8 @@ def child(args):
     try:
         env = FAMILIES[family](prob, args.threads)
         record["threads"] = env["threads"]
-        record["versions"] = {k: v for k, v in env.items() if k not in ("threads", "ctx")}
+        record["versions"] = {k: v for k, v in env.items()
+                              if k != "threads" and not k.startswith("_")}
         run = prepare(prob, env)
         first, times, result = time_calls(run, args.reps, args.budget)
         record.update(first=first, times=times, median=float(np.median(times)))
@@ -568,6 +670,7 @@ def parse_args(argv=None):
 def main(argv=None):
     """Entry point of a child process."""
     args = parse_args(argv)
+    use_package()
     if args.mem_limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (args.mem_limit, args.mem_limit))
     record = child(args)
