@@ -49,10 +49,26 @@ def _from_cuda(obj, ci):
     return Buf(obj, ptr, dtype, shape, tuple(strides), True, not readonly)
 
 
+_TORCH_DTYPES = {"torch.float32": np.dtype(np.float32), "torch.float64": np.dtype(np.float64),
+                 "torch.int32": np.dtype(np.int32), "torch.int64": np.dtype(np.int64)}
+
+
+def _from_torch(t):
+    """A PyTorch tensor read through its own accessors (cheaper than DLPack)."""
+    dtype = _TORCH_DTYPES.get(str(t.dtype))
+    if dtype is None:
+        return _from_numpy(np.from_dlpack(t.detach()))  # other dtypes: for the messages
+    size = dtype.itemsize
+    return Buf(t, t.data_ptr(), dtype, tuple(t.shape), tuple(s * size for s in t.stride()),
+               t.is_cuda, True)
+
+
 def buf(obj, name):
-    """The Buf of a numpy, DLPack or CUDA-array-interface object."""
+    """The Buf of a numpy, PyTorch, DLPack or CUDA-array-interface object."""
     if isinstance(obj, np.ndarray):
         return _from_numpy(obj)
+    if type(obj).__module__.startswith("torch") and hasattr(obj, "data_ptr"):
+        return _from_torch(obj)
     ci = getattr(obj, "__cuda_array_interface__", None)
     if ci is not None:
         return _from_cuda(obj, ci)
@@ -81,13 +97,13 @@ def vector(obj, name, dtype, length, cuda, writable=False):
     """The pointer of a contiguous 1-D array of dtype and length (None: NULL)."""
     if obj is None:
         return None
-    b = buf(obj, name)
+    b = obj if isinstance(obj, Buf) else buf(obj, name)
     check_device(b, name, cuda)
     if b.dtype != dtype:
         raise TypeError(f"{name} has dtype {b.dtype.name}, expected {np.dtype(dtype).name}")
     if len(b.shape) != 1 or b.shape[0] != length:
         raise ValueError(f"{name} has shape {b.shape}, expected ({length},)")
-    if not _contiguous(b):
+    if length > 1 and b.strides[0] != b.dtype.itemsize:
         raise ValueError(f"{name} is not contiguous")
     if writable and not b.writable:
         raise ValueError(f"{name} is read-only")
@@ -117,8 +133,8 @@ def block(obj, name, dtype, rows, cuda, writable=False):
 
 
 def value_type(obj, name):
-    """The value dtype of an array: float32 or float64, else TypeError."""
-    dt = buf(obj, name).dtype
+    """The value dtype of an array (or Buf): float32 or float64, else TypeError."""
+    dt = (obj if isinstance(obj, Buf) else buf(obj, name)).dtype
     if dt not in VALUE_TYPES:
         raise TypeError(f"{name} has dtype {dt.name}; values are float32 or float64")
     return dt

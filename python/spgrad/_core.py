@@ -56,12 +56,14 @@ class Context(_Handle):
         self._ptr = handle.value
         self.backend = backend
         self.cuda = backend == "cuda"
+        self.threads = 0
         if threads is not None:
             self.set_threads(threads)
 
     def set_threads(self, threads):
         """CPU threads for later calls; 0 lets OpenMP choose."""
         c.call("spg_context_set_threads", self.ptr, int(threads))
+        self.threads = int(threads)
 
     def set_stream(self, stream):
         """The cudaStream_t (an int, 0 for the default stream) of a CUDA context."""
@@ -265,11 +267,11 @@ class Matrix:
     def _init_arrays(self, vm, vn, nnz, itype, colptr, rowind, values, analysis):
         self.nnz = nnz
         self.values = values
-        if values is None:
-            self.dtype, pv = None, None
-        else:
-            self.dtype = ar.value_type(values, "values")
-            pv = ar.vector(values, "values", self.dtype, nnz, self.cuda)
+        self.dtype, pv = None, None
+        if values is not None:
+            b = ar.buf(values, "values")
+            self.dtype = ar.value_type(b, "values")
+            pv = ar.vector(b, "values", self.dtype, nnz, self.cuda)
         self._args = (vm, vn, nnz, itype, colptr or None, rowind or None, pv, analysis)
         self._structs = {}
 

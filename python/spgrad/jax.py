@@ -41,8 +41,12 @@ for _name in _HANDLERS:  # the CUDA handlers exist in CUDA builds
 _OPS = {"N": 0, "T": 1}
 
 
-def _ffi(name, outs, *args, **attrs):
-    """The FFI call spgrad_<name> on args, with integer attributes."""
+def _ffi(name, outs, *args, ctx, **attrs):
+    """The FFI call spgrad_<name> on args in the Context ctx, with integer
+    attributes; a pullback also gets ctx's thread count (at trace time)."""
+    attrs["context"] = ctx.ptr
+    if name.endswith("_pullback"):
+        attrs["threads"] = ctx.threads
     attrs = {k: (np.int64(v) if k in ("context", "plan", "coo", "solver") else np.int32(v))
              for k, v in attrs.items()}
     call = jax.ffi.ffi_call(f"spgrad_{name}", outs, vmap_method="sequential")
@@ -100,17 +104,17 @@ def assemble(plan, V):
 
 
 def _make_assemble(plan):
-    ctx, p = plan.context.ptr, plan.ptr
+    ctx, p = plan.context, plan.ptr
 
     @jax.custom_vjp
     def f(V):
-        return _ffi("assemble", _out((plan.nnz,), V.dtype), V, context=ctx, plan=p)
+        return _ffi("assemble", _out((plan.nnz,), V.dtype), V, ctx=ctx, plan=p)
 
     def fwd(V):
         return f(V), None
 
     def bwd(_, g):
-        dV = _ffi("assemble_pullback", _out((plan.nnz_coo,), g.dtype), g, context=ctx, plan=p)
+        dV = _ffi("assemble_pullback", _out((plan.nnz_coo,), g.dtype), g, ctx=ctx, plan=p)
         return (dV,)
 
     f.defvjp(fwd, bwd)
@@ -133,7 +137,7 @@ def spmv(plan, Ax, x, op="N"):
 
 def _make_spmv(plan, op, pattern, m, n):
     # a plan stored by rows views A': op(A) is the other op of the view
-    attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=pattern,
+    attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=pattern,
                  op=op ^ int(plan.by_rows))
     nnz = plan.nnz
 
@@ -189,7 +193,7 @@ def _bilinear_grads(attrs, plan, Ax, x, y, g, need, pattern):
 
 
 def _make_bilinear(plan, pattern):
-    attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=pattern)
+    attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=pattern)
 
     @jax.custom_vjp
     def f(Ax, x, y):
@@ -218,7 +222,7 @@ def quadratic(plan, Ax, x):
 
 
 def _make_quadratic(plan, pattern):
-    attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=pattern)
+    attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=pattern)
     n, nnz = plan.shape[0], plan.nnz
 
     @jax.custom_vjp
@@ -243,7 +247,8 @@ def _make_quadratic(plan, pattern):
 def coo_bilinear(plan, V, x, y):
     """f = x' sparse(I, J, V) y, with the gradient taken straight to the
     triplet values: dV[k] = x[I_k] y[J_k], one pass over the triplets and
-    no dA (the same as bilinear(plan, assemble(plan, V), x, y), faster)."""
+    no dA: the same as bilinear(plan, assemble(plan, V), x, y), with one
+    pass over A fewer in the gradient."""
     dt = _dtype(V)
     _check(V, "V", plan.nnz_coo, dt)
     _check(x, "x", plan.shape[0], dt)
@@ -252,11 +257,11 @@ def coo_bilinear(plan, V, x, y):
 
 
 def _make_coo_bilinear(plan):
-    attrs = dict(context=plan.context.ptr, plan=plan.ptr, pattern=0)
-    coo = dict(context=plan.context.ptr, coo=ctypes.addressof(plan.coo.struct), flags=plan.flags)
+    attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=0)
+    coo = dict(ctx=plan.context, coo=ctypes.addressof(plan.coo.struct), flags=plan.flags)
 
     def forward(V, x, y):
-        Ax = _ffi("assemble", _out((plan.nnz,), V.dtype), V, context=plan.context.ptr,
+        Ax = _ffi("assemble", _out((plan.nnz,), V.dtype), V, ctx=plan.context,
                   plan=plan.ptr)
         return _bilinear_value(attrs, plan, Ax, x, y), Ax
 
@@ -336,7 +341,7 @@ def solve(solver, Ax, B, op="N"):
 
 def _make_solve(solver, op):
     plan = solver.plan
-    attrs = dict(context=plan.context.ptr, plan=plan.ptr, solver=solver._ptr, op=op)
+    attrs = dict(ctx=plan.context, plan=plan.ptr, solver=solver._ptr, op=op)
     nnz = plan.nnz
 
     @jax.custom_vjp

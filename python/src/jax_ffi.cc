@@ -12,6 +12,10 @@
 
 #include <spgrad.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
@@ -125,8 +129,9 @@ void put_scalar(Out &out, double value, void *stream) {
 
 // Zeroes the outputs a pullback accumulates into (XLA does not initialise
 // them): on XLA's stream on the GPU; on the CPU in 1 MiB chunks across the
-// OpenMP threads, so that first-touch page faults are taken in parallel.
-bool zero(void *stream, Out &b) {
+// context's threads (0: OpenMP's default), so that first-touch page faults
+// are taken in parallel.
+bool zero(void *stream, int threads, Out &b) {
     size_t bytes = b->size_bytes();
     auto *p = static_cast<char *>(b->untyped_data());
     if (bytes == 0) return true;
@@ -137,7 +142,12 @@ bool zero(void *stream, Out &b) {
     (void)stream;
     const size_t chunk = size_t{1} << 20;
     const int64_t chunks = static_cast<int64_t>((bytes + chunk - 1) / chunk);
-#pragma omp parallel for schedule(static)
+#ifdef _OPENMP
+    int team = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(static) num_threads(team)
+#else
+    (void)threads;
+#endif
     for (int64_t i = 0; i < chunks; i++) {
         size_t start = static_cast<size_t>(i) * chunk;
         std::memset(p + start, 0, std::min(chunk, bytes - start));
@@ -146,8 +156,8 @@ bool zero(void *stream, Out &b) {
 }
 
 template <class... Outs>
-ffi::Error zero_all(void *stream, Outs &...outs) {
-    if (!(zero(stream, outs) && ...))
+ffi::Error zero_all(void *stream, int threads, Outs &...outs) {
+    if (!(zero(stream, threads, outs) && ...))
         return ffi::Error(ffi::ErrorCode::kInternal, "cudaMemsetAsync failed on a gradient");
     return ffi::Error::Success();
 }
@@ -196,12 +206,13 @@ ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
 }
 
 // dV += dAx[slot]
-ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, Out dV) {
+ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, Out dV,
+                             int32_t threads) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_plan_info in = info_of(plan);
     SPG_OK(lengths({arg(dAx, in.nnz), ret(dV, in.nnz_coo)}));
-    SPG_OK(zero_all(stream, dV));
+    SPG_OK(zero_all(stream, threads, dV));
     SPG_TRY("spg_assemble_pullback", spg_assemble_pullback(ctx_of(ctx), plan_of(plan),
                                                           dtype_of(dAx), data(dAx), data(dV)));
     return ffi::Error::Success();
@@ -223,7 +234,7 @@ ffi::Error spmv(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_
 
 // dA += dy x' (op N) or x dy' (op T); dx += op(A)' dy
 ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_t op,
-                         Buf Ax, Buf x, Buf dy, Out dA, Out dx) {
+                         Buf Ax, Buf x, Buf dy, Out dA, Out dx, int32_t threads) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
@@ -231,7 +242,7 @@ ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t patter
     int64_t rows = op == SPG_OP_N ? A.m : A.n, cols = op == SPG_OP_N ? A.n : A.m;
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, cols), arg(dy, rows), grad(dA, A.nnz),
                     grad(dx, cols)}));
-    SPG_OK(zero_all(stream, dA, dx));
+    SPG_OK(zero_all(stream, threads, dA, dx));
     SPG_TRY("spg_spmv_pullback",
             spg_spmv_pullback(ctx_of(ctx), static_cast<spg_op>(op), 1.0, &A, x.untyped_data(),
                               dy.untyped_data(), data(dA), data(dx)));
@@ -255,14 +266,15 @@ ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Bu
 
 // dA += df x y'; dx += df A y; dy += df A' x
 ffi::Error bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
-                             Buf x, Buf y, Buf df, Out dA, Out dx, Out dy) {
+                             Buf x, Buf y, Buf df, Out dA, Out dx, Out dy,
+                             int32_t threads) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), arg(df, 1), grad(dA, A.nnz),
                     grad(dx, A.m), grad(dy, A.n)}));
-    SPG_OK(zero_all(stream, dA, dx, dy));
+    SPG_OK(zero_all(stream, threads, dA, dx, dy));
     SPG_TRY("spg_bilinear_pullback",
             spg_bilinear_pullback(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(),
                                   scalar(df, stream), data(dA), data(dx), data(dy)));
@@ -285,14 +297,14 @@ ffi::Error quadratic(void *stream, int64_t ctx, int64_t plan, int32_t pattern, B
 
 // dA += df x x'; dx += df (A + A') x
 ffi::Error quadratic_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
-                              Buf x, Buf df, Out dA, Out dx) {
+                              Buf x, Buf df, Out dA, Out dx, int32_t threads) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.n), arg(df, 1), grad(dA, A.nnz),
                     grad(dx, A.n)}));
-    SPG_OK(zero_all(stream, dA, dx));
+    SPG_OK(zero_all(stream, threads, dA, dx));
     SPG_TRY("spg_quadratic_pullback",
             spg_quadratic_pullback(ctx_of(ctx), &A, x.untyped_data(), scalar(df, stream),
                                    data(dA), data(dx)));
@@ -301,12 +313,12 @@ ffi::Error quadratic_pullback(void *stream, int64_t ctx, int64_t plan, int32_t p
 
 // dV[k] += df x[I_k] y[J_k]
 ffi::Error coo_bilinear_pullback(void *stream, int64_t ctx, int64_t coo, int32_t flags, Buf x,
-                                 Buf y, Buf df, Out dV) {
+                                 Buf y, Buf df, Out dV, int32_t threads) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     const auto *c = reinterpret_cast<const spg_coo *>(coo);
     SPG_OK(lengths({arg(x, c->m), arg(y, c->n), arg(df, 1), ret(dV, c->nnz)}));
-    SPG_OK(zero_all(stream, dV));
+    SPG_OK(zero_all(stream, threads, dV));
     SPG_TRY("spg_coo_bilinear_pullback",
             spg_coo_bilinear_pullback(ctx_of(ctx), c, static_cast<unsigned>(flags), dtype_of(x),
                                       x.untyped_data(), y.untyped_data(), scalar(df, stream),
@@ -398,7 +410,8 @@ ffi::Error solve(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_
 
 // Lambda = op(A)^-T dX; dB += Lambda; dA += -Lambda X' (op N)
 ffi::Error solve_pullback(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_t op,
-                          Buf Ax, Buf X, Buf dX, Out dB, Out dA) {
+                          Buf Ax, Buf X, Buf dX, Out dB, Out dA,
+                          int32_t threads) {
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
@@ -409,7 +422,7 @@ ffi::Error solve_pullback(void *stream, int64_t ctx, int64_t plan, int64_t solve
     SPG_OK(lengths({arg(Ax, A.nnz), arg(X, k * n), arg(dX, k * n), grad(dB, k * n),
                     grad(dA, A.nnz)}));
     SPG_TRY("spg_solver_factor", factor(s, ctx_of(ctx), &A, stream != nullptr));
-    SPG_OK(zero_all(stream, dB, dA));
+    SPG_OK(zero_all(stream, threads, dB, dA));
     SPG_TRY("spg_solve_pullback",
             spg_solve_pullback(ctx_of(ctx), s->solver, static_cast<spg_op>(op), k,
                                data(X), ld, dX.untyped_data(), ld, data(dB), ld, data(dA)));
@@ -437,32 +450,35 @@ auto bind_solver() {
 }  // namespace
 
 // clang-format off
-#define SPG_HANDLERS(S, suffix)                                                            \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_assemble_##suffix, assemble,                         \
-    bind<S>().Attr<int64_t>("plan").Arg<Buf>().Ret<Buf>());                               \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_assemble_pullback_##suffix, assemble_pullback,       \
-    bind<S>().Attr<int64_t>("plan").Arg<Buf>().Ret<Buf>());                               \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_spmv_##suffix, spmv,                                 \
-    bind_matrix<S>().Attr<int32_t>("op").Arg<Buf>().Arg<Buf>().Ret<Buf>());               \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_spmv_pullback_##suffix, spmv_pullback,               \
-    bind_matrix<S>().Attr<int32_t>("op").Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>()      \
-    .Ret<Buf>());                                                                         \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_bilinear_##suffix, bilinear,                         \
-    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                        \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_bilinear_pullback_##suffix, bilinear_pullback,       \
-    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>().Ret<Buf>()    \
-    .Ret<Buf>());                                                                         \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_quadratic_##suffix, quadratic,                       \
-    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                                   \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_quadratic_pullback_##suffix, quadratic_pullback,     \
-    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>().Ret<Buf>());             \
+// A pullback's last attribute is the context's thread count, for zeroing.
+#define SPG_HANDLERS(S, suffix)                                                             \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_assemble_##suffix, assemble,                          \
+    bind<S>().Attr<int64_t>("plan").Arg<Buf>().Ret<Buf>());                                \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_assemble_pullback_##suffix, assemble_pullback,        \
+    bind<S>().Attr<int64_t>("plan").Arg<Buf>().Ret<Buf>().Attr<int32_t>("threads"));       \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_spmv_##suffix, spmv,                                  \
+    bind_matrix<S>().Attr<int32_t>("op").Arg<Buf>().Arg<Buf>().Ret<Buf>());                \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_spmv_pullback_##suffix, spmv_pullback,                \
+    bind_matrix<S>().Attr<int32_t>("op").Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>()       \
+    .Ret<Buf>().Attr<int32_t>("threads"));                                                 \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_bilinear_##suffix, bilinear,                          \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                         \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_bilinear_pullback_##suffix, bilinear_pullback,        \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>().Ret<Buf>()     \
+    .Ret<Buf>().Attr<int32_t>("threads"));                                                 \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_quadratic_##suffix, quadratic,                        \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                                    \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_quadratic_pullback_##suffix, quadratic_pullback,      \
+    bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>().Ret<Buf>()                \
+    .Attr<int32_t>("threads"));                                                            \
 XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_coo_bilinear_pullback_##suffix, coo_bilinear_pullback, \
     bind<S>().Attr<int64_t>("coo").Attr<int32_t>("flags").Arg<Buf>().Arg<Buf>().Arg<Buf>()  \
-    .Ret<Buf>());                                                                         \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_##suffix, solve,                               \
-    bind_solver<S>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                                   \
-XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_pullback_##suffix, solve_pullback,             \
-    bind_solver<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>().Ret<Buf>());
+    .Ret<Buf>().Attr<int32_t>("threads"));                                                 \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_##suffix, solve,                                \
+    bind_solver<S>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                                    \
+XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_pullback_##suffix, solve_pullback,              \
+    bind_solver<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>().Ret<Buf>()                \
+    .Attr<int32_t>("threads"));
 // clang-format on
 
 SPG_HANDLERS(NoStream, cpu)
