@@ -42,6 +42,11 @@ class _Handle:
         self.close()
 
 
+# Called with a context's pointer before it is destroyed (spgrad.jax drops
+# what its handlers remember of it).
+CONTEXT_CLOSE_HOOKS = []
+
+
 class Context(_Handle):
     """Where operations run: ``"cpu"`` (OpenMP threads) or ``"cuda"`` (the
     GPU; arrays in device memory). A CPU context may be shared by threads."""
@@ -56,9 +61,15 @@ class Context(_Handle):
         self._ptr = handle.value
         self.backend = backend
         self.cuda = backend == "cuda"
-        self.threads = 0
+        self.threads, self.stream = 0, 0
         if threads is not None:
             self.set_threads(threads)
+
+    def close(self):
+        if self._ptr is not None:
+            for forget in CONTEXT_CLOSE_HOOKS:
+                forget(self._ptr)
+        super().close()
 
     def set_threads(self, threads):
         """CPU threads for later calls; 0 lets OpenMP choose."""
@@ -66,8 +77,12 @@ class Context(_Handle):
         self.threads = int(threads)
 
     def set_stream(self, stream):
-        """The cudaStream_t (an int, 0 for the default stream) of a CUDA context."""
-        c.call("spg_context_set_stream", self.ptr, stream or None)
+        """The cudaStream_t (an int, 0 for the default stream) of a CUDA
+        context. The library finishes the old stream's work first, so a
+        stream already set is not set again."""
+        if stream != self.stream:
+            c.call("spg_context_set_stream", self.ptr, stream or None)
+            self.stream = stream
 
     def set_atomics(self, allow):
         """Let the CUDA backend use floating-point atomics where faster."""

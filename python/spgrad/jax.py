@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _capi
+from . import _capi, _core
 from ._core import _DTYPES
 from ._solve import _KINDS
 
@@ -37,6 +37,10 @@ for _name in _HANDLERS:  # the CUDA handlers exist in CUDA builds
             jax.ffi.register_ffi_target(
                 f"spgrad_{_name}", jax.ffi.pycapsule(getattr(_lib, f"spgrad_{_name}_{_suffix}")),
                 platform=_platform)
+
+_lib.spgrad_jax_forget_context.argtypes = [ctypes.c_void_p]
+_lib.spgrad_jax_forget_context.restype = None
+_core.CONTEXT_CLOSE_HOOKS.append(lambda ptr: _lib.spgrad_jax_forget_context(ptr))
 
 _OPS = {"N": 0, "T": 1}
 

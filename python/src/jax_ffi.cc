@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -70,17 +71,22 @@ spg_context *ctx_of(int64_t ctx) { return reinterpret_cast<spg_context *>(ctx); 
 const spg_plan *plan_of(int64_t plan) { return reinterpret_cast<const spg_plan *>(plan); }
 
 // A CUDA context runs on XLA's stream; calls on GPU contexts take turns, as
-// a context holds one stream and one workspace.
+// a context holds one stream and one workspace. The library finishes the
+// old stream's work when the stream changes, so a context is moved only
+// when XLA's stream is not the one it is on.
 std::mutex gpu_mutex;
+std::map<int64_t, void *> gpu_streams;  // context: the stream it is on
 
 struct Turn {
     std::unique_lock<std::mutex> lock;
     spg_status status = SPG_SUCCESS;
     Turn(int64_t ctx, void *stream) {
-        if (stream) {
-            lock = std::unique_lock<std::mutex>(gpu_mutex);
-            status = spg_context_set_stream(ctx_of(ctx), stream);
-        }
+        if (!stream) return;
+        lock = std::unique_lock<std::mutex>(gpu_mutex);
+        auto it = gpu_streams.find(ctx);
+        if (it != gpu_streams.end() && it->second == stream) return;
+        status = spg_context_set_stream(ctx_of(ctx), stream);
+        if (status == SPG_SUCCESS) gpu_streams[ctx] = stream;
     }
 };
 
@@ -327,6 +333,12 @@ ffi::Error coo_bilinear_pullback(void *stream, int64_t ctx, int64_t coo, int32_t
 }
 
 }  // namespace
+
+// A context about to be destroyed: its address may come back as another's.
+extern "C" SPG_API void spgrad_jax_forget_context(spg_context *ctx) {
+    std::lock_guard<std::mutex> guard(gpu_mutex);
+    gpu_streams.erase(reinterpret_cast<int64_t>(ctx));
+}
 
 // ---- The solver: factorised once per set of values --------------------------
 
