@@ -41,6 +41,7 @@ extern "C" {
 #include "device.h"
 #include "fem.h"
 #include "mmread.h"
+#include "model.h"
 #include "spgrad.h"
 }
 
@@ -327,43 +328,6 @@ std::vector<double> filled(int64_t len, double base)
     return v;
 }
 
-// The _BARE rows run on the plan's view without its analysis, as on a view
-// the caller fills.
-// The SOLVE_ rows run on fem2di problems only (SPD): a factorisation with
-// the analysis kept, a solve, and the solve's pullback to the triplets.
-enum op_kind {
-    ASSEMBLE, ASSEMBLE_PULLBACK, SPMV_N, SPMV_N_BARE, SPMV_T, SPMV_PULLBACK, BILINEAR,
-    BILINEAR_VG, BILINEAR_VG_BARE, SAMPLED_OUTER_1, SAMPLED_OUTER_8, COO_BILINEAR, COO_SPMV,
-    PLAN, FRESH, SOLVE_FACTOR, SOLVE, SOLVE_PULLBACK
-};
-const char *const op_names[] = {"assemble", "assemble_pullback", "spmv_N", "spmv_N_bare_view",
-                                "spmv_T", "spmv_pullback", "bilinear",
-                                "bilinear_value_and_grad", "bilinear_value_and_grad_bare_view",
-                                "sampled_outer_k1", "sampled_outer_k8", "coo_bilinear_pullback",
-                                "coo_spmv_pullback", "plan_create", "fresh_plan_arrays",
-                                "solver_factor", "solve", "coo_solve_pullback"};
-
-// The minimum bytes each operation moves (vs: value size, 4-byte indices).
-double min_bytes(op_kind op, const problem &p, double vs)
-{
-    const double N = (double)p.nt, z = (double)p.nnz, m = (double)p.m, n = (double)p.n;
-    const double structure = 4 * z + 4 * (n + 1); // rowind, colptr
-    switch (op) {
-    case ASSEMBLE: return N * (vs + 4) + z * (vs + 4);           // V, perm; Ax, seg
-    case ASSEMBLE_PULLBACK: return N * (4 + 2 * vs) + z * vs;      // slot, dV rw; dAx
-    case SPMV_N: case SPMV_N_BARE: case SPMV_T: return structure + z * vs + (m + n) * vs; // A, x, y
-    case SPMV_PULLBACK: return structure + z * vs + 2 * z * vs + (m + n) * vs + 2 * n * vs;
-    case BILINEAR: return structure + z * vs + (m + n) * vs;     // A, x, y
-    case BILINEAR_VG: case BILINEAR_VG_BARE: return structure + 3 * z * vs + 3 * (m + n) * vs; // A, dA rw, x y, dx dy rw
-    case SAMPLED_OUTER_1: return structure + 2 * z * vs + (m + n) * vs;  // dA rw, u, v
-    case SAMPLED_OUTER_8: return structure + 2 * z * vs + 8 * (m + n) * vs;
-    case COO_BILINEAR: case COO_SPMV: return N * (8 + 2 * vs) + (m + n) * vs; // I J, dV rw, x y
-    case PLAN: case SOLVE_FACTOR: case SOLVE: case SOLVE_PULLBACK: return 0;
-    case FRESH: return 4 * (n + 1) + 8 * z + 4 + 8 * N; // colptr, rowind, seg; perm, slot
-    }
-    return 0;
-}
-
 // The floor of plan creation in this process: new arrays of a plan's sizes
 // (colptr, rowind, seg, perm, slot; 4-byte indices), allocated as the
 // library allocates them (huge pages advised) and each written once by the
@@ -402,7 +366,7 @@ struct arrays {
 
 // One call of the operation; a plan that it made goes to *made. The solve
 // rows use the factorised solver s: b = x, the solution y, dX = x.
-void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const spg_coo &coo,
+void call(spg_bop op, spg_context *ctx, const problem &p, spg_plan *plan, const spg_coo &coo,
           spg_dtype dt, const spg_csc &A, void *const *d, double &f, spg_plan **made,
           spg_solver *s)
 {
@@ -410,36 +374,40 @@ void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const 
     spg_csc bare = A;
     bare.analysis = nullptr;
     switch (op) {
-    case PLAN: ok(spg_plan_create(ctx, &coo, 0, made), "plan"); break;
-    case ASSEMBLE: ok(spg_assemble(ctx, plan, dt, Vt, a), "assemble"); break;
-    case ASSEMBLE_PULLBACK: ok(spg_assemble_pullback(ctx, plan, dt, a, g), "pullback"); break;
-    case SPMV_N: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &A, x, 0.0, y), "spmv"); break;
-    case SPMV_N_BARE: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &bare, x, 0.0, y), "spmv"); break;
-    case SPMV_T: ok(spg_spmv(ctx, SPG_OP_T, 1.0, &A, x, 0.0, y), "spmv"); break;
-    case SPMV_PULLBACK:
+    case SPG_BOP_PLAN: ok(spg_plan_create(ctx, &coo, 0, made), "plan"); break;
+    case SPG_BOP_ASSEMBLE: ok(spg_assemble(ctx, plan, dt, Vt, a), "assemble"); break;
+    case SPG_BOP_ASSEMBLE_PULLBACK:
+        ok(spg_assemble_pullback(ctx, plan, dt, a, g), "pullback");
+        break;
+    case SPG_BOP_SPMV_N: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &A, x, 0.0, y), "spmv"); break;
+    case SPG_BOP_SPMV_N_BARE: ok(spg_spmv(ctx, SPG_OP_N, 1.0, &bare, x, 0.0, y), "spmv"); break;
+    case SPG_BOP_SPMV_T: ok(spg_spmv(ctx, SPG_OP_T, 1.0, &A, x, 0.0, y), "spmv"); break;
+    case SPG_BOP_SPMV_PULLBACK:
         ok(spg_spmv_pullback(ctx, SPG_OP_N, 1.0, &A, x, y, g, g2), "spmv pullback");
         break;
-    case BILINEAR: ok(spg_bilinear(ctx, &A, x, y, &f), "bilinear"); break;
-    case BILINEAR_VG:
+    case SPG_BOP_BILINEAR: ok(spg_bilinear(ctx, &A, x, y, &f), "bilinear"); break;
+    case SPG_BOP_BILINEAR_VG:
         ok(spg_bilinear_value_and_grad(ctx, &A, x, y, &f, g, g2, g3), "value and grad");
         break;
-    case BILINEAR_VG_BARE:
+    case SPG_BOP_BILINEAR_VG_BARE:
         ok(spg_bilinear_value_and_grad(ctx, &bare, x, y, &f, g, g2, g3), "value and grad");
         break;
-    case SAMPLED_OUTER_1:
+    case SPG_BOP_SAMPLED_OUTER_1:
         ok(spg_sampled_outer(ctx, &A, 1, x, p.m, y, p.n, 1.0, g), "sddmm");
         break;
-    case SAMPLED_OUTER_8:
+    case SPG_BOP_SAMPLED_OUTER_8:
         ok(spg_sampled_outer(ctx, &A, 8, x, p.m, y, p.n, 1.0, g), "sddmm");
         break;
-    case COO_BILINEAR: ok(spg_coo_bilinear_pullback(ctx, &coo, 0, dt, x, y, 1.0, g), "coo"); break;
-    case COO_SPMV:
+    case SPG_BOP_COO_BILINEAR:
+        ok(spg_coo_bilinear_pullback(ctx, &coo, 0, dt, x, y, 1.0, g), "coo");
+        break;
+    case SPG_BOP_COO_SPMV:
         ok(spg_coo_spmv_pullback(ctx, &coo, 0, SPG_OP_N, dt, 1.0, x, y, g), "coo");
         break;
-    case FRESH: break; // not a library call: run() times fresh_arrays
-    case SOLVE_FACTOR: ok(spg_solver_factor(ctx, s, &A), "factorisation"); break;
-    case SOLVE: ok(spg_solve(ctx, s, SPG_OP_N, 1, x, p.n, y, p.n), "solve"); break;
-    case SOLVE_PULLBACK:
+    case SPG_BOP_FRESH: break; // not a library call: run() times fresh_arrays
+    case SPG_BOP_SOLVE_FACTOR: ok(spg_solver_factor(ctx, s, &A), "factorisation"); break;
+    case SPG_BOP_SOLVE: ok(spg_solve(ctx, s, SPG_OP_N, 1, x, p.n, y, p.n), "solve"); break;
+    case SPG_BOP_SOLVE_PULLBACK:
         ok(spg_coo_solve_pullback(ctx, s, SPG_OP_N, &coo, 0, 1, y, p.n, x, p.n, nullptr, p.n, g),
            "solve pullback");
         break;
@@ -448,7 +416,7 @@ void call(op_kind op, spg_context *ctx, const problem &p, spg_plan *plan, const 
 
 // One benchmark: the operation on the problem, value type, backend and
 // thread count (CPU).
-void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, spg_backend be,
+void run(benchmark::State &state, std::string name, spg_bop op, spg_dtype dt, spg_backend be,
          int threads)
 {
     problem &p = get(name);
@@ -474,7 +442,7 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, sp
     const spg_coo coo = {p.m, p.n, p.nt, SPG_INT32, gpu ? p.dI : p.I.data(),
                          gpu ? p.dJ : p.J.data()};
     spg_solver *s = nullptr;
-    if (op >= SOLVE_FACTOR) {
+    if (op >= SPG_BOP_SOLVE_FACTOR) {
         const spg_status st = spg_solver_create(ctx, &A, SPG_SOLVER_SPD, &s);
         if (st != SPG_SUCCESS) {
             state.SkipWithError(spg_status_string(st)); // no solver on this backend
@@ -492,7 +460,7 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, sp
         spg_plan *made = nullptr; // plan creation is timed without its destroy
         std::vector<int32_t *> fresh;
         double seconds = 0;
-        if (op == FRESH) {
+        if (op == SPG_BOP_FRESH) {
             auto t0 = std::chrono::steady_clock::now();
             fresh_arrays(p, threads, fresh);
             seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -514,7 +482,7 @@ void run(benchmark::State &state, std::string name, op_kind op, spg_dtype dt, sp
         total += seconds;
     }
     benchmark::DoNotOptimize(f);
-    const double bytes = min_bytes(op, p, dt == SPG_DOUBLE ? 8 : 4);
+    const double bytes = spg_bop_bytes(op, p.m, p.n, p.nt, p.nnz, dt == SPG_DOUBLE ? 8 : 4);
     state.counters["nnz"] = (double)p.nnz;
     state.counters["triplets"] = (double)p.nt;
     if (bytes > 0 && total > 0) {
@@ -563,22 +531,22 @@ int main(int argc, char **argv)
     if (cuda != SPG_SUCCESS)
         std::fprintf(stderr, "spgrad_bench: no CUDA rows: %s\n", spg_status_string(cuda));
     for (const auto &name : problems)
-        for (int op = 0; op <= SOLVE_PULLBACK; op++)
+        for (int op = 0; op <= SPG_BOP_SOLVE_PULLBACK; op++)
             for (spg_dtype dt : {SPG_DOUBLE, SPG_FLOAT})
                 for (int t : thread_counts) {
-                    if ((op == PLAN || op == FRESH) && dt == SPG_FLOAT)
+                    if ((op == SPG_BOP_PLAN || op == SPG_BOP_FRESH) && dt == SPG_FLOAT)
                         continue; // the symbolic phase has no value type
-                    if (op == FRESH && !t)
+                    if (op == SPG_BOP_FRESH && !t)
                         continue; // host memory only
-                    if ((op >= SOLVE_FACTOR) != (name.rfind("fem2di-", 0) == 0))
+                    if ((op >= SPG_BOP_SOLVE_FACTOR) != (name.rfind("fem2di-", 0) == 0))
                         continue; // the solves on the SPD problems only, and only they
-                    if (op >= SOLVE_FACTOR && dt == SPG_FLOAT && t)
+                    if (op >= SPG_BOP_SOLVE_FACTOR && dt == SPG_FLOAT && t)
                         continue; // the CPU's solver runs in double
                     const spg_backend be = t ? SPG_BACKEND_CPU : SPG_BACKEND_CUDA;
-                    std::string bname = name + "/" + op_names[op] + "/" +
+                    std::string bname = name + "/" + spg_bop_names[op] + "/" +
                                         (dt == SPG_DOUBLE ? "double" : "float") +
                                         (t ? "/threads:" + std::to_string(t) : "/cuda");
-                    benchmark::RegisterBenchmark(bname.c_str(), run, name, (op_kind)op, dt, be, t)
+                    benchmark::RegisterBenchmark(bname.c_str(), run, name, (spg_bop)op, dt, be, t)
                         ->UseManualTime()
                         ->Unit(benchmark::kMillisecond)
                         ->Repetitions(5)
