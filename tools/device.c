@@ -1,4 +1,5 @@
 #include "device.h"
+#include "tools.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,4 +116,32 @@ void spg_tool_sync(spg_backend backend)
         device_check(cudaDeviceSynchronize() == cudaSuccess, "synchronisation");
 #endif
     (void)backend;
+}
+
+double spg_tool_copy_gbs(void)
+{
+#ifdef SPGRAD_HAVE_CUDA
+    const size_t bytes = (size_t)1 << 28;
+    void *a = NULL, *b = NULL;
+    double t[5];
+    device_check(cudaMalloc(&a, bytes) == cudaSuccess && cudaMalloc(&b, bytes) == cudaSuccess,
+                 "allocation");
+    device_check(cudaMemset(a, 0, bytes) == cudaSuccess, "memset");
+    for (int r = 0; r < 5; r++) {
+        double t0 = spg_now();
+        device_check(cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice) == cudaSuccess &&
+                         cudaDeviceSynchronize() == cudaSuccess,
+                     "copy");
+        t[r] = 2.0 * (double)bytes / (spg_now() - t0) / 1e9;
+    }
+    cudaFree(a), cudaFree(b);
+    for (int i = 1; i < 5; i++) /* insertion sort: the median of five */
+        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
+            double s = t[j];
+            t[j] = t[j - 1], t[j - 1] = s;
+        }
+    return t[2];
+#else
+    return 0;
+#endif
 }

@@ -32,4 +32,9 @@ void spg_tool_drop(spg_backend backend, void *where);
 /* Waits for the context's queued work (for timings). */
 void spg_tool_sync(spg_backend backend);
 
+/* The device's copy bandwidth: cudaMemcpy device to device of 256 MiB,
+ * read and written (2 x 256 MiB moved), GB/s, the median of 5; 0 without
+ * CUDA. */
+double spg_tool_copy_gbs(void);
+
 #endif

@@ -23,7 +23,12 @@ static int usage(FILE *f)
                "  spgrad solve [--n N] [--threads T]\n"
                "      f(V) = g' A(V)^-1 b for a 2D finite-element matrix without its\n"
                "      boundary: times of analysis, factorisation, solve and gradient,\n"
-               "      and a central finite-difference check; exit 1 if it fails\n",
+               "      and a central finite-difference check; exit 1 if it fails\n"
+               "  spgrad bench [--problem fem2d-N|fem3d-N|random-M|FILE.mtx] [--backend cpu|cuda]\n"
+               "               [--type double|float] [--threads T] [--reps R] [--json]\n"
+               "      time every kernel on one problem (default fem2d-1000): medians,\n"
+               "      the bytes model, GB/s and the fraction of a triad (CPU) or a\n"
+               "      device copy (GPU) measured in the same run\n",
             spg_version());
     return f == stdout ? 0 : 2;
 }
@@ -40,6 +45,8 @@ int main(int argc, char **argv)
         return spg_cmd_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "solve"))
         return spg_cmd_solve(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "bench"))
+        return spg_cmd_bench(argc - 2, argv + 2);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return usage(stdout);
     fprintf(stderr, "spgrad: unknown command '%s'\n", argv[1]);

@@ -6,6 +6,7 @@ int spg_cmd_demo(int argc, char **argv);
 int spg_cmd_info(int argc, char **argv);
 int spg_cmd_check(int argc, char **argv);
 int spg_cmd_solve(int argc, char **argv);
+int spg_cmd_bench(int argc, char **argv);
 
 /* Wall-clock seconds from a monotonic clock. */
 double spg_now(void);

@@ -189,7 +189,8 @@ Len grad(Out &b, int64_t want) { return {b->element_count(), want, true}; }
 ffi::Error lengths(std::initializer_list<Len> list) {
     for (const Len &l : list)
         if (l.have != static_cast<size_t>(l.want) && !(l.optional && l.have == 0))
-            return ffi::Error::InvalidArgument("spgrad: a buffer's length does not match the matrix");
+            return ffi::Error::InvalidArgument(
+                "spgrad: a buffer's length does not match the matrix");
     return ffi::Error::Success();
 }
 
@@ -278,8 +279,8 @@ ffi::Error bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pa
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
-    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), arg(df, 1), grad(dA, A.nnz),
-                    grad(dx, A.m), grad(dy, A.n)}));
+    SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), arg(df, 1),
+                    grad(dA, A.nnz), grad(dx, A.m), grad(dy, A.n)}));
     SPG_OK(zero_all(stream, threads, dA, dx, dy));
     SPG_TRY("spg_bilinear_pullback",
             spg_bilinear_pullback(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(),
