@@ -115,8 +115,8 @@ SPG_API void spg_context_destroy(spg_context *ctx); /* NULL is a no-op */
 SPG_API spg_status spg_context_set_threads(spg_context *ctx, int nthreads);
 
 /* The cudaStream_t a CUDA context runs on (NULL: the default stream); the
- * work queued on the old stream is finished first. SPG_ERR_INVALID_VALUE on
- * a CPU context. */
+ * work queued on the old stream is finished first (setting the stream the
+ * context is on does nothing). SPG_ERR_INVALID_VALUE on a CPU context. */
 SPG_API spg_status spg_context_set_stream(spg_context *ctx, void *stream);
 
 /* allow != 0 lets the CUDA backend use floating-point atomics where they are

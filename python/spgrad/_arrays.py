@@ -1,9 +1,10 @@
 """Arrays passed to the C library by pointer, without copies.
 
-numpy arrays are used as they are; objects with ``__cuda_array_interface__``
-(PyTorch, JAX, CuPy device arrays) are device memory; other objects with
-``__dlpack__`` (PyTorch and JAX arrays on the CPU) are viewed through
-``numpy.from_dlpack``. Nothing is converted: a wrong dtype, a
+numpy arrays are used as they are; PyTorch tensors through their own
+accessors (``data_ptr()``, ``stride()``; CPU or CUDA); other objects with
+``__cuda_array_interface__`` (JAX, CuPy device arrays) are device memory,
+and other objects with ``__dlpack__`` (JAX arrays on the CPU) are viewed
+through ``numpy.from_dlpack``. Nothing is converted: a wrong dtype, a
 non-contiguous layout or a wrong length raises TypeError or ValueError
 before the library is called.
 """
@@ -55,6 +56,8 @@ _TORCH_DTYPES = {"torch.float32": np.dtype(np.float32), "torch.float64": np.dtyp
 
 def _from_torch(t):
     """A PyTorch tensor read through its own accessors (cheaper than DLPack)."""
+    if t.device.type not in ("cpu", "cuda"):
+        raise ValueError(f"a tensor on {t.device.type} is neither host nor CUDA memory")
     dtype = _TORCH_DTYPES.get(str(t.dtype))
     if dtype is None:
         return _from_numpy(np.from_dlpack(t.detach()))  # other dtypes: for the messages
@@ -133,8 +136,28 @@ def block(obj, name, dtype, rows, cuda, writable=False):
 
 
 def value_type(obj, name):
-    """The value dtype of an array (or Buf): float32 or float64, else TypeError."""
+    """The value dtype of an array (or Buf): float32 or float64 in the
+    machine's byte order, else TypeError."""
     dt = (obj if isinstance(obj, Buf) else buf(obj, name)).dtype
-    if dt not in VALUE_TYPES:
-        raise TypeError(f"{name} has dtype {dt.name}; values are float32 or float64")
+    if dt not in VALUE_TYPES or not dt.isnative:
+        raise TypeError(f"{name} has dtype {dt.str}; values are float32 or float64 in the "
+                        "machine's byte order")
     return dt
+
+
+def disjoint(outputs, inputs):
+    """ValueError when an output overlaps another output or an input (the C
+    API's calls do not allow it). Each is (name, pointer, bytes); a None
+    pointer is an absent array."""
+    outs = [o for o in outputs if o[1]]
+    others = [i for i in inputs if i[1]]
+    for k, (name, p, size) in enumerate(outs):
+        for other, q, length in outs[k + 1:] + others:
+            if p < q + length and q < p + size:
+                raise ValueError(f"{name} overlaps {other}: an output must not overlap an "
+                                 "input or another output")
+
+
+def block_bytes(rows, k, ld, itemsize):
+    """The bytes a column-major rows x k block with leading dimension ld spans."""
+    return (ld * (k - 1) + rows) * itemsize if k > 0 and rows > 0 else 0

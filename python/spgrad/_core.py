@@ -27,10 +27,14 @@ class _Handle:
             raise ValueError(f"{type(self).__name__} is closed")
         return self._ptr
 
-    def close(self):
+    def _free(self):
         if self._ptr is not None:
             getattr(c.lib, self._destroy)(self._ptr)
             self._ptr = None
+
+    def close(self):
+        """Free the C object now; later uses raise ValueError."""
+        self._free()
 
     def __enter__(self):
         return self
@@ -39,12 +43,7 @@ class _Handle:
         self.close()
 
     def __del__(self):
-        self.close()
-
-
-# Called with a context's pointer before it is destroyed (spgrad.jax drops
-# what its handlers remember of it).
-CONTEXT_CLOSE_HOOKS = []
+        self._free()
 
 
 class Context(_Handle):
@@ -61,15 +60,9 @@ class Context(_Handle):
         self._ptr = handle.value
         self.backend = backend
         self.cuda = backend == "cuda"
-        self.threads, self.stream = 0, 0
+        self.threads = 0
         if threads is not None:
             self.set_threads(threads)
-
-    def close(self):
-        if self._ptr is not None:
-            for forget in CONTEXT_CLOSE_HOOKS:
-                forget(self._ptr)
-        super().close()
 
     def set_threads(self, threads):
         """CPU threads for later calls; 0 lets OpenMP choose."""
@@ -78,11 +71,8 @@ class Context(_Handle):
 
     def set_stream(self, stream):
         """The cudaStream_t (an int, 0 for the default stream) of a CUDA
-        context. The library finishes the old stream's work first, so a
-        stream already set is not set again."""
-        if stream != self.stream:
-            c.call("spg_context_set_stream", self.ptr, stream or None)
-            self.stream = stream
+        context; the old stream's work is finished first when it changes."""
+        c.call("spg_context_set_stream", self.ptr, stream or None)
 
     def set_atomics(self, allow):
         """Let the CUDA backend use floating-point atomics where faster."""
@@ -113,17 +103,24 @@ def _shape(shape):
     return m, n
 
 
-def _indices(I, J, cuda):
-    """The Bufs of the index arrays I and J: one length, one index type."""
-    bi, bj = ar.buf(I, "I"), ar.buf(J, "J")
-    for b, name in ((bi, "I"), (bj, "J")):
-        ar.check_device(b, name, cuda)
-        if b.dtype not in ar.INDEX_TYPES:
-            raise TypeError(f"{name} has dtype {b.dtype.name}; indices are int32 or int64")
-        if len(b.shape) != 1 or not ar._contiguous(b):
+def _index_pair(a, b, names, cuda):
+    """The Bufs of two contiguous 1-D index arrays of one index type."""
+    bufs = ar.buf(a, names[0]), ar.buf(b, names[1])
+    for buf, name in zip(bufs, names):
+        ar.check_device(buf, name, cuda)
+        if buf.dtype not in ar.INDEX_TYPES:
+            raise TypeError(f"{name} has dtype {buf.dtype.name}; indices are int32 or int64")
+        if len(buf.shape) != 1 or not ar._contiguous(buf):
             raise ValueError(f"{name} must be a contiguous 1-D array")
-    if bi.dtype != bj.dtype:
-        raise TypeError(f"I and J have dtypes {bi.dtype.name} and {bj.dtype.name}")
+    if bufs[0].dtype != bufs[1].dtype:
+        raise TypeError(f"{names[0]} and {names[1]} have dtypes {bufs[0].dtype.name} and "
+                        f"{bufs[1].dtype.name}")
+    return bufs
+
+
+def _indices(I, J, cuda):
+    """The Bufs of the triplet indices I and J: one length, one index type."""
+    bi, bj = _index_pair(I, J, ("I", "J"), cuda)
     if bi.shape != bj.shape:
         raise ValueError(f"I and J have lengths {bi.shape[0]} and {bj.shape[0]}")
     return bi, bj
@@ -190,11 +187,21 @@ class Plan(_Handle):
     def pattern(self, dtype=np.float64):
         """The plan's spg_csc view with NULL values, for value type dtype."""
         dtype = np.dtype(dtype)
+        ptr = self.ptr  # ValueError once closed: the arrays are gone
         if dtype not in self._pattern:
             s = c.Csc()
-            c.call("spg_plan_csc", self.ptr, _DTYPES[dtype], None, ctypes.byref(s))
+            c.call("spg_plan_csc", ptr, _DTYPES[dtype], None, ctypes.byref(s))
             self._pattern[dtype] = s
         return self._pattern[dtype]
+
+    def close(self):
+        """Free the plan; its matrices and Coo calls then raise. A plan that
+        spgrad.jax functions were made for is freed when it is collected:
+        compiled programs hold its address."""
+        if self.__dict__.get("_jax_functions"):
+            raise ValueError("spgrad.jax functions were made for this plan: it is freed when "
+                             "it is collected, not by close()")
+        super().close()
 
     def _host_pattern(self):
         if self.cuda:
@@ -220,6 +227,7 @@ class Plan(_Handle):
         pv = ar.vector(V, "V", dt, self.nnz_coo, self.cuda)
         out = _output(out, "out", dt, self.nnz, self.cuda, np.empty)
         po = ar.vector(out, "out", dt, self.nnz, self.cuda, writable=True)
+        ar.disjoint([("out", po, self.nnz * dt.itemsize)], [("V", pv, self.nnz_coo * dt.itemsize)])
         c.call("spg_assemble", self.context.ptr, self.ptr, _DTYPES[dt], pv, po)
         return out
 
@@ -232,6 +240,7 @@ class Plan(_Handle):
         pa = ar.vector(dAx, "dAx", dt, self.nnz, self.cuda)
         dV = _output(dV, "dV", dt, self.nnz_coo, self.cuda, np.zeros)
         pv = ar.vector(dV, "dV", dt, self.nnz_coo, self.cuda, writable=True)
+        ar.disjoint([("dV", pv, self.nnz_coo * dt.itemsize)], [("dAx", pa, self.nnz * dt.itemsize)])
         c.call("spg_assemble_pullback", self.context.ptr, self.ptr, _DTYPES[dt], pa, pv)
         return dV
 
@@ -255,21 +264,28 @@ class Matrix:
     the C library reads in place: A's CSC arrays, or A's CSR arrays (the
     CSC arrays of A'), with ``transposed`` telling which. values None is a
     pattern matrix: every stored value is 1 and A is a constant. The
-    arrays are not copied and must outlive the matrix."""
+    arrays are not copied and must outlive the matrix; they are checked
+    once when the matrix is made (check=False skips that O(nnz) pass, for
+    arrays known to be well formed). context: where its arrays are (and
+    where its operations run unless one is given)."""
 
-    def __init__(self, shape, indptr, indices, values, *, by_rows=False, cuda=False):
+    def __init__(self, shape, indptr, indices, values, *, by_rows=False, context=None,
+                 check=True):
+        ctx = _ctx(context)
         m, n = _shape(shape)
-        self.shape, self.transposed, self.cuda = (m, n), by_rows, cuda
+        self.shape, self.transposed, self.cuda, self.context = (m, n), by_rows, ctx.cuda, ctx
         vm, vn = (n, m) if by_rows else (m, n)
-        bp, bi = _pattern_bufs(indptr, indices, vn, cuda)
+        bp, bi = _pattern_bufs(indptr, indices, vn, ctx.cuda)
         self._init(vm, vn, bi.shape[0], bp, bi, values, None)
+        if check:  # the operations trust the structure: O(nnz) once here
+            c.call("spg_csc_check", ctx.ptr, ctypes.byref(self.struct(self.dtype or np.float64)))
 
     @classmethod
     def _of_plan(cls, plan, values):
         self = cls.__new__(cls)
         self.shape, self.transposed, self.cuda = plan.shape, plan.by_rows, plan.cuda
         s = plan.pattern()
-        self.plan = plan
+        self.plan, self.context = plan, plan.context
         self._init_arrays(s.m, s.n, s.nnz, _ITYPES[plan.coo.index_dtype], s.colptr,
                           s.rowind, values, s.analysis)
         return self
@@ -293,6 +309,8 @@ class Matrix:
     def struct(self, dtype):
         """The spg_csc view for vectors of dtype (the values' own type)."""
         dtype = np.dtype(dtype)
+        if self.plan is not None:
+            self.plan.ptr  # ValueError once the plan is closed: its arrays are gone
         if self.dtype is not None and dtype != self.dtype:
             raise TypeError(f"the matrix holds {self.dtype.name} values, not {dtype.name}")
         s = self._structs.get(dtype)
@@ -321,7 +339,7 @@ class Matrix:
         return _pattern_array(rowind, nnz, _itype_dtype(itype), self)
 
     @classmethod
-    def from_scipy(cls, S):
+    def from_scipy(cls, S, *, context=None):
         """The matrix of a scipy.sparse CSC or CSR matrix or array, on its
         own arrays (no copy). It must have canonical format (sorted
         indices, no duplicates); a bool matrix whose stored values are all
@@ -337,7 +355,8 @@ class Matrix:
             if not values.all():
                 raise ValueError("a bool matrix stores False values: eliminate_zeros() first")
             values = None
-        return cls(S.shape, S.indptr, S.indices, values, by_rows=(fmt == "csr"))
+        return cls(S.shape, S.indptr, S.indices, values, by_rows=(fmt == "csr"),
+                   context=context)
 
     def to_scipy(self):
         """scipy.sparse csc_matrix (csr_matrix when stored by rows) on the
@@ -353,15 +372,7 @@ class Matrix:
 
 
 def _pattern_bufs(indptr, indices, vn, cuda):
-    bp, bi = ar.buf(indptr, "indptr"), ar.buf(indices, "indices")
-    for b, name in ((bp, "indptr"), (bi, "indices")):
-        ar.check_device(b, name, cuda)
-        if b.dtype not in ar.INDEX_TYPES:
-            raise TypeError(f"{name} has dtype {b.dtype.name}; indices are int32 or int64")
-        if len(b.shape) != 1 or not ar._contiguous(b):
-            raise ValueError(f"{name} must be a contiguous 1-D array")
-    if bp.dtype != bi.dtype:
-        raise TypeError(f"indptr and indices have dtypes {bp.dtype.name} and {bi.dtype.name}")
+    bp, bi = _index_pair(indptr, indices, ("indptr", "indices"), cuda)
     if bp.shape[0] != vn + 1:
         raise ValueError(f"indptr has length {bp.shape[0]}, expected {vn + 1}")
     return bp, bi

@@ -27,9 +27,17 @@ def _op(op):
 
 
 def _context(A, context):
-    if context is not None:
-        return context
-    return A.plan.context if A.plan is not None else _ctx(None)
+    """The context A's operation runs in: the one given, else A's own."""
+    ctx = A.context if context is None else context
+    if ctx.cuda != A.cuda:
+        raise ValueError("the matrix is in " + ("GPU" if A.cuda else "CPU") +
+                         " memory and the context runs on the " + ("GPU" if ctx.cuda else "CPU"))
+    return ctx
+
+
+def _values(A, dt):
+    """(name, pointer, bytes) of A's stored values, for the overlap checks."""
+    return ("A's values", A._args[6], A.nnz * dt.itemsize)
 
 
 def _dtype(A, x, name):
@@ -59,10 +67,12 @@ def spmv(A, x, *, op="N", alpha=1.0, beta=0.0, y=None, context=None):
     dt = _dtype(A, x, "x")
     m, n = A.shape if opc == c.SPG_OP_N else A.shape[::-1]
     px = ar.vector(x, "x", dt, n, ctx.cuda)
-    if y is None and beta != 0:
-        raise ValueError("beta != 0 needs y")
+    if (y is None or y is True) and beta != 0:
+        raise ValueError("beta != 0 needs y (an array: it is read)")
     y = _output(y, "y", dt, m, ctx.cuda, np.empty)
     py = ar.vector(y, "y", dt, m, ctx.cuda, writable=True)
+    sz = dt.itemsize
+    ar.disjoint([("y", py, m * sz)], [("x", px, n * sz), _values(A, dt)])
     c.call("spg_spmv", ctx.ptr, opc ^ A.transposed, alpha, ctypes.byref(A.struct(dt)), px,
            beta, py)
     return y
@@ -78,6 +88,9 @@ def spmv_pullback(A, x, dy, *, op="N", alpha=1.0, dA="auto", dx=True, context=No
     pdy = ar.vector(dy, "dy", dt, m, ctx.cuda)
     dA, pa = _grad(_dA(A, dA), "dA", dt, A.nnz, ctx.cuda)
     dx, pdx = _grad(dx, "dx", dt, n, ctx.cuda)
+    sz = dt.itemsize
+    ar.disjoint([("dA", pa, A.nnz * sz), ("dx", pdx, n * sz)],
+                [("x", px, n * sz), ("dy", pdy, m * sz), _values(A, dt)])
     c.call("spg_spmv_pullback", ctx.ptr, opc ^ A.transposed, alpha,
            ctypes.byref(A.struct(dt)), px, pdy, pa, pdx)
     return dA, dx
@@ -101,10 +114,14 @@ def bilinear(A, x, y, *, context=None):
     return f.value
 
 
-def _bilinear_grads(A, dt, dA, dx, dy, ctx):
+def _bilinear_grads(A, dt, dA, dx, dy, ctx, p1, p2):
     dA, pa = _grad(_dA(A, dA), "dA", dt, A.nnz, ctx.cuda)
     dx, pdx = _grad(dx, "dx", dt, A.shape[0], ctx.cuda)
     dy, pdy = _grad(dy, "dy", dt, A.shape[1], ctx.cuda)
+    (m, n), sz = A.shape, dt.itemsize
+    ar.disjoint([("dA", pa, A.nnz * sz), ("dx", pdx, m * sz), ("dy", pdy, n * sz)],
+                [("x", p1 if not A.transposed else p2, m * sz),
+                 ("y", p2 if not A.transposed else p1, n * sz), _values(A, dt)])
     order = (pdy, pdx) if A.transposed else (pdx, pdy)
     return (dA, dx, dy), (pa,) + order
 
@@ -114,7 +131,7 @@ def bilinear_pullback(A, x, y, df=1.0, *, dA="auto", dx=True, dy=True, context=N
     Returns (dA, dx, dy)."""
     ctx = _context(A, context)
     dt, p1, p2 = _xy(A, x, y, ctx)
-    grads, ptrs = _bilinear_grads(A, dt, dA, dx, dy, ctx)
+    grads, ptrs = _bilinear_grads(A, dt, dA, dx, dy, ctx, p1, p2)
     c.call("spg_bilinear_pullback", ctx.ptr, ctypes.byref(A.struct(dt)), p1, p2, df, *ptrs)
     return grads
 
@@ -124,7 +141,7 @@ def bilinear_value_and_grad(A, x, y, *, dA="auto", dx=True, dy=True, context=Non
     one pass over A on the CPU. Returns (f, dA, dx, dy)."""
     ctx = _context(A, context)
     dt, p1, p2 = _xy(A, x, y, ctx)
-    grads, ptrs = _bilinear_grads(A, dt, dA, dx, dy, ctx)
+    grads, ptrs = _bilinear_grads(A, dt, dA, dx, dy, ctx, p1, p2)
     f = ctypes.c_double()
     c.call("spg_bilinear_value_and_grad", ctx.ptr, ctypes.byref(A.struct(dt)), p1, p2,
            ctypes.byref(f), *ptrs)
@@ -153,6 +170,9 @@ def quadratic_pullback(A, x, df=1.0, *, dA="auto", dx=True, context=None):
     dt, px = _square(A, x, ctx)
     dA, pa = _grad(_dA(A, dA), "dA", dt, A.nnz, ctx.cuda)
     dx, pdx = _grad(dx, "dx", dt, A.shape[0], ctx.cuda)
+    sz = dt.itemsize
+    ar.disjoint([("dA", pa, A.nnz * sz), ("dx", pdx, A.shape[0] * sz)],
+                [("x", px, A.shape[0] * sz), _values(A, dt)])
     c.call("spg_quadratic_pullback", ctx.ptr, ctypes.byref(A.struct(dt)), px, df, pa, pdx)
     return dA, dx
 
@@ -165,6 +185,11 @@ def _blocks(U, V, m, n, dt, cuda):
     return ku, pu, ldu, pv, ldv
 
 
+def _block_spans(k, pu, ldu, pv, ldv, m, n, dt):
+    sz = dt.itemsize
+    return [("U", pu, ar.block_bytes(m, k, ldu, sz)), ("V", pv, ar.block_bytes(n, k, ldv, sz))]
+
+
 def sampled_outer(A, U, V, alpha=1.0, *, dA=True, context=None):
     """The sampled outer product (SDDMM): dA[p] += alpha sum_r U[i_p, r]
     V[j_p, r] over A's stored entries (i_p, j_p); U is m x k and V n x k,
@@ -174,9 +199,11 @@ def sampled_outer(A, U, V, alpha=1.0, *, dA=True, context=None):
     ctx = _context(A, context)
     dt = _dtype(A, U, "U")
     k, pu, ldu, pv, ldv = _blocks(U, V, A.shape[0], A.shape[1], dt, ctx.cuda)
+    dA, pa = _grad(dA, "dA", dt, A.nnz, ctx.cuda)
+    ar.disjoint([("dA", pa, A.nnz * dt.itemsize)],
+                _block_spans(k, pu, ldu, pv, ldv, A.shape[0], A.shape[1], dt) + [_values(A, dt)])
     if A.transposed:
         pu, ldu, pv, ldv = pv, ldv, pu, ldu
-    dA, pa = _grad(dA, "dA", dt, A.nnz, ctx.cuda)
     c.call("spg_sampled_outer", ctx.ptr, ctypes.byref(A.struct(dt)), k, pu, ldu, pv, ldv,
            alpha, pa)
     return dA
@@ -199,9 +226,19 @@ def _coo(coo):
 
 
 def _coo_context(coo, context):
-    if context is None and isinstance(coo, Plan):
-        return coo.context
-    return _ctx(context)
+    """The context a COO call runs in: the one given, a plan's own, else
+    the default; the triplets must be in its memory."""
+    ctx = coo.context if context is None and isinstance(coo, Plan) else _ctx(context)
+    if ctx.cuda != _coo(coo)[0].cuda:
+        raise ValueError("the triplets and the context are not in the same memory")
+    return ctx
+
+
+def _coo_spans(co, dV, pd, dt, inputs):
+    """The overlap check of a COO pullback: dV against its inputs and I, J."""
+    isz = co.index_dtype.itemsize
+    ar.disjoint([("dV", pd, co.nnz * dt.itemsize)],
+                inputs + [("I", co.struct.I, co.nnz * isz), ("J", co.struct.J, co.nnz * isz)])
 
 
 def coo_sampled_outer(coo, U, V, alpha=1.0, *, dV=True, context=None):
@@ -214,6 +251,7 @@ def coo_sampled_outer(coo, U, V, alpha=1.0, *, dV=True, context=None):
     dt = ar.value_type(U, "U")
     k, pu, ldu, pv, ldv = _blocks(U, V, co.shape[0], co.shape[1], dt, ctx.cuda)
     dV, pd = _grad(dV, "dV", dt, co.nnz, ctx.cuda)
+    _coo_spans(co, dV, pd, dt, _block_spans(k, pu, ldu, pv, ldv, co.shape[0], co.shape[1], dt))
     c.call("spg_coo_sampled_outer", ctx.ptr, ctypes.byref(co.struct), flags, _DTYPES[dt], k,
            pu, ldu, pv, ldv, alpha, pd)
     return dV
@@ -230,6 +268,8 @@ def coo_bilinear_pullback(coo, x, y, df=1.0, *, dV=True, context=None):
     px = ar.vector(x, "x", dt, co.shape[0], ctx.cuda)
     py = ar.vector(y, "y", dt, co.shape[1], ctx.cuda)
     dV, pd = _grad(dV, "dV", dt, co.nnz, ctx.cuda)
+    sz = dt.itemsize
+    _coo_spans(co, dV, pd, dt, [("x", px, co.shape[0] * sz), ("y", py, co.shape[1] * sz)])
     c.call("spg_coo_bilinear_pullback", ctx.ptr, ctypes.byref(co.struct), flags,
            _DTYPES[dt], px, py, df, pd)
     return dV
@@ -248,6 +288,8 @@ def coo_spmv_pullback(coo, x, dy, *, op="N", alpha=1.0, dV=True, context=None):
     px = ar.vector(x, "x", dt, n, ctx.cuda)
     pdy = ar.vector(dy, "dy", dt, m, ctx.cuda)
     dV, pd = _grad(dV, "dV", dt, co.nnz, ctx.cuda)
+    sz = dt.itemsize
+    _coo_spans(co, dV, pd, dt, [("x", px, n * sz), ("dy", pdy, m * sz)])
     c.call("spg_coo_spmv_pullback", ctx.ptr, ctypes.byref(co.struct), flags, opc,
            _DTYPES[dt], alpha, px, pdy, pd)
     return dV

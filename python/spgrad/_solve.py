@@ -27,7 +27,9 @@ class Solver(_Handle):
     their pullbacks by the same factors. kind ``"spd"`` (Cholesky of the
     lower triangle, CHOLMOD / cuDSS) or ``"general"`` (LU, UMFPACK /
     cuDSS). dtype is the value type when A is a pattern matrix. Calls on
-    one solver are serialised by a lock."""
+    one solver are serialised by a lock. The solver factorises the matrix
+    as the C library sees it: for a matrix stored by rows that is A', so
+    an "spd" solver then reads A's upper triangle (the lower one of A')."""
 
     _destroy = "spg_solver_destroy"
 

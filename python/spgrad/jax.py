@@ -22,12 +22,17 @@ import os
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
-from . import _capi, _core
+from . import _capi
 from ._core import _DTYPES
 from ._solve import _KINDS
 
-_lib = ctypes.CDLL(os.path.join(_capi.library_dir(), "libspgrad_jax.so"))
+_path = os.path.join(_capi.library_dir(), "libspgrad_jax.so")
+if not os.path.exists(_path):
+    raise ImportError(f"spgrad.jax: {_path} not found (a build without a Python that has "
+                      "jaxlib: see python/README.md)")
+_lib = ctypes.CDLL(_path)
 _HANDLERS = ("assemble", "assemble_pullback", "spmv", "spmv_pullback", "bilinear",
              "bilinear_pullback", "quadratic", "quadratic_pullback", "coo_bilinear_pullback",
              "solve", "solve_pullback")
@@ -37,10 +42,6 @@ for _name in _HANDLERS:  # the CUDA handlers exist in CUDA builds
             jax.ffi.register_ffi_target(
                 f"spgrad_{_name}", jax.ffi.pycapsule(getattr(_lib, f"spgrad_{_name}_{_suffix}")),
                 platform=_platform)
-
-_lib.spgrad_jax_forget_context.argtypes = [ctypes.c_void_p]
-_lib.spgrad_jax_forget_context.restype = None
-_core.CONTEXT_CLOSE_HOOKS.append(lambda ptr: _lib.spgrad_jax_forget_context(ptr))
 
 _OPS = {"N": 0, "T": 1}
 
@@ -76,14 +77,20 @@ def _out(shape, dt, need=True):
     return jax.ShapeDtypeStruct(shape if need else (0,), dt)
 
 
+def _cotangent(g):
+    """The output's cotangent as an array, None when it is a symbolic zero."""
+    return None if isinstance(g, SymbolicZero) else jnp.asarray(g)
+
+
 def _need(*primals):
     """Which inputs are perturbed, as a pytree structure (() yes, None no)."""
     return tuple(() if p.perturbed else None for p in primals)
 
 
-def _cached(plan, key, make):
-    """The function made by make(), kept on the plan for its static key."""
-    cache = plan.__dict__.setdefault("_jax_functions", {})
+def _cached(owner, key, make):
+    """The function made by make(), kept on its plan or solver for its
+    static key."""
+    cache = owner.__dict__.setdefault("_jax_functions", {})
     if key not in cache:
         cache[key] = make()
     return cache[key]
@@ -154,6 +161,9 @@ def _make_spmv(plan, op, pattern, m, n):
         return f(Ax.value, x.value), (Ax.value, x.value, need)
 
     def bwd(res, g):
+        g = _cotangent(g)
+        if g is None:
+            return (None, None)
         Ax, x, (nA, nx) = res
         nA = nA is not None and not pattern
         nx = nx is not None
@@ -208,6 +218,9 @@ def _make_bilinear(plan, pattern):
         return f(Ax.value, x.value, y.value), (Ax.value, x.value, y.value, need)
 
     def bwd(res, g):
+        g = _cotangent(g)
+        if g is None:
+            return (None, None, None)
         Ax, x, y, need = res
         return _bilinear_grads(attrs, plan, Ax, x, y, g, need, pattern)
 
@@ -238,6 +251,9 @@ def _make_quadratic(plan, pattern):
         return f(Ax.value, x.value), (Ax.value, x.value, need)
 
     def bwd(res, g):
+        g = _cotangent(g)
+        if g is None:
+            return (None, None)
         Ax, x, (nA, nx) = res
         nA, nx = nA is not None and not pattern, nx is not None
         dA, dx = _ffi("quadratic_pullback", (_out((nnz,), g.dtype, nA), _out((n,), g.dtype, nx)),
@@ -262,7 +278,8 @@ def coo_bilinear(plan, V, x, y):
 
 def _make_coo_bilinear(plan):
     attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=0)
-    coo = dict(ctx=plan.context, coo=ctypes.addressof(plan.coo.struct), flags=plan.flags)
+    coo = dict(ctx=plan.context, plan=plan.ptr, coo=ctypes.addressof(plan.coo.struct),
+               flags=plan.flags)
 
     def forward(V, x, y):
         Ax = _ffi("assemble", _out((plan.nnz,), V.dtype), V, ctx=plan.context,
@@ -279,6 +296,9 @@ def _make_coo_bilinear(plan):
         return value, (Ax, x.value, y.value, need)
 
     def bwd(res, g):
+        g = _cotangent(g)
+        if g is None:
+            return (None, None, None)
         Ax, x, y, need = res
         dV = None
         if need[0] is not None:
@@ -304,6 +324,8 @@ class Solver:
             raise ValueError(f"kind must be 'spd' or 'general', not {kind!r}")
         if plan.by_rows:
             raise ValueError("spgrad.jax solves take plans stored by columns")
+        if np.dtype(dtype) not in _DTYPES:
+            raise TypeError(f"dtype must be float32 or float64, not {np.dtype(dtype)}")
         self.plan, self.kind, self.dtype = plan, kind, np.dtype(dtype)
         status = ctypes.c_int()
         handle = _lib.spgrad_jax_solver_create(
@@ -313,6 +335,14 @@ class Solver:
             raise _capi.SpgradError("spg_solver_create", status.value,
                                     _capi.status_string(status.value))
         self._ptr = handle
+
+    def close(self):
+        """Free the solver now, unless solves were made with it (compiled
+        programs hold its address: it is then freed when collected)."""
+        if self.__dict__.get("_jax_functions"):
+            raise ValueError("solves were made with this solver: it is freed when it is "
+                             "collected, not by close()")
+        self.__del__()
 
     def __del__(self):
         if getattr(self, "_ptr", None):
@@ -334,10 +364,14 @@ def solve(solver, Ax, B, op="N"):
         raise ValueError(f"op must be 'N' or 'T', not {op!r}")
     plan, dt = solver.plan, solver.dtype
     n = plan.shape[0]
+    if Ax is None or not getattr(solver, "_ptr", None):
+        raise ValueError("a solve needs the matrix's values and an open solver")
     _check(Ax, "Ax", plan.nnz, dt)
-    if B.ndim not in (1, 2) or B.shape[0] != n or jnp.result_type(B) != dt:
-        raise ValueError(f"B must be ({n},) or ({n}, k) of {dt}, not {B.shape} {B.dtype}")
-    f = _cached(plan, ("solve", id(solver), op), lambda: _make_solve(solver, _OPS[op]))
+    if B.ndim not in (1, 2) or B.shape[0] != n:
+        raise ValueError(f"B has shape {B.shape}, expected ({n},) or ({n}, k)")
+    if jnp.result_type(B) != dt:
+        raise TypeError(f"B has dtype {jnp.result_type(B)}, expected {dt}")
+    f = _cached(solver, ("solve", op), lambda: _make_solve(solver, _OPS[op]))
     if B.ndim == 1:
         return f(Ax, B[None, :])[0]
     return f(Ax, B.T).T
@@ -358,6 +392,9 @@ def _make_solve(solver, op):
         return X, (Ax.value, X, need)
 
     def bwd(res, g):
+        g = _cotangent(g)
+        if g is None:
+            return (None, None)
         Ax, X, (nA, nB) = res
         nA, nB = nA is not None, nB is not None
         dt = g.dtype

@@ -6,12 +6,15 @@ differentiated) and a tensor ``Ax`` of its stored values (the layout of
 1), a constant. Gradients are computed only for the inputs that require
 them. float32 and float64 tensors, on the CPU, or on the GPU with a plan
 made by a CUDA context (then the calls run on PyTorch's current stream).
-Tensors are passed to the C library by pointer (DLPack on the CPU, the
-CUDA array interface on the GPU), never copied, except that a
-non-contiguous incoming gradient is made contiguous.
+Tensors are passed to the C library by pointer (``data_ptr()``), never
+copied, except that a non-contiguous incoming gradient is made contiguous.
+The gradients are not differentiable again (double backward raises).
 """
 
+import threading
+
 import torch
+from torch.autograd.function import once_differentiable
 
 from . import _ops
 from ._solve import Solver as _Solver
@@ -46,6 +49,7 @@ class _Assemble(torch.autograd.Function):
         return plan.assemble(_d(V), out=V.new_empty(plan.nnz))
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         plan = ctx.plan
         _ready(plan, g)
@@ -69,6 +73,7 @@ class _Spmv(torch.autograd.Function):
         return _ops.spmv(A, _d(x), op=op, y=x.new_empty(m))
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         Ax, x = ctx.saved_tensors
         plan, op = ctx.plan, ctx.op
@@ -93,6 +98,7 @@ class _Bilinear(torch.autograd.Function):
         return _scalar(_ops.bilinear(plan.matrix(_d(Ax)), _d(x), _d(y)), x)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         Ax, x, y = ctx.saved_tensors
         plan, need = ctx.plan, ctx.needs_input_grad
@@ -118,6 +124,7 @@ class _Quadratic(torch.autograd.Function):
         return _scalar(_ops.quadratic(plan.matrix(_d(Ax)), _d(x)), x)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         Ax, x = ctx.saved_tensors
         plan, need = ctx.plan, ctx.needs_input_grad
@@ -143,6 +150,7 @@ class _CooBilinear(torch.autograd.Function):
         return _scalar(_ops.bilinear(plan.matrix(Ax), _d(x), _d(y)), x)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         Ax, x, y = ctx.saved_tensors
         plan, need, df = ctx.plan, ctx.needs_input_grad, float(g)
@@ -171,10 +179,12 @@ class Solver:
     def __init__(self, plan, kind="general", dtype=torch.float64):
         if plan.by_rows:
             raise ValueError("spgrad.torch solves take plans stored by columns")
-        np_dtype = "float64" if dtype == _F64 else "float32"
+        if dtype not in (torch.float32, torch.float64):
+            raise TypeError(f"dtype must be torch.float32 or torch.float64, not {dtype}")
         self.plan = plan
-        self.solver = _Solver(plan.matrix(None), kind, dtype=np_dtype)
+        self.solver = _Solver(plan.matrix(None), kind, dtype=str(dtype)[len("torch."):])
         self._factored = None
+        self.lock = threading.Lock()  # a factorisation and its solve, together
 
     def _factor(self, Ax):
         if self._factored is None or not torch.equal(self._factored, Ax):
@@ -192,23 +202,28 @@ class _Solve(torch.autograd.Function):
     @staticmethod
     def forward(ctx, solver, op, Ax, B):
         _ready(solver.plan, B)
+        if Ax is None:
+            raise ValueError("a solve needs the matrix's values (Ax is None)")
         Ax = _d(Ax).contiguous()
-        solver._factor(Ax)
-        X = solver.solver.solve(_column_major(_d(B)), op=op,
-                                X=_column_major(B.new_empty(B.shape)))
+        with solver.lock:
+            solver._factor(Ax)
+            X = solver.solver.solve(_column_major(_d(B)), op=op,
+                                    X=_column_major(B.new_empty(B.shape)))
         ctx.save_for_backward(Ax, X)
         ctx.solver, ctx.op = solver, op
         return X
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, g):
         Ax, X = ctx.saved_tensors
         solver, need = ctx.solver, ctx.needs_input_grad
         _ready(solver.plan, g)
-        solver._factor(Ax)
         dB = _column_major(g.new_zeros(g.shape)) if need[3] else None
         dA = g.new_zeros(solver.plan.nnz) if need[2] else None
-        solver.solver.solve_pullback(_d(X), _column_major(_d(g)), op=ctx.op, dB=dB, dA=dA)
+        with solver.lock:
+            solver._factor(Ax)
+            solver.solver.solve_pullback(_d(X), _column_major(_d(g)), op=ctx.op, dB=dB, dA=dA)
         return None, None, dA, dB
 
 

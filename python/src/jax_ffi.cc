@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
-#include <map>
 #include <mutex>
 #include <vector>
 
@@ -70,12 +69,10 @@ void *data(Out &b) { return b->element_count() ? b->untyped_data() : nullptr; }
 spg_context *ctx_of(int64_t ctx) { return reinterpret_cast<spg_context *>(ctx); }
 const spg_plan *plan_of(int64_t plan) { return reinterpret_cast<const spg_plan *>(plan); }
 
-// A CUDA context runs on XLA's stream; calls on GPU contexts take turns, as
-// a context holds one stream and one workspace. The library finishes the
-// old stream's work when the stream changes, so a context is moved only
-// when XLA's stream is not the one it is on.
+// A CUDA context runs on XLA's stream (setting the stream it is already on
+// costs nothing); calls on GPU contexts take turns, as a context holds one
+// stream and one workspace.
 std::mutex gpu_mutex;
-std::map<int64_t, void *> gpu_streams;  // context: the stream it is on
 
 struct Turn {
     std::unique_lock<std::mutex> lock;
@@ -83,10 +80,7 @@ struct Turn {
     Turn(int64_t ctx, void *stream) {
         if (!stream) return;
         lock = std::unique_lock<std::mutex>(gpu_mutex);
-        auto it = gpu_streams.find(ctx);
-        if (it != gpu_streams.end() && it->second == stream) return;
         status = spg_context_set_stream(ctx_of(ctx), stream);
-        if (status == SPG_SUCCESS) gpu_streams[ctx] = stream;
     }
 };
 
@@ -95,8 +89,9 @@ spg_status view(int64_t plan, int32_t pattern, const Buf &Ax, spg_dtype dt, spg_
     return spg_plan_csc(plan_of(plan), dt, pattern ? nullptr : Ax.untyped_data(), A);
 }
 
-// A scalar cotangent, read from host or device memory.
-double scalar(const Buf &b, void *stream) {
+// A scalar cotangent, read from host or device memory; false when the
+// device copy fails.
+bool scalar(const Buf &b, void *stream, double *out) {
     double d = 0;
     float f = 0;
     bool single = b.element_type() == ffi::DataType::F32;
@@ -105,18 +100,23 @@ double scalar(const Buf &b, void *stream) {
 #ifdef SPGRAD_HAVE_CUDA
     if (stream) {
         cudaStream_t s = static_cast<cudaStream_t>(stream);
-        cudaMemcpyAsync(dst, b.untyped_data(), size, cudaMemcpyDeviceToHost, s);
-        cudaStreamSynchronize(s);
-        return single ? f : d;
+        if (cudaMemcpyAsync(dst, b.untyped_data(), size, cudaMemcpyDeviceToHost, s) !=
+                cudaSuccess ||
+            cudaStreamSynchronize(s) != cudaSuccess)
+            return false;
+        *out = single ? f : d;
+        return true;
     }
 #endif
     (void)stream;
     std::memcpy(dst, b.untyped_data(), size);
-    return single ? f : d;
+    *out = single ? f : d;
+    return true;
 }
 
-// Writes a double result into a scalar output buffer.
-void put_scalar(Out &out, double value, void *stream) {
+// Writes a double result into a scalar output buffer; false when the
+// device copy fails.
+bool put_scalar(Out &out, double value, void *stream) {
     float f = static_cast<float>(value);
     bool single = out->element_type() == ffi::DataType::F32;
     const void *src = single ? static_cast<const void *>(&f) : static_cast<const void *>(&value);
@@ -124,13 +124,18 @@ void put_scalar(Out &out, double value, void *stream) {
 #ifdef SPGRAD_HAVE_CUDA
     if (stream) {
         cudaStream_t s = static_cast<cudaStream_t>(stream);
-        cudaMemcpyAsync(out->untyped_data(), src, size, cudaMemcpyHostToDevice, s);
-        cudaStreamSynchronize(s);
-        return;
+        return cudaMemcpyAsync(out->untyped_data(), src, size, cudaMemcpyHostToDevice, s) ==
+                   cudaSuccess &&
+               cudaStreamSynchronize(s) == cudaSuccess;
     }
 #endif
     (void)stream;
     std::memcpy(out->untyped_data(), src, size);
+    return true;
+}
+
+ffi::Error device_copy_failed() {
+    return ffi::Error(ffi::ErrorCode::kInternal, "spgrad: a scalar's device copy failed");
 }
 
 // Zeroes the outputs a pullback accumulates into (XLA does not initialise
@@ -174,23 +179,44 @@ ffi::Error zero_all(void *stream, int threads, Outs &...outs) {
         if (e_.failure()) return e_;           \
     } while (0)
 
-// The length a buffer must have; a gradient not asked for may be empty.
+// The length a buffer must have, and its element type; a gradient not
+// asked for may be empty.
 struct Len {
     size_t have;
     int64_t want;
     bool optional;
+    ffi::DataType type;
 };
-Len arg(const Buf &b, int64_t want) { return {b.element_count(), want, false}; }
-Len ret(Out &b, int64_t want) { return {b->element_count(), want, false}; }
-Len grad(Out &b, int64_t want) { return {b->element_count(), want, true}; }
+Len arg(const Buf &b, int64_t want) { return {b.element_count(), want, false, b.element_type()}; }
+Len ret(Out &b, int64_t want) { return {b->element_count(), want, false, b->element_type()}; }
+Len grad(Out &b, int64_t want) { return {b->element_count(), want, true, b->element_type()}; }
 
-// The buffers' lengths against the matrix (spgrad.jax checks shapes before
-// it calls; this keeps a misused handler from reading out of bounds).
+// The buffers' lengths against the matrix, and one value type (float32 or
+// float64) for all: spgrad.jax checks both before it calls; this keeps a
+// misused handler from reading out of bounds.
 ffi::Error lengths(std::initializer_list<Len> list) {
-    for (const Len &l : list)
+    const ffi::DataType type = list.begin()->type;
+    if (type != ffi::DataType::F32 && type != ffi::DataType::F64)
+        return ffi::Error::InvalidArgument("spgrad: values are float32 or float64");
+    for (const Len &l : list) {
         if (l.have != static_cast<size_t>(l.want) && !(l.optional && l.have == 0))
             return ffi::Error::InvalidArgument(
                 "spgrad: a buffer's length does not match the matrix");
+        if (l.type != type)
+            return ffi::Error::InvalidArgument("spgrad: buffers of two value types");
+    }
+    return ffi::Error::Success();
+}
+
+// A CUDA plan's calls run on the GPU, a CPU plan's on the CPU.
+ffi::Error placed(int64_t plan, void *stream) {
+    spg_plan_info info{};
+    spg_plan_query(plan_of(plan), &info);
+    if ((info.backend == SPG_BACKEND_CUDA) != (stream != nullptr))
+        return ffi::Error::InvalidArgument(
+            stream ? "spgrad: a CPU plan's call on GPU arrays (make the plan with a CUDA "
+                     "context)"
+                   : "spgrad: a CUDA plan's call on CPU arrays");
     return ffi::Error::Success();
 }
 
@@ -203,6 +229,7 @@ spg_plan_info info_of(int64_t plan) {
 
 // Ax = assemble(V)
 ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_plan_info in = info_of(plan);
@@ -215,6 +242,7 @@ ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
 // dV += dAx[slot]
 ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, Out dV,
                              int32_t threads) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_plan_info in = info_of(plan);
@@ -228,6 +256,7 @@ ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, O
 // y = op(A) x
 ffi::Error spmv(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_t op, Buf Ax,
                 Buf x, Out y) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
@@ -242,6 +271,7 @@ ffi::Error spmv(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_
 // dA += dy x' (op N) or x dy' (op T); dx += op(A)' dy
 ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_t op,
                          Buf Ax, Buf x, Buf dy, Out dA, Out dx, int32_t threads) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
@@ -259,6 +289,7 @@ ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t patter
 // f = x' A y
 ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax, Buf x,
                     Buf y, Out f) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
@@ -267,7 +298,7 @@ ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Bu
     double value = 0;
     SPG_TRY("spg_bilinear",
             spg_bilinear(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(), &value));
-    put_scalar(f, value, stream);
+    if (!put_scalar(f, value, stream)) return device_copy_failed();
     return ffi::Error::Success();
 }
 
@@ -275,22 +306,26 @@ ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Bu
 ffi::Error bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
                              Buf x, Buf y, Buf df, Out dA, Out dx, Out dy,
                              int32_t threads) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), arg(df, 1),
                     grad(dA, A.nnz), grad(dx, A.m), grad(dy, A.n)}));
+    double g = 0;
+    if (!scalar(df, stream, &g)) return device_copy_failed();
     SPG_OK(zero_all(stream, threads, dA, dx, dy));
     SPG_TRY("spg_bilinear_pullback",
             spg_bilinear_pullback(ctx_of(ctx), &A, x.untyped_data(), y.untyped_data(),
-                                  scalar(df, stream), data(dA), data(dx), data(dy)));
+                                  g, data(dA), data(dx), data(dy)));
     return ffi::Error::Success();
 }
 
 // f = x' A x
 ffi::Error quadratic(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax, Buf x,
                      Out f) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
@@ -298,48 +333,48 @@ ffi::Error quadratic(void *stream, int64_t ctx, int64_t plan, int32_t pattern, B
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.n), ret(f, 1)}));
     double value = 0;
     SPG_TRY("spg_quadratic", spg_quadratic(ctx_of(ctx), &A, x.untyped_data(), &value));
-    put_scalar(f, value, stream);
+    if (!put_scalar(f, value, stream)) return device_copy_failed();
     return ffi::Error::Success();
 }
 
 // dA += df x x'; dx += df (A + A') x
 ffi::Error quadratic_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
                               Buf x, Buf df, Out dA, Out dx, int32_t threads) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.n), arg(df, 1), grad(dA, A.nnz),
                     grad(dx, A.n)}));
+    double g = 0;
+    if (!scalar(df, stream, &g)) return device_copy_failed();
     SPG_OK(zero_all(stream, threads, dA, dx));
     SPG_TRY("spg_quadratic_pullback",
-            spg_quadratic_pullback(ctx_of(ctx), &A, x.untyped_data(), scalar(df, stream),
+            spg_quadratic_pullback(ctx_of(ctx), &A, x.untyped_data(), g,
                                    data(dA), data(dx)));
     return ffi::Error::Success();
 }
 
 // dV[k] += df x[I_k] y[J_k]
-ffi::Error coo_bilinear_pullback(void *stream, int64_t ctx, int64_t coo, int32_t flags, Buf x,
-                                 Buf y, Buf df, Out dV, int32_t threads) {
+ffi::Error coo_bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int64_t coo,
+                                 int32_t flags, Buf x, Buf y, Buf df, Out dV, int32_t threads) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     const auto *c = reinterpret_cast<const spg_coo *>(coo);
     SPG_OK(lengths({arg(x, c->m), arg(y, c->n), arg(df, 1), ret(dV, c->nnz)}));
+    double g = 0;
+    if (!scalar(df, stream, &g)) return device_copy_failed();
     SPG_OK(zero_all(stream, threads, dV));
     SPG_TRY("spg_coo_bilinear_pullback",
             spg_coo_bilinear_pullback(ctx_of(ctx), c, static_cast<unsigned>(flags), dtype_of(x),
-                                      x.untyped_data(), y.untyped_data(), scalar(df, stream),
+                                      x.untyped_data(), y.untyped_data(), g,
                                       data(dV)));
     return ffi::Error::Success();
 }
 
 }  // namespace
-
-// A context about to be destroyed: its address may come back as another's.
-extern "C" SPG_API void spgrad_jax_forget_context(spg_context *ctx) {
-    std::lock_guard<std::mutex> guard(gpu_mutex);
-    gpu_streams.erase(reinterpret_cast<int64_t>(ctx));
-}
 
 // ---- The solver: factorised once per set of values --------------------------
 
@@ -407,6 +442,7 @@ int64_t columns(const Buf &B) {
 // X = op(A)^-1 B
 ffi::Error solve(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_t op, Buf Ax,
                  Buf B, Out X) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
@@ -425,6 +461,7 @@ ffi::Error solve(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_
 ffi::Error solve_pullback(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_t op,
                           Buf Ax, Buf X, Buf dX, Out dB, Out dA,
                           int32_t threads) {
+    SPG_OK(placed(plan, stream));
     Turn t(ctx, stream);
     SPG_TRY("spg_context_set_stream", t.status);
     auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
@@ -485,8 +522,8 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_quadratic_pullback_##suffix, quadratic_pull
     bind_matrix<S>().Arg<Buf>().Arg<Buf>().Arg<Buf>().Ret<Buf>().Ret<Buf>()                \
     .Attr<int32_t>("threads"));                                                            \
 XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_coo_bilinear_pullback_##suffix, coo_bilinear_pullback, \
-    bind<S>().Attr<int64_t>("coo").Attr<int32_t>("flags").Arg<Buf>().Arg<Buf>().Arg<Buf>()  \
-    .Ret<Buf>().Attr<int32_t>("threads"));                                                 \
+    bind<S>().Attr<int64_t>("plan").Attr<int64_t>("coo").Attr<int32_t>("flags").Arg<Buf>()   \
+    .Arg<Buf>().Arg<Buf>().Ret<Buf>().Attr<int32_t>("threads"));                            \
 XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_##suffix, solve,                                \
     bind_solver<S>().Arg<Buf>().Arg<Buf>().Ret<Buf>());                                    \
 XLA_FFI_DEFINE_HANDLER_SYMBOL(spgrad_solve_pullback_##suffix, solve_pullback,              \

@@ -246,3 +246,36 @@ def test_library_status_reaches_jax():
     solver = sj.Solver(plan)
     with pytest.raises(Exception, match=spgrad.status_string(-14)):
         jax.block_until_ready(sj.solve(solver, jnp.zeros(n), jnp.ones(n)))
+
+
+def test_cotangents_zero_and_python_scalars():
+    m, n, nt = 5, 4, 20
+    I, J, V, x, y = problem(m, n, nt, 11)
+    plan = spgrad.Plan(I, J, (m, n))
+    Ax = sj.assemble(plan, V)
+    # an output that the loss does not use: a symbolic zero cotangent
+    two = lambda Ax, x: (sj.bilinear(plan, Ax, x, y), sj.spmv(plan, Ax, y))
+    g = jax.grad(lambda Ax, x: two(Ax, x)[0], argnums=(0, 1))(Ax, x)
+    _, vjp = jax.vjp(two, Ax, x)
+    h = vjp((1.0, jnp.zeros(m)))  # a Python float as the scalar's cotangent
+    assert np.array_equal(g[0], h[0]) and np.array_equal(g[1], h[1])
+
+
+def test_plans_and_solvers_with_functions_are_collected_not_closed():
+    I = J = np.arange(3, dtype=np.int32)
+    plan = spgrad.Plan(I, J, (3, 3))
+    sj.spmv(plan, sj.assemble(plan, jnp.ones(3)), jnp.ones(3))
+    with pytest.raises(ValueError, match="freed when it is collected"):
+        plan.close()
+    with pytest.raises(TypeError, match="float32 or float64"):
+        sj.Solver(plan, dtype=np.int32)
+    import gc
+    import weakref
+    refs = []
+    for _ in range(3):
+        s = sj.Solver(plan)
+        jax.block_until_ready(sj.solve(s, jnp.full(3, 2.0), jnp.ones(3)))
+        refs.append(weakref.ref(s))
+        del s
+    gc.collect()
+    assert all(r() is None for r in refs)  # the plan does not keep them

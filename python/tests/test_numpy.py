@@ -428,7 +428,10 @@ def test_csc_check(dtype, itype, layout):
             bad_idx[-1] = vm
         else:
             bad_ptr[-1] -= 1
-        M = spgrad.Matrix(A.shape, bad_ptr, bad_idx, values, by_rows=A.transposed)
+        with pytest.raises(spgrad.SpgradError) as e:  # checked when made
+            spgrad.Matrix(A.shape, bad_ptr, bad_idx, values, by_rows=A.transposed)
+        assert e.value.status == -12, corrupt
+        M = spgrad.Matrix(A.shape, bad_ptr, bad_idx, values, by_rows=A.transposed, check=False)
         with pytest.raises(spgrad.SpgradError) as e:
             spgrad.csc_check(M)
         assert e.value.status == -12, corrupt
@@ -1260,3 +1263,39 @@ def test_threads_bitwise():
     for k, (a, b) in enumerate(zip(one, two)):
         assert_bitwise(a, b, f"result {k}")
 
+
+
+def test_outputs_must_not_overlap_inputs():
+    """The C calls do not allow an output that overlaps an input or another
+    output: each is refused before anything is written."""
+    I = np.array([0, 1, 2, 0], np.int32)
+    J = np.array([0, 1, 2, 2], np.int32)
+    plan = spgrad.Plan(I, J, (3, 3))
+    A = plan.matrix(plan.assemble(np.ones(4)))
+    x = np.arange(1.0, 4.0)
+    before = x.copy()
+    with pytest.raises(ValueError, match="y overlaps x"):
+        spgrad.spmv(A, x, y=x)
+    with pytest.raises(ValueError, match="dx overlaps x"):
+        spgrad.quadratic_pullback(A, x, dA=None, dx=x)
+    both = np.zeros(6)
+    with pytest.raises(ValueError, match="dx overlaps dy"):
+        spgrad.bilinear_pullback(A, x, x, dA=None, dx=both[:3], dy=both[2:5])
+    shared = np.zeros(7)
+    with pytest.raises(ValueError, match="dV overlaps x"):
+        spgrad.coo_bilinear_pullback(plan, shared[:3], x, dV=shared[2:6])
+    with pytest.raises(ValueError, match="out overlaps V"):
+        plan.assemble(shared[:4], out=shared[2:6])
+    assert np.array_equal(x, before) and not both.any() and not shared.any()
+    with pytest.raises(ValueError, match="beta != 0 needs y"):
+        spgrad.spmv(A, x, beta=1.0, y=True)
+
+
+def test_closed_plan_refuses_its_matrices():
+    plan = spgrad.Plan(np.array([0, 1], np.int32), np.array([0, 1], np.int32), (2, 2))
+    A = plan.matrix(plan.assemble(np.ones(2)))
+    plan.close()
+    with pytest.raises(ValueError, match="closed"):
+        spgrad.spmv(A, np.ones(2))
+    with pytest.raises(ValueError, match="closed"):
+        plan.indptr

@@ -156,3 +156,14 @@ def test_library_status_raises_spgrad_error():
     with pytest.raises(spgrad.SpgradError, match=spgrad.status_string(-14)) as err:
         st.solve(st.Solver(plan), torch.zeros(n, dtype=F64), torch.ones(n, dtype=F64))
     assert err.value.status == -14
+
+
+def test_double_backward_and_bad_solver_dtype_raise():
+    I, J, V, x, y = problem(4, 4, 12, 8)
+    plan = spgrad.Plan(I, J, (4, 4))
+    f = st.quadratic(plan, st.assemble(plan, V), x)
+    (gx,) = torch.autograd.grad(f, x, create_graph=True)
+    with pytest.raises(RuntimeError):
+        gx.sum().backward()
+    with pytest.raises(TypeError, match="float32 or torch.float64"):
+        st.Solver(plan, dtype=torch.int64)

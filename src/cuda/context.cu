@@ -81,6 +81,8 @@ extern "C" spg_status spg_cuda_set_stream(spg_context *ctx, void *stream)
 {
     spg_cuda_state *c = ctx->cuda;
     cudaStream_t s = static_cast<cudaStream_t>(stream);
+    if (s == c->stream) /* nothing to order: frameworks set theirs before each call */
+        return SPG_SUCCESS;
     spg_status st = spg_cuda_status(cudaStreamSynchronize(c->stream));
     if (st == SPG_SUCCESS)
         st = spg_cusparse_status(cusparseSetStream(c->sparse, s));
