@@ -65,7 +65,8 @@ NVCC=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
     { say "FATAL: nvidia-smi or nvcc failed (see env.txt)"; exit 2; }
 ARCH=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' .')
 say "spgrad gpu-check $(date -u '+%F %T') UTC, $(git -C "$ROOT" log -1 --format=%h 2>/dev/null)"
-say "GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1), sm_$ARCH"
+GPU=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)
+say "GPU: $GPU, sm_$ARCH"
 say "nvcc: $("$NVCC" --version | grep -o 'release [0-9.]*')"
 
 # ---- build --------------------------------------------------------------------
