@@ -19,9 +19,6 @@ from torch.autograd.function import once_differentiable
 from . import _ops
 from ._solve import Solver as _Solver
 
-_F64 = torch.float64
-
-
 def _ready(plan, *tensors):
     """Put a CUDA plan's context on PyTorch's current stream."""
     if plan.cuda:

@@ -47,7 +47,6 @@ def gradient(framework, route, plan, V, x, y):
         f = (lambda V: sj.coo_bilinear(plan, V, x, y)) if route == "coo" else \
             (lambda V: sj.bilinear(plan, sj.assemble(plan, V), x, y))
         return jax.block_until_ready(jax.jit(jax.grad(f))(V))
-    import torch
     import spgrad.torch as st
     v = V.detach().requires_grad_(True)
     f = st.coo_bilinear(plan, v, x, y) if route == "coo" else \
