@@ -69,6 +69,7 @@ class Solver(_Handle):
         px, kx, ldx = self._block(X, "X", writable=True)
         if kx != k:
             raise ValueError(f"X has {kx} columns and B {k}")
+        ar.disjoint([("X", px, self._bytes(k, ldx))], [("B", pb, self._bytes(k, ldb))])
         with self._lock:
             c.call("spg_solve", self.context.ptr, self.ptr, self._cop(op), k, pb, ldb, px, ldx)
         return X
@@ -89,6 +90,15 @@ class Solver(_Handle):
                 raise ValueError(f"dB has {kb} columns and dX {k}")
         return dB, (k, px, ldx, pdx, lddx, pdb, lddb)
 
+    def _bytes(self, k, ld):
+        return ar.block_bytes(self.n, k, ld, self.dtype.itemsize)
+
+    def _disjoint(self, args, name, p, length):
+        """The pullback's outputs (dB, and dA or dV) against X and dX."""
+        k, px, ldx, pdx, lddx, pdb, lddb = args
+        ar.disjoint([("dB", pdb, self._bytes(k, lddb)), (name, p, length * self.dtype.itemsize)],
+                    [("X", px, self._bytes(k, ldx)), ("dX", pdx, self._bytes(k, lddx))])
+
     def solve_pullback(self, X, dX, *, op="N", dB=True, dA=True):
         """Lambda = op(A)^-T dX by the same factors; dB += Lambda and dA +=
         -Lambda X' (op N; -X Lambda' for op T) on the pattern. X may be
@@ -98,6 +108,7 @@ class Solver(_Handle):
         if dA is not None:
             dA = _output(dA, "dA", self.dtype, self.nnz, self.context.cuda, np.zeros)
             pa = ar.vector(dA, "dA", self.dtype, self.nnz, self.context.cuda, writable=True)
+        self._disjoint(args, "dA", pa, self.nnz)
         with self._lock:
             c.call("spg_solve_pullback", self.context.ptr, self.ptr, self._cop(op), *args, pa)
         return dB, dA
@@ -112,6 +123,7 @@ class Solver(_Handle):
         if dV is not None:
             dV = _output(dV, "dV", self.dtype, co.nnz, self.context.cuda, np.zeros)
             pv = ar.vector(dV, "dV", self.dtype, co.nnz, self.context.cuda, writable=True)
+        self._disjoint(args, "dV", pv, co.nnz)
         with self._lock:
             c.call("spg_coo_solve_pullback", self.context.ptr, self.ptr, self._cop(op),
                    ctypes.byref(self._coo_struct(co)), flags, *args, pv)

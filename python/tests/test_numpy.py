@@ -1286,7 +1286,15 @@ def test_outputs_must_not_overlap_inputs():
         spgrad.coo_bilinear_pullback(plan, shared[:3], x, dV=shared[2:6])
     with pytest.raises(ValueError, match="out overlaps V"):
         plan.assemble(shared[:4], out=shared[2:6])
-    assert np.array_equal(x, before) and not both.any() and not shared.any()
+    B = np.zeros((3, 2), order="F")
+    S = spgrad.Solver(A)
+    S.factor(A)
+    with pytest.raises(ValueError, match="X overlaps B"):
+        S.solve(B, X=B)
+    dX = np.zeros(3)
+    with pytest.raises(ValueError, match="dB overlaps dX"):
+        S.solve_pullback(x, dX, dB=dX, dA=None)
+    assert np.array_equal(x, before) and not both.any() and not shared.any() and not B.any() and not dX.any()
     with pytest.raises(ValueError, match="beta != 0 needs y"):
         spgrad.spmv(A, x, beta=1.0, y=True)
 
