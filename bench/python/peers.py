@@ -327,17 +327,16 @@ def _prep_spgrad_grad_coo(prob, env, kept):
     """spgrad fused COO pullback into dV = 0: a new array each call (its pages
     are first touched inside the pullback, like numpy's result), or one kept
     between calls and zeroed (how a caller that accumulates would hold it).
-    The triplets are a spgrad.Coo view (no plan); it has no context of its
-    own, so the family's is passed."""
+    The triplets are a spgrad.Coo view (no plan) in the family's context."""
     import spgrad
-    coo, ctx = spgrad.Coo(prob.I, prob.J, prob.shape), env["_ctx"]
+    coo = spgrad.Coo(prob.I, prob.J, prob.shape, context=env["_ctx"])
     held = np.zeros(coo.nnz) if kept else None
 
     def run():
         dV = np.zeros(coo.nnz) if held is None else held
         if held is not None:
             dV.fill(0.0)
-        spgrad.coo_bilinear_pullback(coo, prob.x, prob.y, 1.0, dV=dV, context=ctx)
+        spgrad.coo_bilinear_pullback(coo, prob.x, prob.y, 1.0, dV=dV)
         return {"dV": dV}
     return run
 

@@ -130,13 +130,15 @@ class Coo:
     """Triplet indices (I[k], J[k]) of an m x n matrix, viewed (not copied):
     they must not change while the Coo is used. ``one_based``: indices
     start at 1; ``skip_negative``: triplets with a negative index are
-    dropped (their gradient is 0). ``cuda``: the indices are in device
-    memory."""
+    dropped (their gradient is 0). ``context``: where the indices are (in
+    device memory for a CUDA context), and where the COO calls on them run
+    unless they are given another."""
 
-    def __init__(self, I, J, shape, *, one_based=False, skip_negative=False, cuda=False):
+    def __init__(self, I, J, shape, *, one_based=False, skip_negative=False, context=None):
+        ctx = _ctx(context)
         self.shape = _shape(shape)
-        bi, bj = _indices(I, J, cuda)
-        self.I, self.J, self.cuda = bi.obj, bj.obj, cuda
+        bi, bj = _indices(I, J, ctx.cuda)
+        self.I, self.J, self.context, self.cuda = bi.obj, bj.obj, ctx, ctx.cuda
         self.nnz = bi.shape[0]
         self.index_dtype = bi.dtype
         self.flags = (c.SPG_ONE_BASED if one_based else 0) | \
@@ -171,7 +173,7 @@ class Plan(_Handle):
                  context=None):
         ctx = _ctx(context)
         self.coo = Coo(I, J, shape, one_based=one_based, skip_negative=skip_negative,
-                       cuda=ctx.cuda)
+                       context=ctx)
         self.flags = self.coo.flags | (c.SPG_COMPRESS_ROWS if by_rows else 0)
         handle = ctypes.c_void_p()
         c.call("spg_plan_create", ctx.ptr, ctypes.byref(self.coo.struct), self.flags,

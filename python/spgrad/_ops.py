@@ -226,9 +226,9 @@ def _coo(coo):
 
 
 def _coo_context(coo, context):
-    """The context a COO call runs in: the one given, a plan's own, else
-    the default; the triplets must be in its memory."""
-    ctx = coo.context if context is None and isinstance(coo, Plan) else _ctx(context)
+    """The context a COO call runs in: the one given, else the triplets'
+    own (a plan's or a Coo's); the triplets must be in its memory."""
+    ctx = coo.context if context is None else context
     if ctx.cuda != _coo(coo)[0].cuda:
         raise ValueError("the triplets and the context are not in the same memory")
     return ctx

@@ -1307,3 +1307,12 @@ def test_closed_plan_refuses_its_matrices():
         spgrad.spmv(A, np.ones(2))
     with pytest.raises(ValueError, match="closed"):
         plan.indptr
+
+
+def test_coo_calls_run_in_the_coo_context():
+    ctx = spgrad.Context("cpu", threads=1)
+    I = np.array([0, 1, 1], np.int32)
+    coo = spgrad.Coo(I, I, (2, 2), context=ctx)
+    assert coo.context is ctx and spgrad.Plan(I, I, (2, 2), context=ctx).coo.context is ctx
+    x = np.array([2.0, 3.0])
+    assert np.array_equal(spgrad.coo_bilinear_pullback(coo, x, x), [4.0, 9.0, 9.0])
