@@ -240,8 +240,7 @@ class Plan(_Handle):
             return None
         dt = ar.value_type(dAx, "dAx")
         pa = ar.vector(dAx, "dAx", dt, self.nnz, self.cuda)
-        dV = _output(dV, "dV", dt, self.nnz_coo, self.cuda, np.zeros)
-        pv = ar.vector(dV, "dV", dt, self.nnz_coo, self.cuda, writable=True)
+        dV, pv = _grad(dV, "dV", dt, self.nnz_coo, self.cuda)
         ar.disjoint([("dV", pv, self.nnz_coo * dt.itemsize)], [("dAx", pa, self.nnz * dt.itemsize)])
         c.call("spg_assemble_pullback", self.context.ptr, self.ptr, _DTYPES[dt], pa, pv)
         return dV
@@ -259,6 +258,15 @@ def _output(out, name, dtype, length, cuda, make):
             raise ValueError(f"{name}: a CUDA context needs the output array in device memory")
         return make(length, dtype)
     return out
+
+
+def _grad(g, name, dtype, length, cuda):
+    """(array or None, pointer or None) of a gradient argument: True makes
+    a new zero array, None (or False) skips it, an array is accumulated into."""
+    if g is None or g is False:
+        return None, None
+    g = _output(g, name, dtype, length, cuda, np.zeros)
+    return g, ar.vector(g, name, dtype, length, cuda, writable=True)
 
 
 class Matrix:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _arrays as ar
 from . import _capi as c
-from ._core import Coo, Plan, _DTYPES, _ctx, _output
+from ._core import Coo, Plan, _DTYPES, _grad, _output
 
 _OPS = {"N": c.SPG_OP_N, "T": c.SPG_OP_T}
 
@@ -42,14 +42,6 @@ def _values(A, dt):
 
 def _dtype(A, x, name):
     return A.dtype if A.dtype is not None else ar.value_type(x, name)
-
-
-def _grad(g, name, dtype, length, cuda):
-    """(array or None, pointer or None) of a gradient argument."""
-    if g is None or g is False:
-        return None, None
-    g = _output(g, name, dtype, length, cuda, np.zeros)
-    return g, ar.vector(g, name, dtype, length, cuda, writable=True)
 
 
 def _dA(A, dA):

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _arrays as ar
 from . import _capi as c
-from ._core import _Handle, _output
+from ._core import _Handle, _grad, _output
 from ._ops import _context, _coo, _op
 
 _KINDS = {"spd": c.SPG_SOLVER_SPD, "general": c.SPG_SOLVER_GENERAL}
@@ -104,10 +104,7 @@ class Solver(_Handle):
         -Lambda X' (op N; -X Lambda' for op T) on the pattern. X may be
         None when dA is. Returns (dB, dA)."""
         dB, args = self._pullback_args(X, dX, dB)
-        pa = None
-        if dA is not None:
-            dA = _output(dA, "dA", self.dtype, self.nnz, self.context.cuda, np.zeros)
-            pa = ar.vector(dA, "dA", self.dtype, self.nnz, self.context.cuda, writable=True)
+        dA, pa = _grad(dA, "dA", self.dtype, self.nnz, self.context.cuda)
         self._disjoint(args, "dA", pa, self.nnz)
         with self._lock:
             c.call("spg_solve_pullback", self.context.ptr, self.ptr, self._cop(op), *args, pa)
@@ -119,10 +116,7 @@ class Solver(_Handle):
         (op N). Returns (dB, dV)."""
         co, flags = _coo(coo)
         dB, args = self._pullback_args(X, dX, dB)
-        pv = None
-        if dV is not None:
-            dV = _output(dV, "dV", self.dtype, co.nnz, self.context.cuda, np.zeros)
-            pv = ar.vector(dV, "dV", self.dtype, co.nnz, self.context.cuda, writable=True)
+        dV, pv = _grad(dV, "dV", self.dtype, co.nnz, self.context.cuda)
         self._disjoint(args, "dV", pv, co.nnz)
         with self._lock:
             c.call("spg_coo_solve_pullback", self.context.ptr, self.ptr, self._cop(op),
