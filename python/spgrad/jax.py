@@ -148,13 +148,18 @@ def spmv(plan, Ax, x, op="N"):
 
 def _make_spmv(plan, op, pattern, m, n):
     # a plan stored by rows views A': op(A) is the other op of the view
-    attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=pattern,
-                 op=op ^ int(plan.by_rows))
-    nnz = plan.nnz
+    attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=pattern, op=op ^ int(plan.by_rows))
+    return _make_matrix_vector("spmv", (m,), n, plan.nnz, pattern, attrs)
+
+
+def _make_matrix_vector(name, out_shape, n, nnz, pattern, attrs):
+    """The custom_vjp of a function f(Ax, x) of the matrix's values and one
+    vector of length n (spmv, quadratic), whose pullback handler gives dA
+    and dx."""
 
     @jax.custom_vjp
     def f(Ax, x):
-        return _ffi("spmv", _out((m,), x.dtype), Ax, x, **attrs)
+        return _ffi(name, _out(out_shape, x.dtype), Ax, x, **attrs)
 
     def fwd(Ax, x):
         need = _need(Ax, x)
@@ -165,11 +170,10 @@ def _make_spmv(plan, op, pattern, m, n):
         if g is None:
             return (None, None)
         Ax, x, (nA, nx) = res
-        nA = nA is not None and not pattern
-        nx = nx is not None
-        dA, dx = _ffi("spmv_pullback", (_out((nnz,), g.dtype, nA), _out((n,), g.dtype, nx)),
+        nA, nx = nA is not None and not pattern, nx is not None
+        dA, dx = _ffi(name + "_pullback", (_out((nnz,), g.dtype, nA), _out((n,), g.dtype, nx)),
                       Ax, x, g, **attrs)
-        return (dA if nA else None, dx if nx else None)
+        return dA if nA else None, dx if nx else None
 
     f.defvjp(fwd, bwd, symbolic_zeros=True)
     return f
@@ -240,28 +244,7 @@ def quadratic(plan, Ax, x):
 
 def _make_quadratic(plan, pattern):
     attrs = dict(ctx=plan.context, plan=plan.ptr, pattern=pattern)
-    n, nnz = plan.shape[0], plan.nnz
-
-    @jax.custom_vjp
-    def f(Ax, x):
-        return _ffi("quadratic", _out((), x.dtype), Ax, x, **attrs)
-
-    def fwd(Ax, x):
-        need = _need(Ax, x)
-        return f(Ax.value, x.value), (Ax.value, x.value, need)
-
-    def bwd(res, g):
-        g = _cotangent(g)
-        if g is None:
-            return (None, None)
-        Ax, x, (nA, nx) = res
-        nA, nx = nA is not None and not pattern, nx is not None
-        dA, dx = _ffi("quadratic_pullback", (_out((nnz,), g.dtype, nA), _out((n,), g.dtype, nx)),
-                      Ax, x, g, **attrs)
-        return dA if nA else None, dx if nx else None
-
-    f.defvjp(fwd, bwd, symbolic_zeros=True)
-    return f
+    return _make_matrix_vector("quadratic", (), plan.shape[0], plan.nnz, pattern, attrs)
 
 
 def coo_bilinear(plan, V, x, y):
