@@ -69,18 +69,32 @@ void *data(Out &b) { return b->element_count() ? b->untyped_data() : nullptr; }
 spg_context *ctx_of(int64_t ctx) { return reinterpret_cast<spg_context *>(ctx); }
 const spg_plan *plan_of(int64_t plan) { return reinterpret_cast<const spg_plan *>(plan); }
 
-// A CUDA context runs on XLA's stream (setting the stream it is already on
-// costs nothing); calls on GPU contexts take turns, as a context holds one
-// stream and one workspace.
+// A CUDA plan's calls run on the GPU, a CPU plan's on the CPU.
+ffi::Error placed(int64_t plan, void *stream) {
+    spg_plan_info info{};
+    spg_plan_query(plan_of(plan), &info);
+    if ((info.backend == SPG_BACKEND_CUDA) != (stream != nullptr))
+        return ffi::Error::InvalidArgument(
+            stream ? "spgrad: a CPU plan's call on GPU arrays (make the plan with a CUDA "
+                     "context)"
+                   : "spgrad: a CUDA plan's call on CPU arrays");
+    return ffi::Error::Success();
+}
+
+// A handler's entry: the plan's calls run where the plan lives, and a CUDA
+// context runs on XLA's stream (setting the stream it is already on costs
+// nothing); calls on GPU contexts take turns, as a context holds one stream
+// and one workspace.
 std::mutex gpu_mutex;
 
 struct Turn {
     std::unique_lock<std::mutex> lock;
-    spg_status status = SPG_SUCCESS;
-    Turn(int64_t ctx, void *stream) {
-        if (!stream) return;
+    ffi::Error error;
+    Turn(int64_t plan, int64_t ctx, void *stream) : error(placed(plan, stream)) {
+        if (error.failure() || !stream) return;
         lock = std::unique_lock<std::mutex>(gpu_mutex);
-        status = spg_context_set_stream(ctx_of(ctx), stream);
+        spg_status st = spg_context_set_stream(ctx_of(ctx), stream);
+        if (st != SPG_SUCCESS) error = fail("spg_context_set_stream", st);
     }
 };
 
@@ -208,18 +222,6 @@ ffi::Error lengths(std::initializer_list<Len> list) {
     return ffi::Error::Success();
 }
 
-// A CUDA plan's calls run on the GPU, a CPU plan's on the CPU.
-ffi::Error placed(int64_t plan, void *stream) {
-    spg_plan_info info{};
-    spg_plan_query(plan_of(plan), &info);
-    if ((info.backend == SPG_BACKEND_CUDA) != (stream != nullptr))
-        return ffi::Error::InvalidArgument(
-            stream ? "spgrad: a CPU plan's call on GPU arrays (make the plan with a CUDA "
-                     "context)"
-                   : "spgrad: a CUDA plan's call on CPU arrays");
-    return ffi::Error::Success();
-}
-
 // The plan's triplet and entry counts.
 spg_plan_info info_of(int64_t plan) {
     spg_plan_info info{};
@@ -229,9 +231,8 @@ spg_plan_info info_of(int64_t plan) {
 
 // Ax = assemble(V)
 ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_plan_info in = info_of(plan);
     SPG_OK(lengths({arg(V, in.nnz_coo), ret(Ax, in.nnz)}));
     SPG_TRY("spg_assemble",
@@ -242,9 +243,8 @@ ffi::Error assemble(void *stream, int64_t ctx, int64_t plan, Buf V, Out Ax) {
 // dV += dAx[slot]
 ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, Out dV,
                              int32_t threads) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_plan_info in = info_of(plan);
     SPG_OK(lengths({arg(dAx, in.nnz), ret(dV, in.nnz_coo)}));
     SPG_OK(zero_all(stream, threads, dV));
@@ -256,9 +256,8 @@ ffi::Error assemble_pullback(void *stream, int64_t ctx, int64_t plan, Buf dAx, O
 // y = op(A) x
 ffi::Error spmv(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_t op, Buf Ax,
                 Buf x, Out y) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     int64_t rows = op == SPG_OP_N ? A.m : A.n, cols = op == SPG_OP_N ? A.n : A.m;
@@ -271,9 +270,8 @@ ffi::Error spmv(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_
 // dA += dy x' (op N) or x dy' (op T); dx += op(A)' dy
 ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, int32_t op,
                          Buf Ax, Buf x, Buf dy, Out dA, Out dx, int32_t threads) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     int64_t rows = op == SPG_OP_N ? A.m : A.n, cols = op == SPG_OP_N ? A.n : A.m;
@@ -289,9 +287,8 @@ ffi::Error spmv_pullback(void *stream, int64_t ctx, int64_t plan, int32_t patter
 // f = x' A y
 ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax, Buf x,
                     Buf y, Out f) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), ret(f, 1)}));
@@ -306,9 +303,8 @@ ffi::Error bilinear(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Bu
 ffi::Error bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
                              Buf x, Buf y, Buf df, Out dA, Out dx, Out dy,
                              int32_t threads) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.m), arg(y, A.n), arg(df, 1),
@@ -325,9 +321,8 @@ ffi::Error bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pa
 // f = x' A x
 ffi::Error quadratic(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax, Buf x,
                      Out f) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.n), ret(f, 1)}));
@@ -340,9 +335,8 @@ ffi::Error quadratic(void *stream, int64_t ctx, int64_t plan, int32_t pattern, B
 // dA += df x x'; dx += df (A + A') x
 ffi::Error quadratic_pullback(void *stream, int64_t ctx, int64_t plan, int32_t pattern, Buf Ax,
                               Buf x, Buf df, Out dA, Out dx, int32_t threads) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     spg_csc A;
     SPG_TRY("spg_plan_csc", view(plan, pattern, Ax, dtype_of(x), &A));
     SPG_OK(lengths({arg(Ax, pattern ? 0 : A.nnz), arg(x, A.n), arg(df, 1), grad(dA, A.nnz),
@@ -359,9 +353,8 @@ ffi::Error quadratic_pullback(void *stream, int64_t ctx, int64_t plan, int32_t p
 // dV[k] += df x[I_k] y[J_k]
 ffi::Error coo_bilinear_pullback(void *stream, int64_t ctx, int64_t plan, int64_t coo,
                                  int32_t flags, Buf x, Buf y, Buf df, Out dV, int32_t threads) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     const auto *c = reinterpret_cast<const spg_coo *>(coo);
     SPG_OK(lengths({arg(x, c->m), arg(y, c->n), arg(df, 1), ret(dV, c->nnz)}));
     double g = 0;
@@ -442,9 +435,8 @@ int64_t columns(const Buf &B) {
 // X = op(A)^-1 B
 ffi::Error solve(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_t op, Buf Ax,
                  Buf B, Out X) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
     std::lock_guard<std::mutex> guard(s->mutex);
     spg_csc A;
@@ -461,9 +453,8 @@ ffi::Error solve(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_
 ffi::Error solve_pullback(void *stream, int64_t ctx, int64_t plan, int64_t solver, int32_t op,
                           Buf Ax, Buf X, Buf dX, Out dB, Out dA,
                           int32_t threads) {
-    SPG_OK(placed(plan, stream));
-    Turn t(ctx, stream);
-    SPG_TRY("spg_context_set_stream", t.status);
+    Turn t(plan, ctx, stream);
+    SPG_OK(t.error);
     auto *s = reinterpret_cast<spgrad_jax_solver *>(solver);
     std::lock_guard<std::mutex> guard(s->mutex);
     spg_csc A;
