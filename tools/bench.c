@@ -195,12 +195,6 @@ static void call(bench *b, spg_bop op)
     spg_tool_sync(b->backend);
 }
 
-static int cmp_double(const void *a, const void *c)
-{
-    double x = *(const double *)a, y = *(const double *)c;
-    return (x > y) - (x < y);
-}
-
 /* The median seconds of b->reps calls of op after a warm-up call (a plan
  * that plan_create makes is destroyed after its call is timed). */
 static double median_time(bench *b, spg_bop op)
@@ -214,8 +208,7 @@ static double median_time(bench *b, spg_bop op)
         spg_plan_destroy(b->made);
         b->made = NULL;
     }
-    qsort(t, (size_t)b->reps, sizeof *t, cmp_double);
-    return t[b->reps / 2];
+    return spg_median(t, b->reps);
 }
 
 /* STREAM triad a = b + s c on the context's threads, over arrays far larger
@@ -249,8 +242,7 @@ static double triad_gbs(int threads)
     volatile double sink = a[len / 2];
     (void)sink;
     free(a), free(x), free(y);
-    qsort(t, 5, sizeof *t, cmp_double);
-    return t[2];
+    return spg_median(t, 5);
 }
 
 /* The operations this command times: all but the fresh arrays' floor (a

@@ -64,18 +64,6 @@ static void set(const demo *d, void *a, int64_t i, double v)
     spg_vset(d->dtype, a, i, v);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
-    return t[n / 2];
-}
-
 /* f = x' A(V) y: assembly, then the bilinear form (arrays where the calls
  * see them). */
 static double forward(demo *d, const void *V, spg_dtype dt, const void *x, const void *y,
@@ -306,8 +294,8 @@ static void demo_measure(demo *d, timings *t)
         tc[r] = timed(d, gradient_coo);
     }
     spg_tool_get(d->backend, d->host.dV, d->at.dV, tb);
-    t->assemble = median(ta, DEMO_REPS), t->forward = median(tf, DEMO_REPS);
-    t->grad_plan = median(tp, DEMO_REPS), t->grad_coo = median(tc, DEMO_REPS);
+    t->assemble = spg_median(ta, DEMO_REPS), t->forward = spg_median(tf, DEMO_REPS);
+    t->grad_plan = spg_median(tp, DEMO_REPS), t->grad_coo = spg_median(tc, DEMO_REPS);
     t->f = d->f;
 }
 

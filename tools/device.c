@@ -135,12 +135,7 @@ double spg_tool_copy_gbs(void)
         t[r] = 2.0 * (double)bytes / (spg_now() - t0) / 1e9;
     }
     cudaFree(a), cudaFree(b);
-    for (int i = 1; i < 5; i++) /* insertion sort: the median of five */
-        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-            double s = t[j];
-            t[j] = t[j - 1], t[j - 1] = s;
-        }
-    return t[2];
+    return spg_median(t, 5);
 #else
     return 0;
 #endif

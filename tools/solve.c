@@ -87,18 +87,6 @@ static double f_at(solve_demo *d, const double *V)
     return f;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *t)
-{
-    qsort(t, REPEATS, sizeof *t, cmp_double);
-    return t[REPEATS / 2];
-}
-
 /* The medians of the factorisation with the kept analysis, of a fresh
  * analysis and factorisation, of a solve and of the gradient (the adjoint
  * solve, dB and the pullback to V, into kept arrays zeroed untimed). */
@@ -129,8 +117,8 @@ static void measure(solve_demo *d, timings *t)
                                     d->n, d->g, d->n, d->dB, d->n, d->dV), "gradient");
         tg[r] = spg_now() - t0;
     }
-    t->factor = median(tf), t->fresh = median(tn), t->solve = median(ts);
-    t->gradient = median(tg);
+    t->factor = spg_median(tf, REPEATS), t->fresh = spg_median(tn, REPEATS);
+    t->solve = spg_median(ts, REPEATS), t->gradient = spg_median(tg, REPEATS);
 }
 
 /* The normwise backward error of x for A x = b (Rigal and Gaches: x solves

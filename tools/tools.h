@@ -11,4 +11,7 @@ int spg_cmd_bench(int argc, char **argv);
 /* Wall-clock seconds from a monotonic clock. */
 double spg_now(void);
 
+/* The median of the n times in t (which it sorts). */
+double spg_median(double *t, int n);
+
 #endif
