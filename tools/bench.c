@@ -25,9 +25,31 @@
 typedef struct problem {
     char name[256];
     int64_t m, n, nt;
-    int32_t *I, *J;
-    double *V;
+    const int32_t *I, *J; /* zero-based */
+    const double *V;
+    spg_fem fem; /* fem2d-N, fem3d-N: I, J, V are its arrays */
 } problem;
+
+/* Triplet arrays of count entries, all three or none (NULL, returns -1). */
+static int triplet_arrays(int64_t count, int32_t **I, int32_t **J, double **V)
+{
+    *I = malloc((size_t)(count + 1) * sizeof **I), *J = malloc((size_t)(count + 1) * sizeof **J);
+    *V = malloc((size_t)(count + 1) * sizeof **V);
+    if (*I && *J && *V)
+        return 0;
+    free(*I), free(*J), free(*V);
+    *I = *J = NULL, *V = NULL;
+    return -1;
+}
+
+static void problem_free(problem *p)
+{
+    if (p->fem.triplets)
+        spg_fem_free(&p->fem);
+    else
+        free((void *)p->I), free((void *)p->J), free((void *)p->V);
+    p->I = p->J = NULL, p->V = NULL;
+}
 
 typedef struct bench {
     spg_context *ctx;
@@ -54,15 +76,16 @@ static void check(spg_status st, const char *what)
 static int random_problem(int64_t M, problem *p)
 {
     spg_rng r = {7};
+    int32_t *I, *J;
+    double *V;
     p->m = p->n = M, p->nt = 8 * M;
-    p->I = malloc((size_t)p->nt * sizeof *p->I), p->J = malloc((size_t)p->nt * sizeof *p->J);
-    p->V = malloc((size_t)p->nt * sizeof *p->V);
-    if (!p->I || !p->J || !p->V)
+    if (triplet_arrays(p->nt, &I, &J, &V))
         return -1;
     for (int64_t k = 0; k < p->nt; k++) {
-        p->I[k] = (int32_t)spg_rng_below(&r, M), p->J[k] = (int32_t)spg_rng_below(&r, M);
-        p->V[k] = spg_rng_unit(&r) - 0.5;
+        I[k] = (int32_t)spg_rng_below(&r, M), J[k] = (int32_t)spg_rng_below(&r, M);
+        V[k] = spg_rng_unit(&r) - 0.5;
     }
+    p->I = I, p->J = J, p->V = V;
     return 0;
 }
 
@@ -71,6 +94,8 @@ static int file_problem(const char *path, problem *p)
 {
     char err[256];
     spg_mm mm;
+    int32_t *I, *J;
+    double *V;
     FILE *f = fopen(path, "r");
     if (!f || spg_mm_read(f, &mm, err, sizeof err)) {
         fprintf(stderr, "spgrad bench: %s: %s\n", path, f ? err : "cannot open");
@@ -80,20 +105,19 @@ static int file_problem(const char *path, problem *p)
     }
     fclose(f);
     p->m = mm.m, p->n = mm.n, p->nt = mm.nnz;
-    p->I = malloc((size_t)(p->nt + 1) * sizeof *p->I);
-    p->J = malloc((size_t)(p->nt + 1) * sizeof *p->J);
-    p->V = malloc((size_t)(p->nt + 1) * sizeof *p->V);
-    for (int64_t k = 0; p->I && p->J && p->V && k < p->nt; k++)
-        p->I[k] = (int32_t)(mm.I[k] - 1), p->J[k] = (int32_t)(mm.J[k] - 1),
-        p->V[k] = mm.V ? mm.V[k] : 1.0;
+    int st = triplet_arrays(p->nt, &I, &J, &V);
+    for (int64_t k = 0; !st && k < p->nt; k++)
+        I[k] = (int32_t)(mm.I[k] - 1), J[k] = (int32_t)(mm.J[k] - 1),
+        V[k] = mm.V ? mm.V[k] : 1.0;
     spg_mm_free(&mm);
-    return p->I && p->J && p->V ? 0 : -1;
+    p->I = I, p->J = J, p->V = V;
+    return st;
 }
 
-/* fem2d-N, fem3d-N, random-M or a Matrix Market file. */
+/* fem2d-N, fem3d-N (the generator's arrays, used as they are), random-M
+ * or a Matrix Market file. */
 static int make_problem(const char *name, problem *p)
 {
-    spg_fem fem;
     int64_t M;
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
@@ -101,18 +125,11 @@ static int make_problem(const char *name, problem *p)
         return spg_arg_int(name + 7, 1, INT32_MAX / 8, &M) ? -1 : random_problem(M, p);
     if (strncmp(name, "fem2d-", 6) && strncmp(name, "fem3d-", 6))
         return file_problem(name, p);
-    if (spg_fem_make(name, &fem))
+    if (spg_fem_make(name, &p->fem))
         return -1;
-    p->m = p->n = fem.nodes, p->nt = fem.triplets;
-    p->I = malloc((size_t)p->nt * sizeof *p->I), p->J = malloc((size_t)p->nt * sizeof *p->J);
-    p->V = malloc((size_t)p->nt * sizeof *p->V);
-    if (p->I && p->J && p->V) {
-        memcpy(p->I, fem.I, (size_t)p->nt * sizeof *p->I);
-        memcpy(p->J, fem.J, (size_t)p->nt * sizeof *p->J);
-        memcpy(p->V, fem.V, (size_t)p->nt * sizeof *p->V);
-    }
-    spg_fem_free(&fem);
-    return p->I && p->J && p->V ? 0 : -1;
+    p->m = p->n = p->fem.nodes, p->nt = p->fem.triplets;
+    p->I = p->fem.I, p->J = p->fem.J, p->V = p->fem.V;
+    return 0;
 }
 
 /* A host array of count values of b's type, value base + (k mod 977) / 1000,
@@ -337,7 +354,7 @@ static void teardown(bench *b)
     }
     spg_plan_destroy(b->plan);
     spg_context_destroy(b->ctx);
-    free(b->p.I), free(b->p.J), free(b->p.V);
+    problem_free(&b->p);
 }
 
 static int parse(int argc, char **argv, bench *b, const char **name, int *json)
@@ -381,12 +398,12 @@ int spg_cmd_bench(int argc, char **argv)
         return 2;
     if (make_problem(name, &b.p)) {
         fprintf(stderr, "spgrad bench: cannot make the problem '%s'\n", name);
-        free(b.p.I), free(b.p.J), free(b.p.V);
+        problem_free(&b.p);
         return 1;
     }
     b.vs = spg_vsize(b.dtype);
     if (!(b.ctx = spg_tool_context("spgrad bench", b.backend))) {
-        free(b.p.I), free(b.p.J), free(b.p.V);
+        problem_free(&b.p);
         return 1;
     }
     check(spg_context_set_threads(b.ctx, b.threads), "threads");
