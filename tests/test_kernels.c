@@ -1,7 +1,8 @@
 /* The kernel bodies that only the CUDA backend launches, run here on the
  * CPU one element at a time as the device runs them one thread at a time:
  * kernels/transpose.h (the row-compressed copy of A behind the CUDA A x)
- * and spg_k_bilinear_term (the column terms of x' A y). The stable radix
+ * and spg_k_bilinear_term (the column terms of x' A y); and the column
+ * body of the sampled outer product, whose entries go four at a time. The stable radix
  * sort of the device (CUB) is a stable counting sort here. Compiled once
  * per value and index type instance that CMake names. */
 #include <math.h>
@@ -121,6 +122,36 @@ static void test_bilinear_terms(const spg_int *colptr, const spg_int *rowind, co
     CHECK(!isnan(sum)); /* an empty column's NaN in y stays out of the sum */
 }
 
+/* The column body of the sampled outer product, four entries at a time,
+ * has the bits of the sum over r in order for each entry, for every rank
+ * and column length (remainders of 0 to 3 entries), with padded U and V. */
+static void test_sampled_outer(const spg_int *colptr, const spg_int *rowind, spg_int nnz)
+{
+    enum { LDU = M + 3, LDV = N + 2, K = 8 };
+    spg_real U[LDU * K], V[LDV * K], dA[M * N], ref[M * N];
+    for (int64_t q = 0; q < LDU * K; q++)
+        U[q] = (spg_real)(1.0 / (double)(q % 11 + 3) - 0.1); /* inexact sums: order shows */
+    for (int64_t q = 0; q < LDV * K; q++)
+        V[q] = (spg_real)(1.0 / (double)(q % 13 + 7) + 0.03 * (double)(q % 5));
+    const int64_t ranks[] = {1, 2, 3, 5, K};
+    for (size_t c = 0; c < sizeof ranks / sizeof *ranks; c++) {
+        const int64_t k = ranks[c];
+        const spg_real alpha = (spg_real)-0.7;
+        for (spg_int p = 0; p < nnz; p++)
+            dA[p] = ref[p] = (spg_real)(0.01 * (double)p);
+        for (int64_t j = 0; j < N; j++) {
+            for (spg_int p = colptr[j]; p < colptr[j + 1]; p++) {
+                spg_real t = U[rowind[p]] * V[j];
+                for (int64_t r = 1; r < k; r++)
+                    t += U[rowind[p] + r * LDU] * V[j + r * LDV];
+                ref[p] += alpha * t;
+            }
+            spg_k_col_sampled_outer(colptr, rowind, k, U, LDU, V, LDV, alpha, dA, j);
+        }
+        CHECK(memcmp(dA, ref, (size_t)nnz * sizeof *dA) == 0);
+    }
+}
+
 int main(void)
 {
     spg_int colptr[N + 1], rowind[M * N];
@@ -130,6 +161,7 @@ int main(void)
         spg_int nnz = make_csc(&seed, colptr, rowind, a);
         test_transpose(colptr, rowind, a, nnz);
         test_bilinear_terms(colptr, rowind, a);
+        test_sampled_outer(colptr, rowind, nnz);
     }
     return spg_test_done();
 }

@@ -1,0 +1,582 @@
+// spgrad against the libraries a caller would use instead, on the same
+// generated triplets in the same process:
+//
+//   spgrad_peers fem2d-N|fem3d-N [THREADS [ROUNDS]]
+//
+// COO -> CSC with duplicates summed: spgrad's plan alone, spgrad "one shot"
+// (plan, new Ax, assembly), CSparse's cs_compress + cs_dupl, CHOLMOD's
+// cholmod_triplet_to_sparse, Eigen's setFromTriplets; numeric re-assembly
+// with a kept plan; SpMV: spgrad's N and T, CSparse's cs_gaxpy, Eigen's
+// A * x; and the COO bilinear pullback against a plain loop over the
+// triplets, and against that loop plus a pass over I and J for their
+// extremes (the least a check before the first write reads). Each peer's
+// input is built outside the timing, in its own format.
+// Every result is first checked against spgrad's (exit 1 on a mismatch).
+// Round r times every contender once, starting at contender r mod count;
+// the table gives medians and minima (default 7 rounds). spgrad runs on
+// THREADS (0: OpenMP's choice); the peers are serial. A peer not found at
+// build time is compiled out.
+#include <malloc.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#if SPG_PEER_CSPARSE
+#include <cs.h>
+#endif
+#if SPG_PEER_CHOLMOD
+#include <cholmod.h>
+#endif
+#if SPG_PEER_EIGEN
+#include <Eigen/Sparse>
+#endif
+
+extern "C" {
+#include "args.h"
+#include "fem.h"
+#include "spgrad.h"
+#include "tools.h"
+}
+
+namespace {
+
+const double eps = std::numeric_limits<double>::epsilon();
+
+[[noreturn]] void die(const char *what, const char *why)
+{
+    std::fprintf(stderr, "spgrad_peers: %s: %s\n", what, why);
+    std::exit(1);
+}
+
+void need(spg_status st, const char *what)
+{
+    if (st != SPG_SUCCESS)
+        die(what, spg_status_string(st));
+}
+
+template <class T> T *alloc(int64_t count)
+{
+    void *p = std::malloc((size_t)std::max<int64_t>(count, 1) * sizeof(T));
+    if (!p)
+        die("malloc", "out of memory");
+    return static_cast<T *>(p);
+}
+
+// The triplets, as the generator made them.
+struct Problem {
+    int n;
+    int64_t K;
+    const int32_t *I, *J;
+    const double *V;
+};
+
+// spgrad's kept matrix and vectors, and what a timed call makes.
+struct Spg {
+    spg_context *ctx = nullptr;
+    spg_coo coo{};
+    const double *V = nullptr;
+    spg_plan *plan = nullptr;
+    spg_csc A{};
+    std::vector<double> Ax, x, yN, yT;
+    spg_plan *fresh = nullptr;
+    double *fresh_Ax = nullptr;
+    int threads = 0;
+    std::vector<double> dV, dV_loop; // kept: the COO pullbacks accumulate
+};
+
+// What the checks compare with: spgrad's CSC, and for each stored entry s
+// the count L[s] and the sum S[s] of |V| of its triplets. Two sums of the
+// same L terms in any order differ by at most (L - 1) eps S; L eps S is
+// allowed (S itself is rounded). SpMV: y = A x and Sx = S |x| (x > 0).
+struct Ref {
+    int n = 0;
+    const int32_t *colptr = nullptr, *rowind = nullptr;
+    const double *Ax = nullptr;
+    std::vector<double> S, L, y, Sx;
+    int maxL = 0, maxrow = 0;
+};
+
+enum class Kind { plan, one_shot, spgrad, spmv_n, convert, spmv_peer, coo, coo_loop, coo_span };
+
+struct Row {
+    std::string name;
+    Kind kind;
+    std::function<void()> run, after; // timed; untimed clean-up (may be empty)
+    std::vector<double> t;
+};
+
+void add(std::vector<Row> &rows, const char *name, Kind kind, std::function<void()> run,
+         std::function<void()> after = {})
+{
+    rows.push_back(Row{name, kind, std::move(run), std::move(after), {}});
+}
+
+void spg_setup(Spg &s, const Problem &p, int threads)
+{
+    need(spg_context_create(SPG_BACKEND_CPU, &s.ctx), "context");
+    need(spg_context_set_threads(s.ctx, threads), "threads");
+    s.coo = spg_coo{p.n, p.n, p.K, SPG_INT32, p.I, p.J};
+    s.V = p.V;
+    need(spg_plan_create(s.ctx, &s.coo, 0, &s.plan), "plan");
+    s.Ax.assign((size_t)spg_plan_nnz(s.plan), 0.0);
+    need(spg_assemble(s.ctx, s.plan, SPG_DOUBLE, p.V, s.Ax.data()), "assemble");
+    need(spg_plan_csc(s.plan, SPG_DOUBLE, s.Ax.data(), &s.A), "csc view");
+    s.x.resize((size_t)p.n);
+    for (int i = 0; i < p.n; i++)
+        s.x[(size_t)i] = 0.5 + 1.0 / (1 + i % 13);
+    s.yN.assign((size_t)p.n, 0.0);
+    s.yT.assign((size_t)p.n, 0.0);
+    s.threads = threads;
+    s.dV.assign((size_t)p.K, 0.0);
+    s.dV_loop.assign((size_t)p.K, 0.0);
+}
+
+// What a caller would write for the gradient of x' A(V) y without a check:
+// dV_k += x_{I_k} y_{J_k}, on spgrad's threads.
+void coo_loop(const Problem &p, const Spg &s, double *dV)
+{
+    const double *x = s.x.data();
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(s.threads > 0 ? s.threads : omp_get_max_threads()) schedule(static)
+#endif
+    for (int64_t k = 0; k < p.K; k++)
+        dV[k] += x[p.I[k]] * x[p.J[k]];
+}
+
+// The least a check of the indices reads: I and J once, for their extremes.
+bool coo_span(const Problem &p, const Spg &s)
+{
+    int32_t lo = p.I[0], hi = p.I[0];
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(s.threads > 0 ? s.threads : omp_get_max_threads()) \
+    schedule(static) reduction(min : lo) reduction(max : hi)
+#endif
+    for (int64_t k = 0; k < p.K; k++) {
+        lo = std::min(lo, std::min(p.I[k], p.J[k]));
+        hi = std::max(hi, std::max(p.I[k], p.J[k]));
+    }
+    return lo >= 0 && hi < p.n;
+}
+
+// The COO bilinear pullback against the plain loop: the same bits (alpha
+// 1) from zero. Prints one line.
+bool coo_check(const Problem &p, Spg &s)
+{
+    need(spg_coo_bilinear_pullback(s.ctx, &s.coo, 0, SPG_DOUBLE, s.x.data(), s.x.data(), 1.0,
+                                   s.dV.data()), "COO bilinear pullback");
+    coo_loop(p, s, s.dV_loop.data());
+    const bool same = s.dV == s.dV_loop && coo_span(p, s);
+    std::printf("check %-30s %s\n", "spgrad COO bilinear pullback",
+                same ? "bitwise equal to the plain loop" : "DIFFERS FROM THE PLAIN LOOP");
+    return same;
+}
+
+void spg_rows(std::vector<Row> &rows, Spg &s)
+{
+    auto drop = [&s] {
+        std::free(s.fresh_Ax);
+        spg_plan_destroy(s.fresh);
+        s.fresh_Ax = nullptr;
+        s.fresh = nullptr;
+    };
+    add(rows, "spgrad plan", Kind::plan,
+        [&s] { need(spg_plan_create(s.ctx, &s.coo, 0, &s.fresh), "plan"); }, drop);
+    add(rows, "spgrad one shot (plan, new Ax)", Kind::one_shot, [&s] {
+        need(spg_plan_create(s.ctx, &s.coo, 0, &s.fresh), "plan");
+        s.fresh_Ax = alloc<double>(spg_plan_nnz(s.fresh));
+        need(spg_assemble(s.ctx, s.fresh, SPG_DOUBLE, s.V, s.fresh_Ax), "assemble");
+    }, drop);
+    add(rows, "spgrad assemble (kept plan, Ax)", Kind::spgrad, [&s] {
+        need(spg_assemble(s.ctx, s.plan, SPG_DOUBLE, s.V, s.Ax.data()), "assemble");
+    });
+    add(rows, "spgrad SpMV N", Kind::spmv_n, [&s] {
+        need(spg_spmv(s.ctx, SPG_OP_N, 1.0, &s.A, s.x.data(), 0.0, s.yN.data()), "SpMV N");
+    });
+    add(rows, "spgrad SpMV T", Kind::spgrad, [&s] {
+        need(spg_spmv(s.ctx, SPG_OP_T, 1.0, &s.A, s.x.data(), 0.0, s.yT.data()), "SpMV T");
+    });
+}
+
+void coo_rows(std::vector<Row> &rows, const Problem &p, Spg &s)
+{
+    add(rows, "spgrad COO bilinear pullback", Kind::coo, [&s] {
+        need(spg_coo_bilinear_pullback(s.ctx, &s.coo, 0, SPG_DOUBLE, s.x.data(), s.x.data(),
+                                       1.0, s.dV.data()), "COO bilinear pullback");
+    });
+    add(rows, "plain loop dV += x[I] x[J]", Kind::coo_loop,
+        [&p, &s] { coo_loop(p, s, s.dV_loop.data()); });
+    add(rows, "plain extremes of I and J", Kind::coo_span, [&p, &s] {
+        if (!coo_span(p, s))
+            die("COO", "index out of range");
+    });
+}
+
+// The bounds of the checks, through spgrad itself: |V| and ones assembled.
+void ref_setup(Ref &r, Spg &s, const Problem &p)
+{
+    const int64_t nnz = spg_plan_nnz(s.plan);
+    r.n = p.n;
+    r.colptr = static_cast<const int32_t *>(s.A.colptr);
+    r.rowind = static_cast<const int32_t *>(s.A.rowind);
+    r.Ax = s.Ax.data();
+    std::vector<double> t((size_t)p.K);
+    for (int64_t k = 0; k < p.K; k++)
+        t[(size_t)k] = std::fabs(p.V[k]);
+    r.S.resize((size_t)nnz);
+    need(spg_assemble(s.ctx, s.plan, SPG_DOUBLE, t.data(), r.S.data()), "assemble |V|");
+    std::fill(t.begin(), t.end(), 1.0);
+    r.L.resize((size_t)nnz);
+    need(spg_assemble(s.ctx, s.plan, SPG_DOUBLE, t.data(), r.L.data()), "assemble ones");
+    r.maxL = (int)*std::max_element(r.L.begin(), r.L.end());
+    std::vector<int> rows((size_t)p.n, 0);
+    for (int64_t q = 0; q < nnz; q++)
+        r.maxrow = std::max(r.maxrow, ++rows[(size_t)r.rowind[q]]);
+    spg_csc Sv;
+    need(spg_plan_csc(s.plan, SPG_DOUBLE, r.S.data(), &Sv), "csc view");
+    r.y.resize((size_t)p.n);
+    r.Sx.resize((size_t)p.n);
+    need(spg_spmv(s.ctx, SPG_OP_N, 1.0, &s.A, s.x.data(), 0.0, r.y.data()), "SpMV N");
+    need(spg_spmv(s.ctx, SPG_OP_N, 1.0, &Sv, s.x.data(), 0.0, r.Sx.data()), "SpMV N of S");
+}
+
+// The peer's CSC (p, i, x) against spgrad's: the same colptr, the same rows
+// in each column once sorted, values within L eps S. Prints one line.
+[[maybe_unused]] bool check_csc(const Ref &r, const char *name, const int *p, const int *i,
+                                const double *x)
+{
+    bool same = std::equal(r.colptr, r.colptr + r.n + 1, p), sorted = true, bitwise = true;
+    double worst = 0;
+    std::vector<std::pair<int, double>> col;
+    for (int j = 0; same && j < r.n; j++) {
+        col.assign(0, {});
+        for (int q = p[j]; q < p[j + 1]; q++)
+            col.emplace_back(i[q], x[q]);
+        auto by_row = [](const auto &a, const auto &b) { return a.first < b.first; };
+        sorted = sorted && std::is_sorted(col.begin(), col.end(), by_row);
+        std::sort(col.begin(), col.end(), by_row);
+        for (int q = p[j]; same && q < p[j + 1]; q++) {
+            const auto [row, v] = col[(size_t)(q - p[j])];
+            const double d = std::fabs(v - r.Ax[q]), tol = r.L[(size_t)q] * eps * r.S[(size_t)q];
+            same = row == r.rowind[q];
+            bitwise = bitwise && d == 0;
+            worst = std::max(worst, d == 0 ? 0.0 : tol > 0 ? d / tol : HUGE_VAL);
+        }
+    }
+    const char *values = !same ? "not compared" : bitwise ? "bitwise equal"
+                         : worst <= 1 ? "within bound" : "BEYOND BOUND";
+    std::printf("check %-30s %s, rows %s, values %s (worst %.2g of L eps S)\n", name,
+                same ? "pattern equal" : "PATTERN DIFFERS", sorted ? "sorted" : "unsorted",
+                values, worst);
+    return same && worst <= 1;
+}
+
+// A peer's y = A x against spgrad's: |a - b| <= (maxL + maxrow) eps (S x)_i
+// covers the rounding of both matrices and of both sums.
+[[maybe_unused]] bool check_spmv(const Ref &r, const char *name, const double *y)
+{
+    const double c = (r.maxL + r.maxrow) * eps;
+    bool bitwise = true;
+    double worst = 0;
+    for (size_t k = 0; k < (size_t)r.n; k++) {
+        const double d = std::fabs(y[k] - r.y[k]), tol = c * r.Sx[k];
+        bitwise = bitwise && d == 0;
+        worst = std::max(worst, d == 0 ? 0.0 : tol > 0 ? d / tol : HUGE_VAL);
+    }
+    std::printf("check %-30s %s (worst %.2g of (maxL + maxrow) eps S x)\n", name,
+                bitwise ? "bitwise equal" : worst <= 1 ? "within bound" : "BEYOND BOUND", worst);
+    return worst <= 1;
+}
+
+// The triplets into a peer's own int32 and double arrays.
+[[maybe_unused]] void copy_triplets(const Problem &p, void *i, void *j, void *x)
+{
+    std::memcpy(i, p.I, (size_t)p.K * sizeof *p.I);
+    std::memcpy(j, p.J, (size_t)p.K * sizeof *p.J);
+    std::memcpy(x, p.V, (size_t)p.K * sizeof *p.V);
+}
+
+#if SPG_PEER_CSPARSE
+// CSparse (CXSparse, int32): the triplet matrix, kept outside the timing.
+struct Csparse {
+    cs_di *T = nullptr, *C = nullptr, *kept = nullptr;
+    std::vector<double> y;
+};
+
+cs_di *cs_convert(const cs_di *T)
+{
+    cs_di *C = cs_di_compress(T);
+    if (!C || !cs_di_dupl(C))
+        die("CSparse", "out of memory");
+    return C;
+}
+
+void cs_gaxpy_new(const cs_di *A, const double *x, double *y) // y = A x
+{
+    std::memset(y, 0, (size_t)A->n * sizeof *y);
+    if (!cs_di_gaxpy(A, x, y))
+        die("CSparse", "cs_gaxpy failed");
+}
+
+bool cs_setup(Csparse &c, const Problem &p, const Ref &r, const Spg &s)
+{
+    c.T = cs_di_spalloc(p.n, p.n, (int)p.K, 1, 1);
+    if (!c.T)
+        die("CSparse", "out of memory");
+    copy_triplets(p, c.T->i, c.T->p, c.T->x);
+    c.T->nz = (int)p.K;
+    c.kept = cs_convert(c.T);
+    c.y.resize((size_t)p.n);
+    cs_gaxpy_new(c.kept, s.x.data(), c.y.data());
+    const bool ok = check_csc(r, "CSparse cs_compress + cs_dupl", c.kept->p, c.kept->i,
+                              c.kept->x);
+    return check_spmv(r, "CSparse cs_gaxpy", c.y.data()) && ok;
+}
+
+void cs_rows(std::vector<Row> &rows, Csparse &c, const Spg &s)
+{
+    add(rows, "CSparse cs_compress + cs_dupl", Kind::convert,
+        [&c] { c.C = cs_convert(c.T); }, [&c] { c.C = cs_di_spfree(c.C); });
+    add(rows, "CSparse cs_gaxpy (y = 0, y += A x)", Kind::spmv_peer,
+        [&c, &s] { cs_gaxpy_new(c.kept, s.x.data(), c.y.data()); });
+}
+#endif
+
+#if SPG_PEER_CHOLMOD
+// CHOLMOD (int32, real, unsymmetric): the triplet matrix outside the timing.
+struct Cholmod {
+    cholmod_common cm;
+    cholmod_triplet *T = nullptr;
+    cholmod_sparse *A = nullptr, *kept = nullptr;
+};
+
+cholmod_sparse *cm_convert(Cholmod &c)
+{
+    cholmod_sparse *A = cholmod_triplet_to_sparse(c.T, 0, &c.cm);
+    if (!A)
+        die("CHOLMOD", "cholmod_triplet_to_sparse failed");
+    return A;
+}
+
+bool cm_setup(Cholmod &c, const Problem &p, const Ref &r)
+{
+    cholmod_start(&c.cm);
+    c.T = cholmod_allocate_triplet((size_t)p.n, (size_t)p.n, (size_t)p.K, 0, CHOLMOD_REAL, &c.cm);
+    if (!c.T)
+        die("CHOLMOD", "out of memory");
+    copy_triplets(p, c.T->i, c.T->j, c.T->x);
+    c.T->nnz = (size_t)p.K;
+    c.kept = cm_convert(c);
+    if (!c.kept->packed)
+        die("CHOLMOD", "cholmod_triplet_to_sparse gave an unpacked matrix");
+    return check_csc(r, "CHOLMOD triplet_to_sparse", static_cast<const int *>(c.kept->p),
+                     static_cast<const int *>(c.kept->i), static_cast<const double *>(c.kept->x));
+}
+
+void cm_rows(std::vector<Row> &rows, Cholmod &c)
+{
+    add(rows, "CHOLMOD triplet_to_sparse", Kind::convert, [&c] { c.A = cm_convert(c); },
+        [&c] { cholmod_free_sparse(&c.A, &c.cm); });
+}
+#endif
+
+#if SPG_PEER_EIGEN
+// Eigen: the std::vector of triplets outside the timing; a new matrix each time.
+using EigenCsc = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+
+struct EigenPeer {
+    std::vector<Eigen::Triplet<double, int>> T;
+    std::unique_ptr<EigenCsc> A;
+    EigenCsc kept;
+    std::vector<double> y;
+};
+
+void eigen_spmv(const EigenCsc &A, const double *x, double *y)
+{
+    Eigen::Map<Eigen::VectorXd>(y, A.rows()).noalias() =
+        A * Eigen::Map<const Eigen::VectorXd>(x, A.cols());
+}
+
+bool eigen_setup(EigenPeer &e, const Problem &p, const Ref &r, const Spg &s)
+{
+    e.T.reserve((size_t)p.K);
+    for (int64_t k = 0; k < p.K; k++)
+        e.T.emplace_back(p.I[k], p.J[k], p.V[k]);
+    e.kept.resize(p.n, p.n);
+    e.kept.setFromTriplets(e.T.begin(), e.T.end());
+    if (!e.kept.isCompressed())
+        die("Eigen", "setFromTriplets gave an uncompressed matrix");
+    e.y.resize((size_t)p.n);
+    eigen_spmv(e.kept, s.x.data(), e.y.data());
+    const bool ok = check_csc(r, "Eigen setFromTriplets", e.kept.outerIndexPtr(),
+                              e.kept.innerIndexPtr(), e.kept.valuePtr());
+    return check_spmv(r, "Eigen A * x", e.y.data()) && ok;
+}
+
+void eigen_rows(std::vector<Row> &rows, EigenPeer &e, const Spg &s)
+{
+    add(rows, "Eigen setFromTriplets", Kind::convert, [&e] {
+        e.A = std::make_unique<EigenCsc>(e.kept.rows(), e.kept.cols());
+        e.A->setFromTriplets(e.T.begin(), e.T.end());
+    }, [&e] { e.A.reset(); });
+    add(rows, "Eigen A * x", Kind::spmv_peer,
+        [&e, &s] { eigen_spmv(e.kept, s.x.data(), e.y.data()); });
+}
+#endif
+
+// Round r runs every row once, starting at row r mod rows.size().
+void time_rows(std::vector<Row> &rows, int rounds)
+{
+    const size_t c = rows.size();
+    for (int r = 0; r < rounds; r++)
+        for (size_t k = 0; k < c; k++) {
+            Row &row = rows[((size_t)r + k) % c];
+            const double t0 = spg_now();
+            row.run();
+            row.t.push_back(spg_now() - t0);
+            if (row.after)
+                row.after();
+        }
+}
+
+// Medians and minima in ms; a row's t is sorted once this is done.
+std::vector<std::pair<double, double>> summaries(std::vector<Row> &rows)
+{
+    std::vector<std::pair<double, double>> m;
+    for (Row &row : rows) {
+        const double med = spg_median(row.t.data(), (int)row.t.size());
+        m.emplace_back(1e3 * med, 1e3 * row.t.front());
+    }
+    return m;
+}
+
+double median_of(const std::vector<Row> &rows, const std::vector<std::pair<double, double>> &m,
+                 Kind kind)
+{
+    for (size_t k = 0; k < rows.size(); k++)
+        if (rows[k].kind == kind)
+            return m[k].first;
+    return NAN;
+}
+
+void ratio(bool show, double a, double b)
+{
+    if (show)
+        std::printf(" %9.3f", a / b);
+    else
+        std::printf(" %9s", "-");
+}
+
+void table(std::vector<Row> &rows)
+{
+    const auto m = summaries(rows);
+    const double plan = median_of(rows, m, Kind::plan), one = median_of(rows, m, Kind::one_shot);
+    const double spmv = median_of(rows, m, Kind::spmv_n);
+    std::printf("%-36s %10s %10s %9s %9s %9s\n", "contender", "median ms", "min ms", "/plan",
+                "/one shot", "/SpMV N");
+    size_t best = rows.size();
+    for (size_t k = 0; k < rows.size(); k++) {
+        const Kind kind = rows[k].kind;
+        std::printf("%-36s %10.3f %10.3f", rows[k].name.c_str(), m[k].first, m[k].second);
+        ratio(kind == Kind::convert, m[k].first, plan);
+        ratio(kind == Kind::convert, m[k].first, one);
+        ratio(kind == Kind::spmv_peer, m[k].first, spmv);
+        std::printf("\n");
+        if (kind == Kind::convert && (best == rows.size() || m[k].first < m[best].first))
+            best = k;
+    }
+    if (best < rows.size())
+        std::printf("fastest conversion peer: %s, %.3f ms\n  / spgrad one shot = %.3f, "
+                    "/ spgrad plan alone = %.3f\n", rows[best].name.c_str(), m[best].first,
+                    m[best].first / one, m[best].first / plan);
+    const double coo = median_of(rows, m, Kind::coo), loop = median_of(rows, m, Kind::coo_loop);
+    std::printf("COO bilinear pullback / plain loop = %.3f; (extremes + plain loop) / plain "
+                "loop = %.3f\n", coo / loop, (median_of(rows, m, Kind::coo_span) + loop) / loop);
+}
+
+void compiled_out()
+{
+    std::string out;
+#if !SPG_PEER_CSPARSE
+    out += " CSparse";
+#endif
+#if !SPG_PEER_CHOLMOD
+    out += " CHOLMOD";
+#endif
+#if !SPG_PEER_EIGEN
+    out += " Eigen";
+#endif
+    std::printf("peers compiled out (not found at build time):%s\n", out.empty() ? " none"
+                                                                               : out.c_str());
+}
+
+int usage()
+{
+    std::fprintf(stderr, "usage: spgrad_peers fem2d-N|fem3d-N [THREADS [ROUNDS]]\n");
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    int64_t threads = 0, rounds = 7;
+    if (argc < 2 || argc > 4 ||
+        (argc > 2 && spg_arg_int(argv[2], 0, SPG_MAX_THREADS, &threads)) ||
+        (argc > 3 && spg_arg_int(argv[3], 1, 1000, &rounds)))
+        return usage();
+    // Every large array is new memory, as in a fresh process: glibc would
+    // otherwise raise its mmap threshold after the first free and hand the
+    // same, already faulted pages back to the next call.
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    spg_fem fem;
+    const int made = spg_fem_make(argv[1], &fem);
+    if (made == -1)
+        return usage();
+    if (made != 0 || fem.nodes > std::numeric_limits<int>::max())
+        die(argv[1], "cannot make the problem");
+    const Problem p{(int)fem.nodes, fem.triplets, fem.I, fem.J, fem.V};
+    Spg s;
+    spg_setup(s, p, (int)threads);
+    std::printf("spgrad_peers: %s, %d x %d, %lld triplets, %lld stored entries, threads %d "
+                "(peers serial), %d rounds\n", argv[1], p.n, p.n, (long long)p.K,
+                (long long)spg_plan_nnz(s.plan), (int)threads, (int)rounds);
+    compiled_out();
+    Ref r;
+    ref_setup(r, s, p);
+    std::vector<Row> rows;
+    spg_rows(rows, s);
+    coo_rows(rows, p, s);
+    bool ok = coo_check(p, s);
+#if SPG_PEER_CSPARSE
+    Csparse cs;
+    ok = cs_setup(cs, p, r, s) && ok;
+    cs_rows(rows, cs, s);
+#endif
+#if SPG_PEER_CHOLMOD
+    Cholmod cm;
+    ok = cm_setup(cm, p, r) && ok;
+    cm_rows(rows, cm);
+#endif
+#if SPG_PEER_EIGEN
+    EigenPeer eg;
+    ok = eigen_setup(eg, p, r, s) && ok;
+    eigen_rows(rows, eg, s);
+#endif
+    if (!ok)
+        die("check", "a peer's result differs from spgrad's");
+    time_rows(rows, (int)rounds);
+    table(rows);
+    return 0; // the process's end frees the rest
+}
