@@ -45,21 +45,27 @@ SPG_HD uint64_t spg_k_coo_bad_key(const spg_int *I, const spg_int *J, int64_t k,
     return r < 0 ? 2 * (uint64_t)k + (uint64_t)(r == -2) : UINT64_MAX;
 }
 
-/* 1 when every triplet of [k0, k1) is kept and in range: the extremes of
- * I and J against the shape, in a loop without branches that vectorises. */
+/* The largest I - base of a kept, in-range index below dimension m >= 1:
+ * m - 1, or less where the index type ends first. */
+SPG_HD spg_uint spg_k_coo_last(int64_t m, int base)
+{
+    return (spg_uint)(m - 1 < SPG_INT_MAX - base ? m - 1 : SPG_INT_MAX - base);
+}
+
+/* 1 when every triplet of [k0, k1) is kept and in range: I_k - base <=
+ * spg_k_coo_last(m) as unsigned numbers, where a negative index wraps
+ * above every bound, and the same for J; or-ed over the span in a loop
+ * without branches that vectorises. */
 SPG_HD int spg_k_coo_span_in_range(const spg_int *I, const spg_int *J, int64_t k0, int64_t k1,
                                    int base, int64_t m, int64_t n)
 {
-    if (k0 >= k1)
-        return 1;
-    spg_int ilo = I[k0], ihi = I[k0], jlo = J[k0], jhi = J[k0];
-    for (int64_t k = k0 + 1; k < k1; k++) {
-        ilo = I[k] < ilo ? I[k] : ilo;
-        ihi = I[k] > ihi ? I[k] : ihi;
-        jlo = J[k] < jlo ? J[k] : jlo;
-        jhi = J[k] > jhi ? J[k] : jhi;
-    }
-    return ilo >= base && jlo >= base && ihi - base < m && jhi - base < n;
+    if (m < 1 || n < 1)
+        return k0 >= k1;
+    const spg_uint b = (spg_uint)base, mi = spg_k_coo_last(m, base), ni = spg_k_coo_last(n, base);
+    unsigned bad = 0;
+    for (int64_t k = k0; k < k1; k++)
+        bad |= ((spg_uint)I[k] - b > mi) | ((spg_uint)J[k] - b > ni);
+    return !bad;
 }
 
 /* dV_k += alpha sum_r U_{I_k r} V_{J_k r}; skipped triplets are left alone.

@@ -21,8 +21,12 @@ typedef double spg_real;
 
 #if defined(SPG_INDEX_INT32)
 typedef int32_t spg_int;
+typedef uint32_t spg_uint;
+#define SPG_INT_MAX INT32_MAX
 #else
 typedef int64_t spg_int;
+typedef uint64_t spg_uint;
+#define SPG_INT_MAX INT64_MAX
 #endif
 
 #endif /* SPG_TYPES_H */

@@ -1,8 +1,9 @@
 /* The kernel bodies that only the CUDA backend launches, run here on the
  * CPU one element at a time as the device runs them one thread at a time:
  * kernels/transpose.h (the row-compressed copy of A behind the CUDA A x)
- * and spg_k_bilinear_term (the column terms of x' A y); and the column
- * body of the sampled outer product, whose entries go four at a time. The stable radix
+ * and spg_k_bilinear_term (the column terms of x' A y); the column body
+ * of the sampled outer product, whose entries go four at a time; and the
+ * branch-free range check of COO spans at the ends of the index type. The stable radix
  * sort of the device (CUB) is a stable counting sort here. Compiled once
  * per value and index type instance that CMake names. */
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kernels/coo.h"
 #include "../kernels/transpose.h"
 #include "check.h"
 
@@ -152,11 +154,34 @@ static void test_sampled_outer(const spg_int *colptr, const spg_int *rowind, spg
     }
 }
 
+/* A span is in range exactly when each of its triplets is: base <= I < base
+ * + m and the same for J, at the ends of the index type and of m. */
+static void test_span_in_range(void)
+{
+    const spg_int edge[] = {0, 1, 2, 4, 5, 6, -1, -2, SPG_INT_MAX, SPG_INT_MAX - 1,
+                            -SPG_INT_MAX, -SPG_INT_MAX - 1};
+    const int64_t dims[] = {0, 1, 5, SPG_INT_MAX - 1, SPG_INT_MAX, INT64_MAX / 2, INT64_MAX};
+    const size_t ne = sizeof edge / sizeof *edge, nd = sizeof dims / sizeof *dims;
+    for (int base = 0; base <= 1; base++)
+        for (size_t a = 0; a < nd; a++)
+            for (size_t e = 0; e < ne; e++) {
+                const int64_t m = dims[a], n = 5;
+                const spg_int I[2] = {base, edge[e]}, J[2] = {edge[e], base};
+                const int row = edge[e] >= base && edge[e] - base < m;
+                const int col = edge[e] >= base && edge[e] - base < n;
+                CHECK(spg_k_coo_span_in_range(I, J, 1, 2, base, m, n) == row);
+                CHECK(spg_k_coo_span_in_range(I, J, 0, 1, base, m, n) == (col && m > 0));
+                CHECK(spg_k_coo_span_in_range(I, J, 0, 2, base, m, n) == (row && col));
+                CHECK(spg_k_coo_span_in_range(I, J, 2, 2, base, m, n)); /* empty */
+            }
+}
+
 int main(void)
 {
     spg_int colptr[N + 1], rowind[M * N];
     spg_real a[M * N];
     uint64_t seed = 12345;
+    test_span_in_range();
     for (int round = 0; round < 20; round++) {
         spg_int nnz = make_csc(&seed, colptr, rowind, a);
         test_transpose(colptr, rowind, a, nnz);

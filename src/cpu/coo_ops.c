@@ -4,22 +4,29 @@
 
 #include "../../kernels/coo.h"
 
-/* dV_k += alpha sum_r U_{I_k r} V_{J_k r} */
+/* dV_k += alpha sum_r U_{I_k r} V_{J_k r}. Validated triplets with no
+ * skipping are all kept and in range: then no triplet is tested. */
 spg_status spg_cpu_coo_sampled_outer(spg_context *ctx, const spg_triplets *t,
                                                 int64_t k, const void *U, int64_t ldu,
                                                 const void *V, int64_t ldv, double alpha,
                                                 void *dV)
 {
-    if (k == 1) { /* the gradient of x' A y: the rank loop folds away */
-#pragma omp parallel for num_threads(spg_team(ctx, t->nnz, t->nnz)) schedule(static)
-        for (int64_t q = 0; q < t->nnz; q++)
-            spg_k_coo_sampled_outer(t->I, t->J, t->base, t->skip_negative, q, 1, U, ldu, V, ldv,
-                                    (spg_real)alpha, dV);
-        return SPG_SUCCESS;
-    }
+    const spg_int *I = t->I, *J = t->J;
+    const spg_real *u = U, *v = V, a = (spg_real)alpha;
+    const int base = t->base;
+    spg_real *d = dV;
+    if (t->skip_negative) {
 #pragma omp parallel for num_threads(spg_team(ctx, spg_work(t->nnz, k), t->nnz)) schedule(static)
-    for (int64_t q = 0; q < t->nnz; q++)
-        spg_k_coo_sampled_outer(t->I, t->J, t->base, t->skip_negative, q, k, U, ldu, V, ldv,
-                                (spg_real)alpha, dV);
+        for (int64_t q = 0; q < t->nnz; q++)
+            spg_k_coo_sampled_outer(I, J, base, 1, q, k, u, ldu, v, ldv, a, d);
+    } else if (k == 1) { /* the gradient of x' A y: the rank loop folds away */
+#pragma omp parallel for num_threads(spg_team(ctx, spg_work(t->nnz, k), t->nnz)) schedule(static)
+        for (int64_t q = 0; q < t->nnz; q++)
+            d[q] += a * spg_k_outer_dot(u, ldu, v, ldv, 1, I[q] - base, J[q] - base);
+    } else {
+#pragma omp parallel for num_threads(spg_team(ctx, spg_work(t->nnz, k), t->nnz)) schedule(static)
+        for (int64_t q = 0; q < t->nnz; q++)
+            d[q] += a * spg_k_outer_dot(u, ldu, v, ldv, k, I[q] - base, J[q] - base);
+    }
     return SPG_SUCCESS;
 }
