@@ -1,11 +1,12 @@
 /* The kernel bodies that only the CUDA backend launches, run here on the
  * CPU one element at a time as the device runs them one thread at a time:
  * kernels/transpose.h (the row-compressed copy of A behind the CUDA A x)
- * and spg_k_bilinear_term (the column terms of x' A y); the column body
- * of the sampled outer product, whose entries go four at a time; and the
- * branch-free range check of COO spans at the ends of the index type. The stable radix
- * sort of the device (CUB) is a stable counting sort here. Compiled once
- * per value and index type instance that CMake names. */
+ * and spg_k_bilinear_term (the column terms of x' A y). The stable radix
+ * sort of the device (CUB) is a stable counting sort here. Also two bodies
+ * both backends run, at their edges: the column body of the sampled outer
+ * product, four entries at a time, and the branch-free range check of COO
+ * spans at the ends of the index type. Compiled once per value and index
+ * type instance that CMake names. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
