@@ -68,6 +68,15 @@ SPG_HD int spg_k_coo_span_in_range(const spg_int *I, const spg_int *J, int64_t k
     return !bad;
 }
 
+/* dV_k += alpha sum_r U_{I_k r} V_{J_k r} for triplet k, known to be kept
+ * and in range */
+SPG_HD void spg_k_coo_outer_kept(const spg_int *I, const spg_int *J, int base, int64_t k,
+                                 int64_t rank, const spg_real *U, int64_t ldu,
+                                 const spg_real *V, int64_t ldv, spg_real alpha, spg_real *dV)
+{
+    dV[k] += alpha * spg_k_outer_dot(U, ldu, V, ldv, rank, I[k] - base, J[k] - base);
+}
+
 /* dV_k += alpha sum_r U_{I_k r} V_{J_k r}; skipped triplets are left alone.
  * The indices were validated before. */
 SPG_HD void spg_k_coo_sampled_outer(const spg_int *I, const spg_int *J, int base, int skip,
@@ -77,7 +86,7 @@ SPG_HD void spg_k_coo_sampled_outer(const spg_int *I, const spg_int *J, int base
 {
     int64_t i = 0, j = 0;
     if (spg_k_coo_index(I, J, k, base, skip, INT64_MAX, INT64_MAX, &i, &j) == 1)
-        dV[k] += alpha * spg_k_outer_dot(U, ldu, V, ldv, rank, i, j);
+        spg_k_coo_outer_kept(I, J, base, k, rank, U, ldu, V, ldv, alpha, dV);
 }
 
 #endif /* SPG_KERNELS_COO_H */
