@@ -12,6 +12,7 @@
 #ifndef SPGRAD_H
 #define SPGRAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -83,10 +84,11 @@ typedef struct spg_analysis spg_analysis;
  * analysis is an opaque handle set by spg_plan_csc: what the plan's
  * backend learned of the pattern when the plan was made. On the CPU it is
  * the rows that each fixed chunk of columns reaches, which lets A x and
- * the one-pass gradients skip a pass over the pattern; CUDA plans have
- * none (NULL). It is used only while the view keeps the plan's arrays and
- * sizes. A view filled by hand sets it to NULL: start from
- * spg_csc A = {0}. */
+ * the one-pass gradients skip a pass over the pattern; on CUDA it is the
+ * row-compressed pattern that makes A x a product by rows with no sort.
+ * It is used only while the view keeps the plan's arrays and sizes. A view
+ * filled by hand sets it to NULL (start from spg_csc A = {0}), or to its
+ * own analysis from spg_csc_analyse. */
 typedef struct spg_csc {
     int64_t m, n, nnz;
     spg_itype itype;
@@ -157,8 +159,7 @@ typedef struct spg_plan_info {
 SPG_API spg_status spg_plan_query(const spg_plan *plan, spg_plan_info *info);
 
 /* A view of the plan's pattern around the caller's values array (length
- * spg_plan_nnz), with the plan's analysis of it (CPU plans; NULL for CUDA
- * plans). The pattern arrays and the analysis belong to the plan. With
+ * spg_plan_nnz), with the plan's analysis of it. The pattern arrays and the analysis belong to the plan. With
  * SPG_COMPRESS_ROWS the plan stores A by rows, and the view is the CSC of
  * the transpose A' (n x m): its colptr and rowind are A's rowptr and colind. */
 SPG_API spg_status spg_plan_csc(const spg_plan *plan, spg_dtype dtype,
@@ -189,6 +190,22 @@ typedef enum spg_op { SPG_OP_N = 0, SPG_OP_T = 1 } spg_op; /* A or A' */
  * at nnz; rows lie in [0, m), strictly increasing in each column.
  * SPG_ERR_INVALID_MATRIX when they do not. */
 SPG_API spg_status spg_csc_check(spg_context *ctx, const spg_csc *A);
+
+/* The analysis that spg_plan_csc gives a plan's views, made for a view
+ * filled by hand, in two calls as in cuSPARSE. spg_csc_analysis_bytes
+ * gives the bytes of the buffer the analysis keeps, in the context's
+ * memory: device memory for CUDA, none on the CPU (buffer may be NULL).
+ * spg_csc_analyse checks A's structure as spg_csc_check does, fills buffer
+ * and returns the analysis in *an. With A->analysis = *an, A x on CUDA is a
+ * product by rows with no sort (without it, each call sorts A's rows
+ * first), and on the CPU A x skips a pass over the pattern. The analysis
+ * describes A's arrays and sizes, not its values; it is used while the
+ * view keeps them, needs buffer until spg_analysis_destroy, and is
+ * read-only, so views on several threads may share it. */
+SPG_API spg_status spg_csc_analysis_bytes(spg_context *ctx, const spg_csc *A, size_t *bytes);
+SPG_API spg_status spg_csc_analyse(spg_context *ctx, const spg_csc *A, void *buffer,
+                                   size_t bytes, spg_analysis **an);
+SPG_API void spg_analysis_destroy(spg_analysis *an); /* NULL is a no-op */
 
 /* y = alpha op(A) x + beta y; with beta == 0, y is not read (NaN in y does
  * not leak through). */

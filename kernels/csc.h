@@ -192,6 +192,31 @@ SPG_HD void spg_k_col_sampled_outer(const spg_int *colptr, const spg_int *rowind
         dA[p] += alpha * spg_k_outer_dot(U, ldu, V, ldv, k, rowind[p], j);
 }
 
+/* The column of entry p (0 <= p < colptr_n): the last j < n with
+ * colptr_j <= p, which skips empty columns. O(log n): entry-parallel
+ * bodies find their column this way. */
+SPG_HD int64_t spg_k_entry_col(const spg_int *colptr, int64_t n, int64_t p)
+{
+    int64_t lo = 0, hi = n; /* colptr_lo <= p < colptr_hi */
+    while (hi - lo > 1) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (colptr[mid] <= p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* dA_p += alpha sum_r U_{i_p r} V_{j r} for entry p of column j: the bits
+ * of spg_k_col_sampled_outer */
+SPG_HD void spg_k_entry_sampled_outer(const spg_int *rowind, int64_t k, const spg_real *U,
+                                      int64_t ldu, const spg_real *V, int64_t ldv,
+                                      spg_real alpha, spg_real *dA, int64_t j, int64_t p)
+{
+    dA[p] += alpha * spg_k_outer_dot(U, ldu, V, ldv, k, rowind[p], j);
+}
+
 /* Column j of a CSC structure is well formed: rows strictly ascending in
  * [0, m) and the column within [0, nnz]. */
 SPG_HD int spg_k_col_valid(const spg_int *colptr, const spg_int *rowind, int64_t m, int64_t nnz,
@@ -207,6 +232,22 @@ SPG_HD int spg_k_col_valid(const spg_int *colptr, const spg_int *rowind, int64_t
         prev = rowind[p];
     }
     return 1;
+}
+
+/* The bounds of column j alone: 0 <= colptr_j <= colptr_{j+1} <= nnz. */
+SPG_HD int spg_k_colptr_valid(const spg_int *colptr, int64_t nnz, int64_t j)
+{
+    return colptr[j] >= 0 && colptr[j] <= colptr[j + 1] && colptr[j + 1] <= nnz;
+}
+
+/* Entry p, in column j, is well formed: its row in [0, m) and above the
+ * row before it in the column. With every column's bounds valid and
+ * colptr_0 = 0, colptr_n = nnz, these are spg_k_col_valid entry by entry. */
+SPG_HD int spg_k_entry_valid(const spg_int *colptr, const spg_int *rowind, int64_t m, int64_t j,
+                             int64_t p)
+{
+    const spg_int i = rowind[p];
+    return i >= 0 && i < m && (p == colptr[j] || (p > 0 && p > colptr[j] && rowind[p - 1] < i));
 }
 
 #endif /* SPG_KERNELS_CSC_H */

@@ -10,9 +10,12 @@
 typedef struct spg_ops {
     /* Fills the pattern arrays and counts of plan, or leaves it untouched. */
     spg_status (*plan_build)(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
-    /* Fills plan->analysis, what the backend's operations want to know of
-     * the plan's pattern beyond its arrays. Optional: NULL leaves it empty. */
-    void (*analyse)(spg_context *ctx, spg_plan *plan);
+    /* The bytes of the buffer an analysis of A's pattern keeps, in the
+     * backend's memory; *ok = 0 where they overflow. */
+    size_t (*analysis_bytes)(const spg_csc *A, int *ok);
+    /* Fills *an, what the backend's operations want to know of A's well
+     * formed pattern beyond its arrays, keeping its arrays in buffer. */
+    spg_status (*analyse)(spg_context *ctx, const spg_csc *A, void *buffer, spg_analysis *an);
     /* Ax = the sum of each entry's triplet values */
     spg_status (*assemble)(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax);
     /* dV += dAx gathered through each triplet's entry */

@@ -20,14 +20,34 @@ struct spg_context {
  * its length alone (src/cpu/cpu.h). */
 #define SPG_CHUNKS 256
 
-/* A plan's knowledge of its CSC pattern, for the views spg_plan_csc makes:
+/* What a backend knows of a CSC pattern beyond its arrays, made with a
+ * plan (spg_plan_csc gives it to the plan's views) or by spg_csc_analyse:
  * the pattern it describes (the view's arrays and sizes; its values are
- * not used), and the smallest and largest row of each fixed chunk of
- * columns (lo > hi for a chunk with no entry). */
+ * not used) and
+ * - on the CPU, the smallest and largest row of each fixed chunk of
+ *   columns (lo > hi for a chunk with no entry);
+ * - on CUDA, the row-compressed pattern in device memory: rowptr (m + 1),
+ *   and for the entries in row order, their columns colT and their
+ *   positions pos in A (nnz each).
+ * buffer is the memory of those arrays that a plan owns and frees. */
 struct spg_analysis {
+    spg_backend backend; /* whose it is */
     spg_csc of;
     int64_t lo[SPG_CHUNKS], hi[SPG_CHUNKS];
+    void *rowptr, *colT, *pos;
+    void *buffer;
 };
+
+/* A's analysis by backend be where it describes A's pattern, else NULL (a
+ * view filled by hand, or changed since). */
+static inline const spg_analysis *spg_analysis_of(const spg_csc *A, spg_backend be)
+{
+    const spg_analysis *an = A->analysis;
+    if (an && an->backend == be && an->of.colptr == A->colptr && an->of.rowind == A->rowind && an->of.m == A->m &&
+        an->of.n == A->n && an->of.nnz == A->nnz && an->of.itype == A->itype)
+        return an;
+    return NULL;
+}
 
 /* The symbolic analysis of a COO pattern. Index arrays have the plan's
  * itype. For SPG_COMPRESS_ROWS plans everything below describes A'. */
@@ -44,7 +64,7 @@ struct spg_plan {
     void *seg;        /* nnz + 1: entry s sums perm[seg[s] .. seg[s+1]-1] */
     void *perm;       /* nnz_kept: triplets in entry order, stable */
     void *slot;       /* nnz_coo: entry of each triplet, -1 when skipped */
-    spg_analysis analysis; /* CPU plans; analysis.of.colptr NULL otherwise */
+    spg_analysis analysis; /* analysis.of.colptr NULL where the backend makes none */
 };
 
 /* Triplets as the backends see them: validated view, base and skip flag;

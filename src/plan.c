@@ -3,6 +3,30 @@
 
 static const unsigned spg_plan_flags = SPG_ONE_BASED | SPG_SKIP_NEGATIVE | SPG_COMPRESS_ROWS;
 
+/* The backend's analysis of a new plan's pattern, in a buffer the plan
+ * owns. */
+static spg_status plan_analyse(spg_context *ctx, const spg_ops *o, spg_plan *p)
+{
+    const spg_csc A = {p->m, p->n, p->nnz, p->itype, p->colptr, p->rowind, SPG_DOUBLE, NULL,
+                       NULL};
+    int ok;
+    const size_t bytes = o->analysis_bytes(&A, &ok);
+    if (!ok)
+        return SPG_ERR_ALLOC;
+    void *buffer = bytes > 0 ? spg_backend_malloc(p->backend, (int64_t)bytes, 1) : NULL;
+    if (bytes > 0 && !buffer)
+        return SPG_ERR_ALLOC;
+    spg_analysis an = {0};
+    spg_status st = o->analyse(ctx, &A, buffer, &an);
+    if (st != SPG_SUCCESS) {
+        spg_backend_free(p->backend, buffer);
+        return st;
+    }
+    p->analysis = an;
+    p->analysis.buffer = buffer;
+    return SPG_SUCCESS;
+}
+
 spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
                            spg_plan **plan)
 {
@@ -27,8 +51,11 @@ spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
         spg_free(p);
         return st;
     }
-    if (o->analyse)
-        o->analyse(ctx, p);
+    st = plan_analyse(ctx, o, p);
+    if (st != SPG_SUCCESS) {
+        spg_plan_destroy(p);
+        return st;
+    }
     *plan = p;
     return SPG_SUCCESS;
 }
@@ -37,7 +64,8 @@ void spg_plan_destroy(spg_plan *plan)
 {
     if (!plan)
         return;
-    void *arrays[] = {plan->colptr, plan->rowind, plan->seg, plan->perm, plan->slot};
+    void *arrays[] = {plan->colptr, plan->rowind, plan->seg,
+                      plan->perm,   plan->slot,   plan->analysis.buffer};
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
         spg_backend_free(plan->backend, arrays[a]);
     spg_free(plan);

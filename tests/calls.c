@@ -99,6 +99,15 @@ static spg_status w_spmv_n(const args *a)
     return spg_spmv(a->p[S_CTX], SPG_OP_N, 2.0, csc_of(a, &A), a->p[S_X], 0.0, a->p[S_OUT]);
 }
 
+/* spg_spmv, op N, beta 1, on a view with no analysis (filled by hand) */
+static spg_status w_spmv_n_bare(const args *a)
+{
+    spg_csc A;
+    const spg_csc *v = csc_of(a, &A);
+    A.analysis = NULL;
+    return spg_spmv(a->p[S_CTX], SPG_OP_N, 2.0, v, a->p[S_X], 1.0, a->p[S_OUT]);
+}
+
 /* spg_spmv, op T, beta 1 */
 static spg_status w_spmv_t(const args *a)
 {
@@ -288,6 +297,9 @@ const call spg_calls[] = {
     {"spg_csc_check", w_csc_check,
      {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK}, EXACT, 0},
     {"spg_spmv N", w_spmv_n,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_X] = ERR, [S_OUT] = ERR}, COMPUTE, 0},
+    {"spg_spmv N bare view", w_spmv_n_bare,
      {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
       [S_X] = ERR, [S_OUT] = ERR}, COMPUTE, 0},
     {"spg_spmv T", w_spmv_t,

@@ -349,6 +349,49 @@ static void bad_arguments(const args *a, const args *d)
     drop(y), drop(dA);
 }
 
+/* y = 2 A x on the backend for the view A, back on the host in new memory */
+static void *spmv_n_of(const args *a, const args *d, const spg_csc *A)
+{
+    const size_t len = spg_slot_bytes(a, S_OUT);
+    void *h = seed(a, S_OUT, AS_IS), *y = up(h, len);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 2.0, A, d->p[S_X], 0.0, y), SPG_SUCCESS);
+    spg_tool_get(be, h, y, len);
+    drop(y);
+    return h;
+}
+
+/* A view filled by hand with the plan's arrays, bare and then with its own
+ * analysis (spg_csc_analyse in a buffer of the backend's memory), gives
+ * the plan view's A x bit for bit; a short or missing buffer is refused
+ * with *an untouched. */
+static void analysed_view(const args *a, const args *d)
+{
+    spg_csc bare = d->A;
+    bare.analysis = NULL;
+    size_t nb = 1;
+    if (!CHECK_STATUS(spg_csc_analysis_bytes(ctx, &bare, &nb), SPG_SUCCESS))
+        return;
+    CHECK(be == SPG_BACKEND_CPU ? nb == 0 : nb > 0);
+    void *zeros = calloc(nb + 1, 1), *buffer = up(zeros, nb + 1);
+    spg_analysis *an = NULL, *none = (spg_analysis *)&nb;
+    if (nb > 0) {
+        CHECK_STATUS(spg_csc_analyse(ctx, &bare, buffer, nb - 1, &none), SPG_ERR_INVALID_VALUE);
+        CHECK_STATUS(spg_csc_analyse(ctx, &bare, NULL, nb, &none), SPG_ERR_NULL_POINTER);
+        CHECK(none == (spg_analysis *)&nb); /* untouched */
+    }
+    CHECK_STATUS(spg_csc_analyse(ctx, &bare, buffer, nb, &an), SPG_SUCCESS);
+    spg_csc mine = bare;
+    mine.analysis = an;
+    void *y_plan = spmv_n_of(a, d, &d->A), *y_bare = spmv_n_of(a, d, &bare);
+    void *y_mine = spmv_n_of(a, d, &mine);
+    const size_t len = spg_slot_bytes(a, S_OUT);
+    CHECK(!memcmp(y_plan, y_bare, len)); /* a bare view: the plan view's bits */
+    CHECK(!memcmp(y_plan, y_mine, len)); /* an analysed view: the same */
+    spg_analysis_destroy(an);
+    free(y_plan), free(y_bare), free(y_mine), free(zeros);
+    drop(buffer);
+}
+
 /* Runs one problem on both backends with every call of the table. */
 static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags)
 {
@@ -369,6 +412,7 @@ static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags)
                     not_compared++;
             }
             bad_arguments(&a, &d);
+            analysed_view(&a, &d);
         }
         backend_free(&d);
     }

@@ -328,6 +328,45 @@ static void test_csc_check(spg_context *ctx)
     CHECK_STATUS(spg_csc_check(ctx, &E), SPG_SUCCESS);
 }
 
+/* spg_csc_analysis_bytes and spg_csc_analyse: the statuses of their
+ * arguments and of a broken structure, with *bytes and *an untouched; an
+ * analysed view computes A x as the bare view does. */
+static void test_analysis(spg_context *ctx)
+{
+    const int64_t colptr[] = {0, 2, 3}, rowind[] = {0, 2, 1}, unsorted[] = {2, 0, 1};
+    const double a[] = {1, 2, 3}, x[] = {1, -1};
+    const spg_csc A = {3, 2, 3, SPG_INT64, colptr, rowind, SPG_DOUBLE, a, NULL};
+    size_t bytes = 7;
+    spg_analysis *const untouched = (spg_analysis *)&bytes;
+    spg_analysis *an = untouched;
+    CHECK_STATUS(spg_csc_analysis_bytes(NULL, &A, &bytes), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_csc_analysis_bytes(ctx, NULL, &bytes), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_csc_analysis_bytes(ctx, &A, NULL), SPG_ERR_NULL_POINTER);
+    spg_csc B = A;
+    B.itype = (spg_itype)5;
+    CHECK_STATUS(spg_csc_analysis_bytes(ctx, &B, &bytes), SPG_ERR_INVALID_VALUE);
+    CHECK(bytes == 7);
+    CHECK_STATUS(spg_csc_analyse(NULL, &A, NULL, 0, &an), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_csc_analyse(ctx, NULL, NULL, 0, &an), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_csc_analyse(ctx, &A, NULL, 0, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_csc_analyse(ctx, &B, NULL, 0, &an), SPG_ERR_INVALID_VALUE);
+    B = A;
+    B.rowind = unsorted;
+    CHECK_STATUS(spg_csc_analyse(ctx, &B, NULL, 0, &an), SPG_ERR_INVALID_MATRIX);
+    CHECK(an == untouched);
+    CHECK_STATUS(spg_csc_analysis_bytes(ctx, &A, &bytes), SPG_SUCCESS);
+    CHECK(bytes == 0); /* the CPU keeps no buffer */
+    CHECK_STATUS(spg_csc_analyse(ctx, &A, NULL, 0, &an), SPG_SUCCESS);
+    spg_csc V = A;
+    V.analysis = an;
+    double y[3] = {0}, ref[3] = {0};
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1.0, &V, x, 0.0, y), SPG_SUCCESS);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1.0, &A, x, 0.0, ref), SPG_SUCCESS);
+    CHECK(!memcmp(y, ref, sizeof y) && y[0] == 1 && y[1] == -3 && y[2] == 2);
+    spg_analysis_destroy(an);
+    spg_analysis_destroy(NULL);
+}
+
 int main(void)
 {
     spg_context *ctx = NULL;
@@ -335,6 +374,7 @@ int main(void)
         return spg_test_done();
     test_status_strings();
     test_context();
+    test_analysis(ctx);
     test_device_probe();
     test_plan_arguments(ctx);
     test_numeric_arguments(ctx);

@@ -1,12 +1,13 @@
 /* The kernel bodies that only the CUDA backend launches, run here on the
  * CPU one element at a time as the device runs them one thread at a time:
- * kernels/transpose.h (the row-compressed copy of A behind the CUDA A x)
- * and spg_k_bilinear_term (the column terms of x' A y). The stable radix
- * sort of the device (CUB) is a stable counting sort here. Also two bodies
- * both backends run, at their edges: the column body of the sampled outer
- * product, four entries at a time, and the branch-free range check of COO
- * spans at the ends of the index type. Compiled once per value and index
- * type instance that CMake names. */
+ * kernels/transpose.h (the row-compressed pattern and the A x by rows
+ * through it), the entry-parallel bodies of the sampled outer product and
+ * of the CSC check, and spg_k_bilinear_term (the column terms of x' A y).
+ * The stable radix sort of the device (CUB) is a stable counting sort here.
+ * Also two bodies both backends run, at their edges: the column body of
+ * the sampled outer product, four entries at a time, and the branch-free
+ * range check of COO spans at the ends of the index type. Compiled once
+ * per value and index type instance that CMake names. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,8 @@
 
 enum { M = 37, N = 29 };
 
-/* A random m x n CSC pattern (rows ascending in each column, some columns
- * empty) and its values. */
+/* A random m x n CSC pattern (rows ascending in each column; columns 3,
+ * 10, 17, 24 and rows 5, 17, 29 empty) and its values. */
 static spg_int make_csc(uint64_t *seed, spg_int *colptr, spg_int *rowind, spg_real *a)
 {
     spg_int nnz = 0;
@@ -27,7 +28,7 @@ static spg_int make_csc(uint64_t *seed, spg_int *colptr, spg_int *rowind, spg_re
         colptr[j] = nnz;
         for (int64_t i = 0; i < M; i++) {
             *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            if ((*seed >> 33) % 4 == 0 && j % 7 != 3) { /* columns 3, 10, 17, 24 empty */
+            if ((*seed >> 33) % 4 == 0 && j % 7 != 3 && i % 12 != 5) {
                 rowind[nnz] = (spg_int)i;
                 a[nnz++] = (spg_real)((double)((*seed >> 40) % 1000) / 64.0 - 7.0);
             }
@@ -37,15 +38,15 @@ static spg_int make_csc(uint64_t *seed, spg_int *colptr, spg_int *rowind, spg_re
     return nnz;
 }
 
-/* The row-compressed copy as the CUDA backend builds it: col_fill, iota,
- * a stable sort of the rows carrying the positions, row_start and
- * permute_entry (a NULL a: the pattern matrix, ones). */
-static void transpose_by_bodies(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
-                                spg_int nnz, spg_int *rowptr, spg_int *colT, spg_real *valT)
+/* The row-compressed pattern as the CUDA backend builds it: the column of
+ * each entry, iota, a stable sort of the rows carrying the positions,
+ * row_start and permute_col. */
+static void transpose_by_bodies(const spg_int *colptr, const spg_int *rowind, spg_int nnz,
+                                spg_int *rowptr, spg_int *colT, spg_int *pos)
 {
-    spg_int col[M * N], idx[M * N], rows[M * N], perm[M * N], count[M + 1] = {0};
-    for (int64_t j = 0; j < N; j++)
-        spg_k_col_fill(colptr, col, j);
+    spg_int col[M * N], idx[M * N], rows[M * N], count[M + 1] = {0};
+    for (int64_t p = 0; p < nnz; p++)
+        spg_k_entry_col_fill(colptr, N, col, p);
     for (int64_t p = 0; p < nnz; p++)
         spg_k_iota(idx, p);
     for (int64_t p = 0; p < nnz; p++) /* stable counting sort of the rows */
@@ -54,18 +55,18 @@ static void transpose_by_bodies(const spg_int *colptr, const spg_int *rowind, co
         count[i + 1] += count[i];
     for (int64_t p = 0; p < nnz; p++) {
         spg_int q = count[rowind[p]]++;
-        rows[q] = rowind[p], perm[q] = idx[p];
+        rows[q] = rowind[p], pos[q] = idx[p];
     }
     for (int64_t i = 0; i <= M; i++)
         spg_k_row_start(rows, nnz, rowptr, i);
     for (int64_t q = 0; q < nnz; q++)
-        spg_k_permute_entry(perm, col, a, colT, valT, q);
+        spg_k_permute_col(pos, col, colT, q);
 }
 
 /* The reference CSR: each column's entries appended to their rows, in
- * column order. */
-static void transpose_reference(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
-                                spg_int *rowptr, spg_int *colT, spg_real *valT)
+ * column order, with their positions in A. */
+static void transpose_reference(const spg_int *colptr, const spg_int *rowind, spg_int *rowptr,
+                                spg_int *colT, spg_int *pos)
 {
     spg_int fill[M] = {0};
     memset(rowptr, 0, (M + 1) * sizeof *rowptr);
@@ -76,23 +77,46 @@ static void transpose_reference(const spg_int *colptr, const spg_int *rowind, co
     for (int64_t j = 0; j < N; j++)
         for (spg_int p = colptr[j]; p < colptr[j + 1]; p++) {
             spg_int q = rowptr[rowind[p]] + fill[rowind[p]]++;
-            colT[q] = (spg_int)j, valT[q] = a ? a[p] : (spg_real)1;
+            colT[q] = (spg_int)j, pos[q] = p;
         }
 }
 
+/* The bodies build the reference pattern, and A x through it sums each row
+ * in ascending column order: the bits of that sum written out, for values
+ * and for a pattern matrix, with beta 0 (a NaN in y is not read), 1 and
+ * another value. */
 static void test_transpose(const spg_int *colptr, const spg_int *rowind, const spg_real *a,
                            spg_int nnz)
 {
-    spg_int rp[M + 1], rp_ref[M + 1], ct[M * N], ct_ref[M * N];
-    spg_real vt[M * N], vt_ref[M * N], ones[M * N];
-    for (int pattern = 0; pattern < 2; pattern++) {
-        const spg_real *v = pattern ? NULL : a;
-        transpose_by_bodies(colptr, rowind, v, nnz, rp, ct, vt);
-        transpose_reference(colptr, rowind, v, rp_ref, ct_ref, vt_ref);
-        CHECK(!memcmp(rp, rp_ref, sizeof rp)); /* row pointers of the transpose */
-        CHECK(!memcmp(ct, ct_ref, (size_t)nnz * sizeof *ct)); /* columns of the transpose */
-        CHECK(!memcmp(vt, vt_ref, (size_t)nnz * sizeof *vt)); /* values of the transpose */
-    }
+    spg_int rp[M + 1], rp_ref[M + 1], ct[M * N], ct_ref[M * N], pos[M * N], pos_ref[M * N];
+    transpose_by_bodies(colptr, rowind, nnz, rp, ct, pos);
+    transpose_reference(colptr, rowind, rp_ref, ct_ref, pos_ref);
+    CHECK(!memcmp(rp, rp_ref, sizeof rp)); /* row pointers of the transpose */
+    CHECK(!memcmp(ct, ct_ref, (size_t)nnz * sizeof *ct)); /* columns of the transpose */
+    CHECK(!memcmp(pos, pos_ref, (size_t)nnz * sizeof *pos)); /* positions in A */
+    spg_real x[N], y[M], ref[M];
+    for (int64_t j = 0; j < N; j++)
+        x[j] = (spg_real)(1.0 / (double)(j + 3) - 0.2);
+    const double betas[] = {0, 1, -0.3};
+    for (int pattern = 0; pattern < 2; pattern++)
+        for (size_t b = 0; b < sizeof betas / sizeof *betas; b++) {
+            const spg_real *v = pattern ? NULL : a, alpha = (spg_real)0.7;
+            const spg_real beta = (spg_real)betas[b];
+            for (int64_t i = 0; i < M; i++) {
+                spg_real t = 0, y0 = beta == 0 ? (spg_real)NAN : (spg_real)(0.1 * (double)i);
+                int seen = 0;
+                for (int64_t j = 0; j < N; j++)
+                    for (spg_int p = colptr[j]; p < colptr[j + 1]; p++)
+                        if (rowind[p] == i)
+                            t += (v ? v[p] : (spg_real)1) * x[j], seen = 1;
+                const spg_real by = beta == 0 ? (spg_real)0 : beta * y0;
+                ref[i] = seen ? alpha * t + by : by;
+                y[i] = y0;
+                spg_k_row_axpby(rp, ct, pos, v, x, alpha, beta, y, i);
+            }
+            CHECK(!memcmp(y, ref, sizeof y)); /* A x by rows, in column order */
+        }
+    spg_real ones[M * N];
     for (int64_t p = 0; p < nnz; p++)
         spg_k_one(ones, p);
     int all = 1;
@@ -155,6 +179,67 @@ static void test_sampled_outer(const spg_int *colptr, const spg_int *rowind, spg
     }
 }
 
+/* The entry-parallel bodies: each entry finds its column (past empty
+ * columns), its sampled outer product has the column body's bits, and the
+ * column bounds with the entry checks accept exactly the structures that
+ * the column check accepts, under corruptions of rows and of colptr. */
+static void test_entry_bodies(const spg_int *colptr, const spg_int *rowind, spg_int nnz)
+{
+    int found = 1;
+    for (int64_t j = 0; j < N; j++)
+        for (spg_int p = colptr[j]; p < colptr[j + 1]; p++)
+            found &= spg_k_entry_col(colptr, N, p) == j;
+    CHECK(found); /* the column of every entry */
+    enum { LDU = M + 1, LDV = N + 3, K = 8 };
+    spg_real U[LDU * K], V[LDV * K], dA[M * N], ref[M * N];
+    for (int64_t q = 0; q < LDU * K; q++)
+        U[q] = (spg_real)(1.0 / (double)(q % 7 + 2) - 0.2);
+    for (int64_t q = 0; q < LDV * K; q++)
+        V[q] = (spg_real)(1.0 / (double)(q % 9 + 5) + 0.01 * (double)(q % 4));
+    for (int64_t k = 1; k <= K; k += 3) {
+        for (spg_int p = 0; p < nnz; p++)
+            dA[p] = ref[p] = (spg_real)(0.02 * (double)p);
+        for (int64_t j = 0; j < N; j++)
+            spg_k_col_sampled_outer(colptr, rowind, k, U, LDU, V, LDV, (spg_real)1.3, ref, j);
+        for (spg_int p = 0; p < nnz; p++)
+            spg_k_entry_sampled_outer(rowind, k, U, LDU, V, LDV, (spg_real)1.3, dA,
+                                      spg_k_entry_col(colptr, N, p), p);
+        CHECK(!memcmp(dA, ref, (size_t)nnz * sizeof *dA)); /* entry by entry, same bits */
+    }
+    spg_int cp[N + 1], ri[M * N];
+    for (int c = 0; c < 7; c++) {
+        memcpy(cp, colptr, sizeof cp);
+        memcpy(ri, rowind, (size_t)nnz * sizeof *ri);
+        int64_t j = 0; /* the first column of two entries or more, and its second */
+        while (colptr[j + 1] - colptr[j] < 2)
+            j++;
+        const spg_int p = colptr[j] + 1;
+        if (c == 1)
+            ri[p] = M; /* a row out of range */
+        if (c == 2)
+            ri[p] = -1; /* a negative row */
+        if (c == 3)
+            ri[p] = ri[p - 1]; /* a repeated row */
+        if (c == 4)
+            cp[j] = cp[j + 1] + 1; /* a column that ends before it starts */
+        if (c == 5)
+            cp[j + 1] = nnz + 2; /* a column past the entries */
+        if (c == 6) { /* two rows out of order */
+            const spg_int t = ri[p];
+            ri[p] = ri[p - 1], ri[p - 1] = t;
+        }
+        int by_cols = 1, by_entries = 1;
+        for (int64_t jj = 0; jj < N; jj++) {
+            by_cols &= spg_k_col_valid(cp, ri, M, nnz, jj);
+            by_entries &= spg_k_colptr_valid(cp, nnz, jj);
+        }
+        for (spg_int q = 0; q < nnz; q++)
+            by_entries &= spg_k_entry_valid(cp, ri, M, spg_k_entry_col(cp, N, q), q);
+        CHECK(by_cols == by_entries); /* the same verdict, case c */
+        CHECK(by_cols == (c == 0)); /* each corruption is found */
+    }
+}
+
 /* A span is in range exactly when each of its triplets is: base <= I < base
  * + m and the same for J, at the ends of the index type and of m. */
 static void test_span_in_range(void)
@@ -188,6 +273,7 @@ int main(void)
         test_transpose(colptr, rowind, a, nnz);
         test_bilinear_terms(colptr, rowind, a);
         test_sampled_outer(colptr, rowind, nnz);
+        test_entry_bodies(colptr, rowind, nnz);
     }
     return spg_test_done();
 }

@@ -29,6 +29,7 @@ spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
 
 #ifdef SPG_SUFFIX
 #define spg_cpu_analyse SPG_TYPED(spg_cpu_analyse)
+#define spg_cpu_analysis_bytes SPG_TYPED(spg_cpu_analysis_bytes)
 #define spg_cpu_assemble SPG_TYPED(spg_cpu_assemble)
 #define spg_cpu_assemble_pullback SPG_TYPED(spg_cpu_assemble_pullback)
 #define spg_cpu_spmv SPG_TYPED(spg_cpu_spmv)
@@ -39,7 +40,8 @@ spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
 #define spg_cpu_coo_sampled_outer SPG_TYPED(spg_cpu_coo_sampled_outer)
 #define spg_cpu_block_add SPG_TYPED(spg_cpu_block_add)
 
-void spg_cpu_analyse(spg_context *ctx, spg_plan *plan);
+size_t spg_cpu_analysis_bytes(const spg_csc *A, int *ok);
+spg_status spg_cpu_analyse(spg_context *ctx, const spg_csc *A, void *buffer, spg_analysis *an);
 spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax);
 spg_status spg_cpu_assemble_pullback(spg_context *ctx, const spg_plan *plan, const void *dAx,
                                      void *dV);

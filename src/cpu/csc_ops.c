@@ -36,27 +36,25 @@ static void chunk_rows(const spg_int *colptr, const spg_int *rowind, int64_t n, 
                     &hi[c]);
 }
 
-/* The analysis a plan made of A's pattern, or NULL where A is not the
- * pattern it describes (a view filled by hand, or changed since). */
-static const spg_analysis *analysis_of(const spg_csc *A)
+/* The CPU's analysis keeps no buffer. */
+size_t spg_cpu_analysis_bytes(const spg_csc *A, int *ok)
 {
-    const spg_analysis *an = A->analysis;
-    if (an && an->of.colptr == A->colptr && an->of.rowind == A->rowind && an->of.m == A->m &&
-        an->of.n == A->n && an->of.nnz == A->nnz && an->of.itype == A->itype)
-        return an;
-    return NULL;
+    (void)A;
+    *ok = 1;
+    return 0;
 }
 
-/* A plan's analysis of its pattern: the rows of each column chunk. */
-void spg_cpu_analyse(spg_context *ctx, spg_plan *plan)
+/* An analysis of A's pattern: the rows of each column chunk. */
+spg_status spg_cpu_analyse(spg_context *ctx, const spg_csc *A, void *buffer, spg_analysis *an)
 {
-    spg_analysis *an = &plan->analysis;
-    const spg_csc A = {plan->m,      plan->n,      plan->nnz, plan->itype,
-                       plan->colptr, plan->rowind, SPG_DOUBLE, NULL, NULL};
-#pragma omp parallel num_threads(spg_team(ctx, A.nnz, spg_chunk_count(A.n)))
-    chunk_rows(A.colptr, A.rowind, A.n, an->lo, an->hi);
-    an->of = A;
+    (void)buffer;
+#pragma omp parallel num_threads(spg_team(ctx, A->nnz, spg_chunk_count(A->n)))
+    chunk_rows(A->colptr, A->rowind, A->n, an->lo, an->hi);
+    an->backend = SPG_BACKEND_CPU;
+    an->of = *A;
+    an->of.values = NULL;
     an->of.analysis = NULL;
+    return SPG_SUCCESS;
 }
 
 /* Whether A x runs by blocks of rows on nthreads threads: A is large
@@ -71,7 +69,7 @@ static int scatter_rows(const spg_csc *A, int nthreads, int64_t *lo, int64_t *hi
     const int64_t n = A->n, chunks = spg_chunk_count(n);
     if (nthreads < 2 || A->nnz <= SPG_PARALLEL_MIN)
         return 0;
-    const spg_analysis *an = analysis_of(A);
+    const spg_analysis *an = spg_analysis_of(A, SPG_BACKEND_CPU);
     if (!an) {
 #pragma omp parallel num_threads(nthreads < chunks ? nthreads : (int)chunks)
         chunk_rows(colptr, A->rowind, n, lo, hi);

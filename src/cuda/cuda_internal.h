@@ -18,13 +18,12 @@ typedef enum spg_workspace {
     SPG_WS_VEC,    /* a vector of length n: A' x in the bilinear pass */
     SPG_WS_FLAG,   /* the flag or key that validation kernels reduce into */
     SPG_WS_ONES,   /* the values of a pattern matrix */
-    SPG_WS_COL,    /* the transpose: column of each entry */
-    SPG_WS_IDX,    /* the transpose: 0, 1, ..., nnz - 1 */
-    SPG_WS_ROWS,   /* the transpose: rows sorted */
-    SPG_WS_PERM,   /* the transpose: entries in row order */
-    SPG_WS_ROWPTR, /* the transpose: row starts */
-    SPG_WS_COLT,   /* the transpose: columns in row order */
-    SPG_WS_VALT,   /* the transpose: values in row order */
+    SPG_WS_COL,    /* the row pattern: column of each entry */
+    SPG_WS_IDX,    /* the row pattern: 0, 1, ..., nnz - 1 */
+    SPG_WS_ROWS,   /* the row pattern: rows sorted */
+    SPG_WS_ROWPTR, /* the row pattern of a bare view: row starts */
+    SPG_WS_COLT,   /* the row pattern of a bare view: columns in row order */
+    SPG_WS_POS,    /* the row pattern of a bare view: positions in A */
     SPG_WS_SORT,   /* the radix sort's temporary storage */
     SPG_WS_TERMS,  /* the bilinear form's terms, in double */
     SPG_WS_REDUCE, /* the reduction's temporary storage and result */

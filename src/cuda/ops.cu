@@ -1,7 +1,22 @@
 // The CUDA backend's operations for one value and index type (compiled once
 // per type, see src/backend.h): grid-stride launches of the kernels/ bodies,
-// cuSPARSE for SpMV, cuBLAS for updates and scaling, CUB for the stable
-// sort behind the deterministic A x and for sums. No arithmetic of its own.
+// cuSPARSE for A' x, cuBLAS for updates and scaling, CUB for the stable
+// sort behind the row-compressed pattern of A x and for sums. No arithmetic
+// of its own.
+//
+// Bytes each path moves (is: index size, vs: value size, z = nnz), against
+// the minimum of spgrad bench's model (tools/model.c):
+//   A x, analysed view   rowptr, colT, pos, a gathered, x, y:
+//                        is (m + 1) + (2 is + vs) z + vs (n + m); 1.33x the
+//                        SpMV minimum for double and int32 indices
+//   A x, bare view       the analysis first: col, idx, sorted rows and pos
+//                        (about 10 is z over the radix sort's passes of
+//                        ceil(log2 m) / 8 bytes each), then the product
+//   A' x                 cuSPARSE CSR ALG2 on A's arrays: the minimum
+//   sampled outer        per entry: rowind, dA read and written, k values of
+//                        U and of V, colptr in cache for the column search
+//   csc_check            colptr, rowind once (and rowind[p - 1], cached)
+//   assemble, pullback   seg, perm, V gathered, Ax; slot, dAx gathered, dV
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_reduce.cuh>
 
@@ -43,13 +58,16 @@ __global__ void gather_kernel(int64_t N, const spg_int *slot, const spg_real *dA
         spg_k_slot_gather_add(slot, dA, dV, k);
 }
 
-__global__ void sampled_outer_kernel(int64_t n, const spg_int *colptr, const spg_int *rowind,
-                                     int64_t k, const spg_real *U, int64_t ldu,
-                                     const spg_real *V, int64_t ldv, spg_real alpha,
-                                     spg_real *dA)
+/* one thread per stored entry, which finds its column: coalesced, and a
+ * long column is spread over many threads */
+__global__ void sampled_outer_kernel(int64_t nnz, int64_t n, const spg_int *colptr,
+                                     const spg_int *rowind, int64_t k, const spg_real *U,
+                                     int64_t ldu, const spg_real *V, int64_t ldv,
+                                     spg_real alpha, spg_real *dA)
 {
-    for (int64_t j = spg_first(); j < n; j += spg_stride())
-        spg_k_col_sampled_outer(colptr, rowind, k, U, ldu, V, ldv, alpha, dA, j);
+    for (int64_t p = spg_first(); p < nnz; p += spg_stride())
+        spg_k_entry_sampled_outer(rowind, k, U, ldu, V, ldv, alpha, dA,
+                                  spg_k_entry_col(colptr, n, p), p);
 }
 
 __global__ void bilinear_terms_kernel(int64_t n, const spg_int *colptr, const spg_real *y,
@@ -59,11 +77,13 @@ __global__ void bilinear_terms_kernel(int64_t n, const spg_int *colptr, const sp
         terms[j] = spg_k_bilinear_term(colptr, y, t, j);
 }
 
-__global__ void csc_check_kernel(int64_t n, const spg_int *colptr, const spg_int *rowind,
-                                 int64_t m, int64_t nnz, int *bad)
+/* index q checks column q's bounds (q < n) and entry q (q < nnz) */
+__global__ void csc_check_kernel(int64_t len, int64_t n, const spg_int *colptr,
+                                 const spg_int *rowind, int64_t m, int64_t nnz, int *bad)
 {
-    for (int64_t j = spg_first(); j < n; j += spg_stride())
-        if (!spg_k_col_valid(colptr, rowind, m, nnz, j))
+    for (int64_t q = spg_first(); q < len; q += spg_stride())
+        if ((q < n && !spg_k_colptr_valid(colptr, nnz, q)) ||
+            (q < nnz && !spg_k_entry_valid(colptr, rowind, m, spg_k_entry_col(colptr, n, q), q)))
             atomicExch(bad, 1);
 }
 
@@ -96,10 +116,10 @@ __global__ void block_add_kernel(int64_t m, int64_t len, const spg_real *X, int6
         spg_k_block_add(m, X, ldx, Y, ldy, e);
 }
 
-__global__ void col_fill_kernel(int64_t n, const spg_int *colptr, spg_int *col)
+__global__ void col_fill_kernel(int64_t nnz, int64_t n, const spg_int *colptr, spg_int *col)
 {
-    for (int64_t j = spg_first(); j < n; j += spg_stride())
-        spg_k_col_fill(colptr, col, j);
+    for (int64_t p = spg_first(); p < nnz; p += spg_stride())
+        spg_k_entry_col_fill(colptr, n, col, p);
 }
 
 __global__ void iota_kernel(int64_t nnz, spg_int *idx)
@@ -115,11 +135,21 @@ __global__ void row_start_kernel(int64_t rows, const spg_int *sorted, int64_t nn
         spg_k_row_start(sorted, nnz, rowptr, i);
 }
 
-__global__ void permute_kernel(int64_t nnz, const spg_int *perm, const spg_int *col,
-                               const spg_real *a, spg_int *colT, spg_real *valT)
+__global__ void permute_kernel(int64_t nnz, const spg_int *pos, const spg_int *col,
+                               spg_int *colT)
 {
     for (int64_t q = spg_first(); q < nnz; q += spg_stride())
-        spg_k_permute_entry(perm, col, a, colT, valT, q);
+        spg_k_permute_col(pos, col, colT, q);
+}
+
+/* y = alpha A x + beta y by rows, one thread per row, each row summed in
+ * ascending column order: deterministic */
+__global__ void row_spmv_kernel(int64_t m, const spg_int *rowptr, const spg_int *colT,
+                                const spg_int *pos, const spg_real *a, spg_real alpha,
+                                const spg_real *x, spg_real beta, spg_real *y)
+{
+    for (int64_t i = spg_first(); i < m; i += spg_stride())
+        spg_k_row_axpby(rowptr, colT, pos, a, x, alpha, beta, y, i);
 }
 
 __global__ void ones_kernel(int64_t nnz, spg_real *ones)
@@ -166,7 +196,8 @@ spg_status values_of(spg_context *ctx, const spg_csc *A, const spg_real **a)
 }
 
 /* y = alpha op(M) x + beta y for a CSR matrix M (rows x cols) through
- * cusparseSpMV; its buffer is the context's, grown when needed. */
+ * cusparseSpMV; its buffer is the context's, reserved before y is
+ * written (zeroed first for beta = 0, so that no NaN of y leaks). */
 spg_status spmv_csr(spg_context *ctx, int64_t rows, int64_t cols, int64_t nnz,
                     const void *rowptr, const void *colind, const void *val,
                     cusparseOperation_t op, cusparseSpMVAlg_t alg, double alpha, const void *x,
@@ -193,6 +224,8 @@ spg_status spmv_csr(spg_context *ctx, int64_t rows, int64_t cols, int64_t nnz,
             cusparseSpMV_bufferSize(h, op, &al, M, X, &be, Y, spg_cuda_real, alg, &bytes));
     if (!st)
         st = spg_cuda_reserve(ctx, SPG_WS_SPMV, bytes > 0 ? bytes : 1, &buf);
+    if (!st && beta == 0)
+        st = scale(ctx, 0, y, ylen);
     if (!st)
         st = spg_cusparse_status(cusparseSpMV(h, op, &al, M, X, &be, Y, spg_cuda_real, alg, buf));
     if (M)
@@ -204,16 +237,29 @@ spg_status spmv_csr(spg_context *ctx, int64_t rows, int64_t cols, int64_t nnz,
     return st;
 }
 
-/* A's row-compressed copy: rowptr (m + 1), colT and valT (nnz), each row's
- * entries in ascending column order, through a stable radix sort of the
- * rows: deterministic, no arithmetic on the values. */
-spg_status transpose(spg_context *ctx, const spg_csc *A, void **rowptr, void **colT,
-                     void **valT)
+/* Bits of the radix sort's keys: enough for rows 0 .. m - 1. */
+int row_bits(int64_t m)
+{
+    int bits = 1;
+    while (bits < (int)(8 * sizeof(spg_int)) - 1 && ((int64_t)1 << bits) < m)
+        bits++;
+    return bits;
+}
+
+/* A's row-compressed pattern into rowptr (m + 1), colT and pos (nnz): each
+ * entry's column, a stable radix sort of the rows (on the bits that m
+ * needs) carrying the entries' positions, then the row starts and the
+ * columns in row order. Its temporaries are the context's workspace, all
+ * reserved before the first launch. */
+spg_status row_pattern(spg_context *ctx, const spg_csc *A, spg_int *rowptr, spg_int *colT,
+                       spg_int *pos)
 {
     const int64_t m = A->m, n = A->n, nnz = A->nnz;
-    const size_t ib = (size_t)nnz * sizeof(spg_int);
+    const size_t ib = (size_t)(nnz > 0 ? nnz : 1) * sizeof(spg_int);
+    const int bits = row_bits(m);
     cudaStream_t s = stream_of(ctx);
-    void *col, *idx, *rows, *perm, *tmp = NULL;
+    const spg_int *rowind = static_cast<const spg_int *>(A->rowind);
+    void *col, *idx, *rows, *tmp = NULL;
     size_t tmp_bytes = 0;
     spg_status st = spg_cuda_reserve(ctx, SPG_WS_COL, ib, &col);
     if (!st)
@@ -221,38 +267,30 @@ spg_status transpose(spg_context *ctx, const spg_csc *A, void **rowptr, void **c
     if (!st)
         st = spg_cuda_reserve(ctx, SPG_WS_ROWS, ib, &rows);
     if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_PERM, ib, &perm);
-    if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_ROWPTR, (size_t)(m + 1) * sizeof(spg_int), rowptr);
-    if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_COLT, ib, colT);
-    if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_VALT, (size_t)nnz * sizeof(spg_real), valT);
-    const spg_int *rowind = static_cast<const spg_int *>(A->rowind);
-    if (!st)
         st = spg_cuda_status(cub::DeviceRadixSort::SortPairs(
             NULL, tmp_bytes, rowind, static_cast<spg_int *>(rows), static_cast<spg_int *>(idx),
-            static_cast<spg_int *>(perm), nnz, 0, (int)(sizeof(spg_int) * 8), s));
+            pos, nnz, 0, bits, s));
     if (!st)
         st = spg_cuda_reserve(ctx, SPG_WS_SORT, tmp_bytes > 0 ? tmp_bytes : 1, &tmp);
     if (st)
         return st;
-    col_fill_kernel<<<spg_blocks(n), SPG_BLOCK, 0, s>>>(
-        n, static_cast<const spg_int *>(A->colptr), static_cast<spg_int *>(col));
-    iota_kernel<<<spg_blocks(nnz), SPG_BLOCK, 0, s>>>(nnz, static_cast<spg_int *>(idx));
-    st = spg_cuda_launched();
-    if (!st)
-        st = spg_cuda_status(cub::DeviceRadixSort::SortPairs(
-            tmp, tmp_bytes, rowind, static_cast<spg_int *>(rows), static_cast<spg_int *>(idx),
-            static_cast<spg_int *>(perm), nnz, 0, (int)(sizeof(spg_int) * 8), s));
+    if (nnz > 0) {
+        col_fill_kernel<<<spg_blocks(nnz), SPG_BLOCK, 0, s>>>(
+            nnz, n, static_cast<const spg_int *>(A->colptr), static_cast<spg_int *>(col));
+        iota_kernel<<<spg_blocks(nnz), SPG_BLOCK, 0, s>>>(nnz, static_cast<spg_int *>(idx));
+        st = spg_cuda_launched();
+        if (!st)
+            st = spg_cuda_status(cub::DeviceRadixSort::SortPairs(
+                tmp, tmp_bytes, rowind, static_cast<spg_int *>(rows),
+                static_cast<spg_int *>(idx), pos, nnz, 0, bits, s));
+    }
     if (st)
         return st;
     row_start_kernel<<<spg_blocks(m + 1), SPG_BLOCK, 0, s>>>(
-        m + 1, static_cast<const spg_int *>(rows), nnz, static_cast<spg_int *>(*rowptr));
-    permute_kernel<<<spg_blocks(nnz), SPG_BLOCK, 0, s>>>(
-        nnz, static_cast<const spg_int *>(perm), static_cast<const spg_int *>(col),
-        static_cast<const spg_real *>(A->values), static_cast<spg_int *>(*colT),
-        static_cast<spg_real *>(*valT));
+        m + 1, static_cast<const spg_int *>(rows), nnz, rowptr);
+    if (nnz > 0)
+        permute_kernel<<<spg_blocks(nnz), SPG_BLOCK, 0, s>>>(
+            nnz, pos, static_cast<const spg_int *>(col), colT);
     return spg_cuda_launched();
 }
 
@@ -344,28 +382,87 @@ static spg_status assemble_pullback(spg_context *ctx, const spg_plan *plan, cons
     return spg_cuda_launched();
 }
 
+/* The analysis buffer: rowptr (m + 1), then colT and pos (nnz each), each
+ * at a multiple of 256 bytes. */
+static size_t aligned(size_t bytes)
+{
+    return (bytes + 255) / 256 * 256;
+}
+
+static size_t analysis_bytes(const spg_csc *A, int *ok)
+{
+    const int64_t most = (int64_t)(((uint64_t)INT64_MAX - 3 * 256) / 3 / sizeof(spg_int));
+    *ok = A->m < most && A->nnz < most;
+    if (!*ok)
+        return 0;
+    return aligned((size_t)(A->m + 1) * sizeof(spg_int)) +
+           2 * aligned((size_t)A->nnz * sizeof(spg_int));
+}
+
+static spg_status analyse(spg_context *ctx, const spg_csc *A, void *buffer, spg_analysis *an)
+{
+    char *b = static_cast<char *>(buffer);
+    spg_int *rowptr = reinterpret_cast<spg_int *>(b);
+    b += aligned((size_t)(A->m + 1) * sizeof(spg_int));
+    spg_int *colT = reinterpret_cast<spg_int *>(b);
+    spg_int *pos = reinterpret_cast<spg_int *>(b + aligned((size_t)A->nnz * sizeof(spg_int)));
+    spg_status st = row_pattern(ctx, A, rowptr, colT, pos);
+    if (!st) /* the pattern is ready before the analysis is used */
+        st = spg_cuda_status(cudaStreamSynchronize(stream_of(ctx)));
+    if (st)
+        return st;
+    an->backend = SPG_BACKEND_CUDA;
+    an->of = *A;
+    an->of.values = NULL;
+    an->of.analysis = NULL;
+    an->rowptr = rowptr, an->colT = colT, an->pos = pos;
+    return SPG_SUCCESS;
+}
+
+/* y = alpha A x + beta y by rows through A's row-compressed pattern: its
+ * analysis's, else one made for this call in the context's workspace (a
+ * view with no analysis sorts its rows on every call). */
+static spg_status spmv_rows(spg_context *ctx, const spg_csc *A, double alpha, const void *x,
+                            double beta, void *y)
+{
+    const spg_analysis *an = spg_analysis_of(A, SPG_BACKEND_CUDA);
+    void *rowptr = an ? an->rowptr : NULL, *colT = an ? an->colT : NULL;
+    void *pos = an ? an->pos : NULL;
+    spg_status st = SPG_SUCCESS;
+    if (!an) {
+        const size_t ib = (size_t)A->nnz * sizeof(spg_int);
+        st = spg_cuda_reserve(ctx, SPG_WS_ROWPTR, (size_t)(A->m + 1) * sizeof(spg_int), &rowptr);
+        if (!st)
+            st = spg_cuda_reserve(ctx, SPG_WS_COLT, ib, &colT);
+        if (!st)
+            st = spg_cuda_reserve(ctx, SPG_WS_POS, ib, &pos);
+        if (!st)
+            st = row_pattern(ctx, A, static_cast<spg_int *>(rowptr),
+                             static_cast<spg_int *>(colT), static_cast<spg_int *>(pos));
+        if (st)
+            return st;
+    }
+    row_spmv_kernel<<<spg_blocks(A->m), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        A->m, static_cast<const spg_int *>(rowptr), static_cast<const spg_int *>(colT),
+        static_cast<const spg_int *>(pos), static_cast<const spg_real *>(A->values),
+        (spg_real)alpha, static_cast<const spg_real *>(x), (spg_real)beta,
+        static_cast<spg_real *>(y));
+    return spg_cuda_launched();
+}
+
 /* A' x: A's CSC arrays are the CSR arrays of A' (deterministic ALG2).
- * A x: the CSR copy of A (deterministic), or with atomics allowed the
- * transposed product on A' directly. */
+ * A x: by rows (deterministic), or with atomics allowed the transposed
+ * product on A' directly. Every buffer is reserved before y is written. */
 static spg_status spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,
                        const void *x, double beta, void *y)
 {
     const int64_t ylen = op == SPG_OP_N ? A->m : A->n, xlen = op == SPG_OP_N ? A->n : A->m;
     if (A->nnz == 0 || xlen == 0)
         return scale(ctx, beta, y, ylen);
-    spg_status st = beta == 0 ? scale(ctx, 0, y, ylen) : SPG_SUCCESS; /* no NaN leaks */
-    if (!st && op == SPG_OP_N && !ctx->atomics) {
-        void *rowptr, *colT, *valT;
-        st = transpose(ctx, A, &rowptr, &colT, &valT);
-        if (st)
-            return st;
-        return spmv_csr(ctx, A->m, A->n, A->nnz, rowptr, colT, valT,
-                        CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG2, alpha, x, beta,
-                        y);
-    }
+    if (op == SPG_OP_N && !ctx->atomics)
+        return spmv_rows(ctx, A, alpha, x, beta, y);
     const spg_real *a = NULL;
-    if (!st)
-        st = values_of(ctx, A, &a);
+    spg_status st = values_of(ctx, A, &a);
     if (st)
         return st;
     if (op == SPG_OP_T)
@@ -426,9 +523,9 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
                                                spg_cuda_real, 1, dy, spg_cuda_real, 1,
                                                spg_cuda_real));
     if (!st && dA && A->nnz > 0) {
-        sampled_outer_kernel<<<spg_blocks(n), SPG_BLOCK, 0, stream_of(ctx)>>>(
-            n, static_cast<const spg_int *>(A->colptr), static_cast<const spg_int *>(A->rowind),
-            1, static_cast<const spg_real *>(x), 0, static_cast<const spg_real *>(y), 0, 1,
+        sampled_outer_kernel<<<spg_blocks(A->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(
+            A->nnz, n, static_cast<const spg_int *>(A->colptr),
+            static_cast<const spg_int *>(A->rowind), 1, static_cast<const spg_real *>(x), 0, static_cast<const spg_real *>(y), 0, 1,
             static_cast<spg_real *>(dA));
         st = spg_cuda_launched();
     }
@@ -440,9 +537,11 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
 static spg_status sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, const void *U,
                                 int64_t ldu, const void *V, int64_t ldv, double alpha, void *dA)
 {
-    sampled_outer_kernel<<<spg_blocks(A->n), SPG_BLOCK, 0, stream_of(ctx)>>>(
-        A->n, static_cast<const spg_int *>(A->colptr), static_cast<const spg_int *>(A->rowind),
-        k, static_cast<const spg_real *>(U), ldu, static_cast<const spg_real *>(V), ldv,
+    if (A->nnz == 0)
+        return SPG_SUCCESS;
+    sampled_outer_kernel<<<spg_blocks(A->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(
+        A->nnz, A->n, static_cast<const spg_int *>(A->colptr),
+        static_cast<const spg_int *>(A->rowind), k, static_cast<const spg_real *>(U), ldu, static_cast<const spg_real *>(V), ldv,
         (spg_real)alpha, static_cast<spg_real *>(dA));
     return spg_cuda_launched();
 }
@@ -459,8 +558,9 @@ static spg_status csc_check(spg_context *ctx, const spg_csc *A)
     int bad = 0;
     if (!st)
         st = spg_cuda_reduce_flag(ctx, 0, &bad, [&](int *flag) {
-            csc_check_kernel<<<spg_blocks(A->n), SPG_BLOCK, 0, stream_of(ctx)>>>(
-                A->n, colptr, static_cast<const spg_int *>(A->rowind), A->m, A->nnz, flag);
+            const int64_t len = A->n > A->nnz ? A->n : A->nnz;
+            csc_check_kernel<<<spg_blocks(len), SPG_BLOCK, 0, stream_of(ctx)>>>(
+                len, A->n, colptr, static_cast<const spg_int *>(A->rowind), A->m, A->nnz, flag);
         });
     if (st)
         return st;
@@ -501,7 +601,8 @@ static spg_status block_add(spg_context *ctx, int64_t m, int64_t k, const void *
 /* Named fields, in the order of struct spg_ops (as C++ wants them). */
 extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
     .plan_build = plan_build,
-    .analyse = nullptr, /* CUDA plans carry no analysis */
+    .analysis_bytes = analysis_bytes,
+    .analyse = analyse,
     .assemble = assemble,
     .assemble_pullback = assemble_pullback,
     .spmv = spmv,
