@@ -1,10 +1,12 @@
 /* Assembly and its pullback against a dense oracle: every flag, both value
  * and index types, and the shapes that break naive code. The oracle sums each
  * entry's triplets in triplet order in the same precision, which is the
- * order the library promises, so values are compared bitwise. */
+ * order the library promises, so values are compared bitwise. On the backend
+ * that the command line names (dev.h). */
 #include <stdlib.h>
 
 #include "check.h"
+#include "dev.h"
 #include "problems.h"
 
 /* The dense oracle of a problem: sums and triplet counts, m x n row-major. */
@@ -44,12 +46,17 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
 {
     const int base = (flags & SPG_ONE_BASED) ? 1 : 0;
     const int by_rows = (flags & SPG_COMPRESS_ROWS) != 0;
+    const int mark = dev_mark();
+    const size_t is = it == SPG_INT32 ? 4 : 8, vs = spg_vsize(dt);
     void *I = problem_index(p, p->I, it, base), *J = problem_index(p, p->J, it, base);
     void *V = problem_values(p, dt);
-    const spg_coo coo = {p->m, p->n, p->nnz, it, I, J};
+    dev_reg(I, (size_t)p->nnz * is), dev_reg(J, (size_t)p->nnz * is);
+    dev_reg(V, (size_t)p->nnz * vs);
+    const spg_coo coo = {p->m, p->n, p->nnz, it, D(I), D(J)};
     spg_plan *plan = NULL;
-    if (!CHECK_STATUS(spg_plan_create(ctx, &coo, flags, &plan), SPG_SUCCESS)) {
+    if (!CHECK_STATUS(DEV(spg_plan_create(ctx, &coo, flags, &plan)), SPG_SUCCESS)) {
         fprintf(stderr, "  problem %s dtype %d itype %d flags %u\n", p->name, dt, it, flags);
+        dev_release(mark);
         free(I), free(J), free(V);
         return;
     }
@@ -59,10 +66,9 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
         touched += o.count[c] > 0;
 
     const int64_t nnz = spg_plan_nnz(plan);
-    void *Ax = malloc((size_t)(nnz > 0 ? nnz : 1) * spg_vsize(dt));
-    CHECK_STATUS(spg_assemble(ctx, plan, dt, V, Ax), SPG_SUCCESS);
-    spg_csc A;
-    CHECK_STATUS(spg_plan_csc(plan, dt, Ax, &A), SPG_SUCCESS);
+    void *Ax = dev_new((size_t)nnz * vs);
+    CHECK_STATUS(DEV(spg_assemble(ctx, plan, dt, D(V), D(Ax))), SPG_SUCCESS);
+    spg_csc A = dev_view(plan, dt, Ax);
 
     /* the view: shape, counts, pattern and values */
     int ok = CHECK(nnz == touched) && CHECK(A.nnz == nnz) && CHECK(A.itype == it) &&
@@ -83,8 +89,7 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
     }
 
     /* pullback: dV_k += dAx of its entry, skipped triplets untouched */
-    void *dAx = malloc((size_t)(nnz > 0 ? nnz : 1) * spg_vsize(dt));
-    void *dV = malloc((size_t)(p->nnz > 0 ? p->nnz : 1) * spg_vsize(dt));
+    void *dAx = dev_new((size_t)nnz * vs), *dV = dev_new((size_t)p->nnz * vs);
     double *dV0 = malloc((size_t)(p->nnz > 0 ? p->nnz : 1) * sizeof *dV0);
     spg_rng r = {7};
     for (int64_t s = 0; s < nnz; s++)
@@ -93,7 +98,7 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
         dV0[k] = spg_rng_value(&r);
         spg_vset(dt, dV, k, dV0[k]);
     }
-    CHECK_STATUS(spg_assemble_pullback(ctx, plan, dt, dAx, dV), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, dt, D(dAx), D(dV))), SPG_SUCCESS);
     for (int64_t k = 0; ok && k < p->nnz; k++) {
         double want = dV0[k];
         if (p->I[k] >= 0 && p->J[k] >= 0) {
@@ -108,6 +113,8 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
     if (!ok)
         fprintf(stderr, "  problem %s dtype %d itype %d flags %u\n", p->name, dt, it, flags);
 
+    dev_view_free(&A);
+    dev_release(mark);
     spg_plan_destroy(plan);
     free(o.sum), free(o.count), free(I), free(J), free(V), free(Ax), free(dAx), free(dV), free(dV0);
 }
@@ -180,11 +187,9 @@ static int make_problems(problem *ps)
     return np;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    spg_context *ctx = NULL;
-    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
-        return spg_test_done();
+    spg_context *ctx = dev_open(argc, argv);
     problem ps[32];
     int np = make_problems(ps);
     for (int i = 0; i < np; i++)

@@ -1,10 +1,12 @@
 /* The assembly pullback against central finite differences of a nonlinear
  * loss, and the adjoint identity <dA, J dV> = <J' dA, dV>, in double and
  * float. Tolerances are bounds on the rounding and truncation of each check,
- * derived below from the entry sizes, not tuned. */
+ * derived below from the entry sizes, not tuned. On the backend that the
+ * command line names (dev.h). */
 #include <stdlib.h>
 
 #include "check.h"
+#include "dev.h"
 #include "problems.h"
 
 typedef struct setup {
@@ -27,7 +29,7 @@ static void *alloc(int64_t n, size_t size)
 /* L(V) = sum_s w_s sin(a_s), the a_s assembled in the setup's precision. */
 static double loss(setup *s)
 {
-    CHECK_STATUS(spg_assemble(s->ctx, s->plan, s->dt, s->V, s->Ax), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, s->dt, D(s->V), D(s->Ax))), SPG_SUCCESS);
     double L = 0;
     for (int64_t e = 0; e < s->nnz; e++)
         L += s->w[e] * sin(spg_vget(s->dt, s->Ax, e));
@@ -38,13 +40,14 @@ static double loss(setup *s)
  * own assembly in double (its exactness is test_assemble's job). */
 static void entry_sizes(setup *s, const problem *p, double h)
 {
-    double *in = alloc(p->nnz, sizeof *in);
+    double *in = dev_reg(alloc(p->nnz, sizeof *in), (size_t)p->nnz * sizeof *in);
     for (int64_t k = 0; k < p->nnz; k++)
         in[k] = 1;
-    CHECK_STATUS(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, in, s->c), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, D(in), D(s->c))), SPG_SUCCESS);
     for (int64_t k = 0; k < p->nnz; k++)
         in[k] = fabs(p->V[k]) + h;
-    CHECK_STATUS(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, in, s->S), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, D(in), D(s->S))), SPG_SUCCESS);
+    dev_unreg(in);
     free(in);
 }
 
@@ -72,7 +75,8 @@ static void finite_differences(setup *s, const problem *p)
     for (int64_t e = 0; e < s->nnz; e++)
         spg_vset(s->dt, s->dAx, e, s->w[e] * cos(spg_vget(s->dt, s->Ax, e)));
     memset(s->dV, 0, (size_t)p->nnz * spg_vsize(s->dt));
-    CHECK_STATUS(spg_assemble_pullback(s->ctx, s->plan, s->dt, s->dAx, s->dV), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble_pullback(s->ctx, s->plan, s->dt, D(s->dAx), D(s->dV))),
+                 SPG_SUCCESS);
 
     double worst = 0;
     for (int64_t k = 0; k < p->nnz; k++) {
@@ -105,8 +109,9 @@ static void adjoint(setup *s, const problem *p)
     for (int64_t e = 0; e < s->nnz; e++)
         spg_vset(s->dt, s->dAx, e, spg_rng_value(&r));
     memset(s->dV, 0, (size_t)p->nnz * spg_vsize(s->dt));
-    CHECK_STATUS(spg_assemble(s->ctx, s->plan, s->dt, s->V, s->Ax), SPG_SUCCESS);
-    CHECK_STATUS(spg_assemble_pullback(s->ctx, s->plan, s->dt, s->dAx, s->dV), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, s->dt, D(s->V), D(s->Ax))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble_pullback(s->ctx, s->plan, s->dt, D(s->dAx), D(s->dV))),
+                 SPG_SUCCESS);
     double lhs = 0, rhs = 0, mag = 0;
     for (int64_t e = 0; e < s->nnz; e++)
         lhs += spg_vget(s->dt, s->dAx, e) * spg_vget(s->dt, s->Ax, e);
@@ -125,33 +130,36 @@ static void adjoint(setup *s, const problem *p)
 
 static void run(spg_context *ctx, problem *p, spg_dtype dt, spg_itype it, unsigned flags)
 {
+    const int mark = dev_mark();
+    const size_t is = it == SPG_INT32 ? 4 : 8, vs = spg_vsize(dt);
     void *I = problem_index(p, p->I, it, 0), *J = problem_index(p, p->J, it, 0);
-    const spg_coo coo = {p->m, p->n, p->nnz, it, I, J};
+    dev_reg(I, (size_t)p->nnz * is), dev_reg(J, (size_t)p->nnz * is);
+    const spg_coo coo = {p->m, p->n, p->nnz, it, D(I), D(J)};
     setup s = {.ctx = ctx, .dt = dt, .N = p->nnz};
-    if (!CHECK_STATUS(spg_plan_create(ctx, &coo, flags, &s.plan), SPG_SUCCESS))
+    if (!CHECK_STATUS(DEV(spg_plan_create(ctx, &coo, flags, &s.plan)), SPG_SUCCESS))
         exit(1);
     s.nnz = spg_plan_nnz(s.plan);
-    s.V = problem_values(p, dt);
-    s.dV = alloc(p->nnz, spg_vsize(dt));
-    s.Ax = alloc(s.nnz, spg_vsize(dt));
-    s.dAx = alloc(s.nnz, spg_vsize(dt));
-    s.c = alloc(s.nnz, sizeof(double));
-    s.S = alloc(s.nnz, sizeof(double));
+    s.V = dev_reg(problem_values(p, dt), (size_t)p->nnz * vs);
+    s.dV = dev_reg(alloc(p->nnz, vs), (size_t)p->nnz * vs);
+    s.Ax = dev_reg(alloc(s.nnz, vs), (size_t)s.nnz * vs);
+    s.dAx = dev_reg(alloc(s.nnz, vs), (size_t)s.nnz * vs);
+    s.c = dev_reg(alloc(s.nnz, sizeof(double)), (size_t)s.nnz * sizeof(double));
+    s.S = dev_reg(alloc(s.nnz, sizeof(double)), (size_t)s.nnz * sizeof(double));
     s.w = alloc(s.nnz, sizeof(double));
     spg_rng r = {5};
     for (int64_t e = 0; e < s.nnz; e++)
         s.w[e] = 1.0 + 0.5 * spg_rng_value(&r);
     finite_differences(&s, p);
     adjoint(&s, p);
+    dev_release(mark);
     spg_plan_destroy(s.plan);
     free(I), free(J), free(s.V), free(s.dV), free(s.Ax), free(s.dAx), free(s.c), free(s.S),
         free(s.w);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    spg_context *ctx = NULL;
-    CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS);
+    spg_context *ctx = dev_open(argc, argv);
     problem ps[] = {
         problem_random("heavy duplicates 6x4", 6, 4, 150, 0, 11),
         problem_random("rectangular 30x9", 30, 9, 200, 0, 12),

@@ -1,9 +1,11 @@
 /* Real matrices from the SuiteSparse Matrix Collection (tests/data): the plan
  * and assembly reproduce each one, compared with a reference built by a
- * comparison sort, by columns and by rows, with int32 and int64 indices. */
+ * comparison sort, by columns and by rows, with int32 and int64 indices, on
+ * the backend that the command line names (dev.h). */
 #include <stdlib.h>
 
 #include "check.h"
+#include "dev.h"
 #include "read.h"
 
 typedef struct ref_entry {
@@ -75,26 +77,32 @@ static void check_matrix(spg_context *ctx, const char *dir, const char *file)
     double *Ax = malloc((size_t)(mm.nnz + 1) * sizeof *Ax);
     for (int64_t k = 0; k < mm.nnz; k++)
         I32[k] = (int32_t)mm.I[k], J32[k] = (int32_t)mm.J[k];
+    const int mark = dev_mark();
+    const size_t n4 = (size_t)mm.nnz * 4, n8 = (size_t)mm.nnz * 8;
+    dev_reg(I32, n4), dev_reg(J32, n4), dev_reg(mm.I, n8), dev_reg(mm.J, n8);
+    dev_reg(Ax, n8), dev_reg(mm.V, n8);
     for (int it = 0; it < 2; it++)
         for (int by_rows = 0; by_rows < 2; by_rows++) {
-            const spg_coo coo = {mm.m, mm.n, mm.nnz, (spg_itype)it, it ? (void *)mm.I : I32,
-                                 it ? (void *)mm.J : J32};
+            const spg_coo coo = {mm.m, mm.n, mm.nnz, (spg_itype)it, D(it ? (void *)mm.I : I32),
+                                 D(it ? (void *)mm.J : J32)};
             spg_plan *plan = NULL;
             unsigned flags = SPG_ONE_BASED | (by_rows ? SPG_COMPRESS_ROWS : 0);
-            if (!CHECK_STATUS(spg_plan_create(ctx, &coo, flags, &plan), SPG_SUCCESS))
+            if (!CHECK_STATUS(DEV(spg_plan_create(ctx, &coo, flags, &plan)), SPG_SUCCESS))
                 continue;
             if (mm.V)
-                CHECK_STATUS(spg_assemble(ctx, plan, SPG_DOUBLE, mm.V, Ax), SPG_SUCCESS);
-            spg_csc A;
-            CHECK_STATUS(spg_plan_csc(plan, SPG_DOUBLE, mm.V ? Ax : NULL, &A), SPG_SUCCESS);
+                CHECK_STATUS(DEV(spg_assemble(ctx, plan, SPG_DOUBLE, D(mm.V), D(Ax))),
+                             SPG_SUCCESS);
+            spg_csc A = dev_view(plan, SPG_DOUBLE, mm.V ? Ax : NULL);
             int ok = CHECK(A.m == (by_rows ? mm.n : mm.m)) && CHECK(A.n == (by_rows ? mm.m : mm.n)) &&
                      CHECK(matches_reference(&mm, &A, by_rows));
             if (ok && mm.symmetry != SPG_MM_GENERAL)
                 ok = CHECK(mirrored(&A, mm.symmetry == SPG_MM_SKEW ? -1.0 : 1.0));
             if (!ok)
                 fprintf(stderr, "  %s: itype %d by rows %d\n", file, it, by_rows);
+            dev_view_free(&A);
             spg_plan_destroy(plan);
         }
+    dev_release(mark);
     printf("%-28s %6lld x %-6lld %8lld triplets: reproduced\n", file, (long long)mm.m,
            (long long)mm.n, (long long)mm.nnz);
     free(I32), free(J32), free(Ax);
@@ -110,9 +118,7 @@ int main(int argc, char **argv)
     static const char *files[] = {"494_bus.mtx",   "Groebner_id2003_aug.mtx", "LFAT5_hypersparse.mtx",
                                   "bcsstk13.mtx",  "cage5.mtx",                "jagmesh7.mtx",
                                   "lp_e226.mtx",   "west0479.mtx",             "duplicates.mtx"};
-    spg_context *ctx = NULL;
-    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
-        return spg_test_done();
+    spg_context *ctx = dev_open(argc, argv);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         check_matrix(ctx, argv[1], files[i]);
     spg_context_destroy(ctx);

@@ -88,6 +88,20 @@ void spg_tool_get(spg_backend backend, void *host, const void *where, size_t byt
 #endif
 }
 
+void spg_tool_set(spg_backend backend, void *where, const void *host, size_t bytes)
+{
+    if (backend == SPG_BACKEND_CPU) {
+        if (host != where && bytes)
+            memcpy(where, host, bytes);
+        return;
+    }
+#ifdef SPGRAD_HAVE_CUDA
+    if (bytes)
+        device_check(cudaMemcpy(where, host, bytes, cudaMemcpyHostToDevice) == cudaSuccess,
+                     "copy");
+#endif
+}
+
 void spg_tool_zero(spg_backend backend, void *where, size_t bytes)
 {
     if (backend == SPG_BACKEND_CPU) {

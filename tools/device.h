@@ -23,6 +23,9 @@ void *spg_tool_put(const spg_context *ctx, spg_backend backend, const void *host
 /* Copies bytes from where the context's calls wrote them back to host. */
 void spg_tool_get(spg_backend backend, void *host, const void *where, size_t bytes);
 
+/* Copies bytes from host to where the context's calls read them. */
+void spg_tool_set(spg_backend backend, void *where, const void *host, size_t bytes);
+
 /* Zeroes bytes where the context's calls read and write them. */
 void spg_tool_zero(spg_backend backend, void *where, size_t bytes);
 
