@@ -43,8 +43,9 @@ struct spg_analysis {
 static inline const spg_analysis *spg_analysis_of(const spg_csc *A, spg_backend be)
 {
     const spg_analysis *an = A->analysis;
-    if (an && an->backend == be && an->of.colptr == A->colptr && an->of.rowind == A->rowind && an->of.m == A->m &&
-        an->of.n == A->n && an->of.nnz == A->nnz && an->of.itype == A->itype)
+    if (an && an->backend == be && an->of.colptr == A->colptr && an->of.rowind == A->rowind &&
+        an->of.m == A->m && an->of.n == A->n && an->of.nnz == A->nnz &&
+        an->of.itype == A->itype)
         return an;
     return NULL;
 }

@@ -112,7 +112,7 @@ void dev_release(int mark)
         drop(&reg[--nreg]);
 }
 
-void *D(const void *p)
+void *dv(const void *p)
 {
     if (!p)
         return NULL;
@@ -155,7 +155,17 @@ const spg_csc *dev_csc(const spg_csc *H)
     static int next;
     spg_csc *v = &views[next++ % 4];
     *v = *H;
-    v->colptr = D(H->colptr), v->rowind = D(H->rowind), v->values = D(H->values);
+    v->colptr = dv(H->colptr), v->rowind = dv(H->rowind), v->values = dv(H->values);
+    return v;
+}
+
+const spg_coo *dev_coo(const spg_coo *H)
+{
+    static spg_coo views[4];
+    static int next;
+    spg_coo *v = &views[next++ % 4];
+    *v = *H;
+    v->I = dv(H->I), v->J = dv(H->J);
     return v;
 }
 

@@ -7,7 +7,7 @@
  * that a call given the host array itself shows on the CPU too), and the
  * call reads and writes the mirrors:
  *
- *     CHECK_STATUS(DEV(spg_spmv(ctx, op, 1.0, dev_csc(&A), D(x), 0.0, D(y))), SPG_SUCCESS);
+ *     CHECK_STATUS(DEV(spg_spmv(ctx, op, 1.0, dev_csc(&A), dv(x), 0.0, dv(y))), SPG_SUCCESS);
  *
  * DEV copies every registered host array to its mirror before the call and
  * every mirror back after it. A plan's pattern lives where the backend
@@ -44,7 +44,7 @@ void dev_release(int mark);
 
 /* The mirror of the registered host array p; NULL for NULL. An array that
  * is not registered ends the test with a message. */
-void *D(const void *p);
+void *dv(const void *p);
 
 /* A plan's view (device arrays on CUDA) with host copies of its colptr and
  * rowind, registered against the plan's own arrays (values as given: a
@@ -56,6 +56,10 @@ void dev_view_free(spg_csc *H);
  * are a plan's, the plan's analysis. The result lives until the next call
  * of dev_csc but three. */
 const spg_csc *dev_csc(const spg_csc *H);
+
+/* The triplets for a call: H with the mirrors of I and J. The result
+ * lives until the next call of dev_coo but three. */
+const spg_coo *dev_coo(const spg_coo *H);
 
 /* Copies every registered array to its mirror, or back. */
 void dev_push(void);

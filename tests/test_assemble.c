@@ -52,7 +52,7 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
     void *V = problem_values(p, dt);
     dev_reg(I, (size_t)p->nnz * is), dev_reg(J, (size_t)p->nnz * is);
     dev_reg(V, (size_t)p->nnz * vs);
-    const spg_coo coo = {p->m, p->n, p->nnz, it, D(I), D(J)};
+    const spg_coo coo = {p->m, p->n, p->nnz, it, dv(I), dv(J)};
     spg_plan *plan = NULL;
     if (!CHECK_STATUS(DEV(spg_plan_create(ctx, &coo, flags, &plan)), SPG_SUCCESS)) {
         fprintf(stderr, "  problem %s dtype %d itype %d flags %u\n", p->name, dt, it, flags);
@@ -67,7 +67,7 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
 
     const int64_t nnz = spg_plan_nnz(plan);
     void *Ax = dev_new((size_t)nnz * vs);
-    CHECK_STATUS(DEV(spg_assemble(ctx, plan, dt, D(V), D(Ax))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(ctx, plan, dt, dv(V), dv(Ax))), SPG_SUCCESS);
     spg_csc A = dev_view(plan, dt, Ax);
 
     /* the view: shape, counts, pattern and values */
@@ -98,7 +98,7 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
         dV0[k] = spg_rng_value(&r);
         spg_vset(dt, dV, k, dV0[k]);
     }
-    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, dt, D(dAx), D(dV))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, dt, dv(dAx), dv(dV))), SPG_SUCCESS);
     for (int64_t k = 0; ok && k < p->nnz; k++) {
         double want = dV0[k];
         if (p->I[k] >= 0 && p->J[k] >= 0) {

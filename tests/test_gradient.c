@@ -29,7 +29,7 @@ static void *alloc(int64_t n, size_t size)
 /* L(V) = sum_s w_s sin(a_s), the a_s assembled in the setup's precision. */
 static double loss(setup *s)
 {
-    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, s->dt, D(s->V), D(s->Ax))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, s->dt, dv(s->V), dv(s->Ax))), SPG_SUCCESS);
     double L = 0;
     for (int64_t e = 0; e < s->nnz; e++)
         L += s->w[e] * sin(spg_vget(s->dt, s->Ax, e));
@@ -43,10 +43,10 @@ static void entry_sizes(setup *s, const problem *p, double h)
     double *in = dev_reg(alloc(p->nnz, sizeof *in), (size_t)p->nnz * sizeof *in);
     for (int64_t k = 0; k < p->nnz; k++)
         in[k] = 1;
-    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, D(in), D(s->c))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, dv(in), dv(s->c))), SPG_SUCCESS);
     for (int64_t k = 0; k < p->nnz; k++)
         in[k] = fabs(p->V[k]) + h;
-    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, D(in), D(s->S))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, SPG_DOUBLE, dv(in), dv(s->S))), SPG_SUCCESS);
     dev_unreg(in);
     free(in);
 }
@@ -75,7 +75,7 @@ static void finite_differences(setup *s, const problem *p)
     for (int64_t e = 0; e < s->nnz; e++)
         spg_vset(s->dt, s->dAx, e, s->w[e] * cos(spg_vget(s->dt, s->Ax, e)));
     memset(s->dV, 0, (size_t)p->nnz * spg_vsize(s->dt));
-    CHECK_STATUS(DEV(spg_assemble_pullback(s->ctx, s->plan, s->dt, D(s->dAx), D(s->dV))),
+    CHECK_STATUS(DEV(spg_assemble_pullback(s->ctx, s->plan, s->dt, dv(s->dAx), dv(s->dV))),
                  SPG_SUCCESS);
 
     double worst = 0;
@@ -109,8 +109,8 @@ static void adjoint(setup *s, const problem *p)
     for (int64_t e = 0; e < s->nnz; e++)
         spg_vset(s->dt, s->dAx, e, spg_rng_value(&r));
     memset(s->dV, 0, (size_t)p->nnz * spg_vsize(s->dt));
-    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, s->dt, D(s->V), D(s->Ax))), SPG_SUCCESS);
-    CHECK_STATUS(DEV(spg_assemble_pullback(s->ctx, s->plan, s->dt, D(s->dAx), D(s->dV))),
+    CHECK_STATUS(DEV(spg_assemble(s->ctx, s->plan, s->dt, dv(s->V), dv(s->Ax))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble_pullback(s->ctx, s->plan, s->dt, dv(s->dAx), dv(s->dV))),
                  SPG_SUCCESS);
     double lhs = 0, rhs = 0, mag = 0;
     for (int64_t e = 0; e < s->nnz; e++)
@@ -134,7 +134,7 @@ static void run(spg_context *ctx, problem *p, spg_dtype dt, spg_itype it, unsign
     const size_t is = it == SPG_INT32 ? 4 : 8, vs = spg_vsize(dt);
     void *I = problem_index(p, p->I, it, 0), *J = problem_index(p, p->J, it, 0);
     dev_reg(I, (size_t)p->nnz * is), dev_reg(J, (size_t)p->nnz * is);
-    const spg_coo coo = {p->m, p->n, p->nnz, it, D(I), D(J)};
+    const spg_coo coo = {p->m, p->n, p->nnz, it, dv(I), dv(J)};
     setup s = {.ctx = ctx, .dt = dt, .N = p->nnz};
     if (!CHECK_STATUS(DEV(spg_plan_create(ctx, &coo, flags, &s.plan)), SPG_SUCCESS))
         exit(1);

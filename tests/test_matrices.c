@@ -83,14 +83,14 @@ static void check_matrix(spg_context *ctx, const char *dir, const char *file)
     dev_reg(Ax, n8), dev_reg(mm.V, n8);
     for (int it = 0; it < 2; it++)
         for (int by_rows = 0; by_rows < 2; by_rows++) {
-            const spg_coo coo = {mm.m, mm.n, mm.nnz, (spg_itype)it, D(it ? (void *)mm.I : I32),
-                                 D(it ? (void *)mm.J : J32)};
+            const spg_coo coo = {mm.m, mm.n, mm.nnz, (spg_itype)it, dv(it ? (void *)mm.I : I32),
+                                 dv(it ? (void *)mm.J : J32)};
             spg_plan *plan = NULL;
             unsigned flags = SPG_ONE_BASED | (by_rows ? SPG_COMPRESS_ROWS : 0);
             if (!CHECK_STATUS(DEV(spg_plan_create(ctx, &coo, flags, &plan)), SPG_SUCCESS))
                 continue;
             if (mm.V)
-                CHECK_STATUS(DEV(spg_assemble(ctx, plan, SPG_DOUBLE, D(mm.V), D(Ax))),
+                CHECK_STATUS(DEV(spg_assemble(ctx, plan, SPG_DOUBLE, dv(mm.V), dv(Ax))),
                              SPG_SUCCESS);
             spg_csc A = dev_view(plan, SPG_DOUBLE, mm.V ? Ax : NULL);
             int ok = CHECK(A.m == (by_rows ? mm.n : mm.m)) && CHECK(A.n == (by_rows ? mm.m : mm.n)) &&

@@ -2,11 +2,13 @@
  * pullbacks: forward results and pullbacks against dense oracles with
  * per-element rounding bounds, the adjoint identity, central finite
  * differences, every combination of requested gradients, pattern matrices,
- * rectangular and empty shapes, float and double, int32 and int64. */
+ * rectangular and empty shapes, float and double, int32 and int64, on the
+ * backend that the command line names (dev.h). */
 #include <stdlib.h>
 
 #include "check.h"
 #include "dense.h"
+#include "dev.h"
 #include "internal.h"
 #include "testhook.h"
 #include "problems.h"
@@ -24,6 +26,7 @@ typedef struct mat {
 } mat;
 
 static spg_context *ctx;
+static int fuses; /* the backend has the one-pass gradients (the CPU) */
 
 /* Zeroes the kernel-run counters. */
 static void reset_runs(void)
@@ -37,28 +40,33 @@ static void reset_runs(void)
 static mat mat_make(problem p, spg_dtype dt, spg_itype it, int pattern)
 {
     mat M = {.p = p, .dt = dt, .it = it, .u = spg_unit(dt)};
-    M.I = problem_index(&p, p.I, it, 0);
-    M.J = problem_index(&p, p.J, it, 0);
+    const size_t is = it == SPG_INT32 ? 4 : 8, vs = spg_vsize(dt);
+    M.I = dev_reg(problem_index(&p, p.I, it, 0), (size_t)p.nnz * is);
+    M.J = dev_reg(problem_index(&p, p.J, it, 0), (size_t)p.nnz * is);
     M.coo = (spg_coo){p.m, p.n, p.nnz, it, M.I, M.J};
-    if (spg_plan_create(ctx, &M.coo, SPG_SKIP_NEGATIVE, &M.plan) != SPG_SUCCESS)
+    if (DEV(spg_plan_create(ctx, dev_coo(&M.coo), SPG_SKIP_NEGATIVE, &M.plan)) != SPG_SUCCESS)
         exit(2);
-    void *V = problem_values(&p, dt);
-    M.Ax = malloc((size_t)(spg_plan_nnz(M.plan) + 1) * spg_vsize(dt));
-    spg_assemble(ctx, M.plan, dt, V, M.Ax);
+    void *V = dev_reg(problem_values(&p, dt), (size_t)p.nnz * vs);
+    M.Ax = dev_new((size_t)spg_plan_nnz(M.plan) * vs);
+    DEV(spg_assemble(ctx, M.plan, dt, dv(V), dv(M.Ax)));
+    dev_unreg(V);
     free(V);
-    spg_plan_csc(M.plan, dt, pattern ? NULL : M.Ax, &M.A);
+    M.A = dev_view(M.plan, dt, pattern ? NULL : M.Ax);
     M.D = dense_of(&M.A);
     return M;
 }
 
 static void mat_free(mat *M)
 {
+    dev_view_free(&M->A);
+    dev_unreg(M->I), dev_unreg(M->J), dev_unreg(M->Ax);
     spg_plan_destroy(M->plan);
     dense_free(&M->D);
     free(M->I), free(M->J), free(M->Ax);
 }
 
-/* A typed array of random values, and its double copy. */
+/* A typed array of random values, registered (dev.h), and its double
+ * copy. */
 static void *rand_vec(spg_dtype dt, int64_t len, spg_rng *r, double **copy)
 {
     void *v = malloc((size_t)(len + 1) * spg_vsize(dt));
@@ -67,7 +75,14 @@ static void *rand_vec(spg_dtype dt, int64_t len, spg_rng *r, double **copy)
         spg_vset(dt, v, k, spg_rng_value(r));
         (*copy)[k] = spg_vget(dt, v, k);
     }
-    return v;
+    return dev_reg(v, (size_t)len * spg_vsize(dt));
+}
+
+/* A zeroed array of len values of 8 bytes (room for either type),
+ * registered. */
+static void *zero_vec(int64_t len)
+{
+    return dev_new((size_t)len * 8);
 }
 
 /* Each element of a typed array is within bound of ref. */
@@ -101,18 +116,20 @@ static void outer_ref(const mat *M, double alpha, const double *u, const double 
 static void test_spmv(const mat *M, spg_op op, spg_rng *r)
 {
     const int64_t xlen = op == SPG_OP_N ? M->A.n : M->A.m, ylen = op == SPG_OP_N ? M->A.m : M->A.n;
+    const int mark = dev_mark();
     double *x, *y0, *ref = malloc((size_t)(ylen + 1) * 8), *bound = malloc((size_t)(ylen + 1) * 8);
     void *xv = rand_vec(M->dt, xlen, r, &x), *y = rand_vec(M->dt, ylen, r, &y0);
     const double alpha = 0.75, beta = -0.5;
-    CHECK_STATUS(spg_spmv(ctx, op, alpha, &M->A, xv, beta, y), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_spmv(ctx, op, alpha, dev_csc(&M->A), dv(xv), beta, dv(y))), SPG_SUCCESS);
     dense_spmv(&M->D, op, alpha, x, beta, y0, M->u, ref, bound);
     close_to(op == SPG_OP_N ? "spmv N" : "spmv T", M, y, ref, bound, ylen);
     /* beta = 0: y is not read, NaN does not leak through */
     for (int64_t k = 0; k < ylen; k++)
         spg_vset(M->dt, y, k, NAN);
-    CHECK_STATUS(spg_spmv(ctx, op, alpha, &M->A, xv, 0.0, y), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_spmv(ctx, op, alpha, dev_csc(&M->A), dv(xv), 0.0, dv(y))), SPG_SUCCESS);
     dense_spmv(&M->D, op, alpha, x, 0, NULL, M->u, ref, bound);
     close_to("spmv beta 0", M, y, ref, bound, ylen);
+    dev_release(mark);
     free(x), free(y0), free(xv), free(y), free(ref), free(bound);
 }
 
@@ -122,6 +139,7 @@ static void test_spmv_pullback(const mat *M, spg_op op, spg_rng *r)
 {
     const int64_t xlen = op == SPG_OP_N ? M->A.n : M->A.m, ylen = op == SPG_OP_N ? M->A.m : M->A.n;
     const int64_t nnz = M->A.nnz, big = (xlen > nnz ? xlen : nnz) + 1;
+    const int mark = dev_mark();
     double *x, *dy, *dx0, *dA0, *ref = malloc((size_t)big * 8), *bound = malloc((size_t)big * 8);
     void *xv = rand_vec(M->dt, xlen, r, &x), *dyv = rand_vec(M->dt, ylen, r, &dy);
     void *dx = rand_vec(M->dt, xlen, r, &dx0), *dA = rand_vec(M->dt, nnz, r, &dA0);
@@ -133,8 +151,8 @@ static void test_spmv_pullback(const mat *M, spg_op op, spg_rng *r)
         for (int64_t k = 0; k < nnz; k++)
             spg_vset(M->dt, dA, k, dA0[k]);
         reset_runs();
-        spg_status st = spg_spmv_pullback(ctx, op, alpha, &M->A, xv, dyv, want_dA ? dA : NULL,
-                                          want_dx ? dx : NULL);
+        spg_status st = DEV(spg_spmv_pullback(ctx, op, alpha, dev_csc(&M->A), dv(xv), dv(dyv),
+                                              dv(want_dA ? dA : NULL), dv(want_dx ? dx : NULL)));
         if (want_dA && !M->A.values) {
             CHECK(st == SPG_ERR_PATTERN_GRADIENT);
             for (int64_t k = 0; k < xlen; k++)
@@ -158,12 +176,13 @@ static void test_spmv_pullback(const mat *M, spg_op op, spg_rng *r)
                 CHECK(spg_vget(M->dt, dA, k) == dA0[k]);
         /* only the requested work ran: dx needs op(A)' dy, dA the outer
          * product; for op N both run as one pass over the columns */
-        const int fused = op == SPG_OP_N && want_dx && want_dA;
+        const int fused = fuses && op == SPG_OP_N && want_dx && want_dA;
         CHECK(spg_kernel_runs(SPG_KERNEL_SPMV_T_OUTER) == fused);
         CHECK(spg_kernel_runs(op == SPG_OP_N ? SPG_KERNEL_SPMV_T : SPG_KERNEL_SPMV_N) ==
               (want_dx && !fused));
         CHECK(spg_kernel_runs(SPG_KERNEL_SAMPLED_OUTER) == (want_dA && !fused));
     }
+    dev_release(mark);
     free(x), free(dy), free(dx0), free(dA0), free(ref), free(bound), free(xv), free(dyv), free(dx),
         free(dA);
 }
@@ -181,15 +200,17 @@ static void separate_passes(const mat *M, const void *xv, const void *yv, double
     for (int g = 0; g < 3; g++) {
         if (!got[g])
             continue;
-        void *alone = malloc((size_t)(len[g] + 1) * 8);
+        void *alone = zero_vec(len[g]);
         for (int64_t k = 0; k < len[g]; k++)
             spg_vset(M->dt, alone, k, start[g][k]);
-        CHECK_STATUS(spg_bilinear_pullback(ctx, &M->A, xv, yv, df, g == 0 ? alone : NULL,
-                                           g == 1 ? alone : NULL, g == 2 ? alone : NULL),
+        CHECK_STATUS(DEV(spg_bilinear_pullback(ctx, dev_csc(&M->A), dv(xv), dv(yv), df,
+                                               dv(g == 0 ? alone : NULL), dv(g == 1 ? alone : NULL),
+                                               dv(g == 2 ? alone : NULL))),
                      SPG_SUCCESS);
         CHECK(spg_kernel_runs(SPG_KERNEL_BILINEAR_FUSED) == 0);
         for (int64_t k = 0; k < len[g]; k++)
             CHECK(spg_vget(M->dt, alone, k) == spg_vget(M->dt, got[g], k));
+        dev_unreg(alone);
         free(alone);
     }
 }
@@ -197,12 +218,13 @@ static void separate_passes(const mat *M, const void *xv, const void *yv, double
 static void test_bilinear(const mat *M, spg_rng *r)
 {
     const int64_t m = M->A.m, n = M->A.n, nnz = M->A.nnz, big = m + n + nnz + 1;
+    const int mark = dev_mark();
     double *x, *y, *dx0, *dy0, *dA0, f, fb, *ref = malloc((size_t)big * 8), *bound = malloc((size_t)big * 8);
     void *xv = rand_vec(M->dt, m, r, &x), *yv = rand_vec(M->dt, n, r, &y);
     void *dx = rand_vec(M->dt, m, r, &dx0), *dy = rand_vec(M->dt, n, r, &dy0);
     void *dA = rand_vec(M->dt, nnz, r, &dA0);
     reset_runs();
-    CHECK_STATUS(spg_bilinear(ctx, &M->A, xv, yv, &f), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_bilinear(ctx, dev_csc(&M->A), dv(xv), dv(yv), &f)), SPG_SUCCESS);
     double fref = dense_bilinear(&M->D, x, y, M->u, &fb);
     if (!CHECK(fabs(f - fref) <= fb))
         fprintf(stderr, "  bilinear %s: %.17g vs %.17g (bound %.3e)\n", M->p.name, f, fref, fb);
@@ -218,14 +240,15 @@ static void test_bilinear(const mat *M, spg_rng *r)
         for (int64_t k = 0; k < nnz; k++)
             spg_vset(M->dt, dA, k, dA0[k]);
         reset_runs();
-        spg_status st = spg_bilinear_pullback(ctx, &M->A, xv, yv, df, gA, gx, gy);
+        spg_status st = DEV(spg_bilinear_pullback(ctx, dev_csc(&M->A), dv(xv), dv(yv), df, dv(gA),
+                                                  dv(gx), dv(gy)));
         if (gA && !M->A.values) {
             CHECK(st == SPG_ERR_PATTERN_GRADIENT);
             continue;
         }
         CHECK(st == SPG_SUCCESS);
         /* the CPU backend runs dx with dy or dA in one pass */
-        const int one = gx && (gy || gA);
+        const int one = fuses && gx && (gy || gA);
         CHECK(spg_kernel_runs(SPG_KERNEL_BILINEAR_FUSED) == one);
         CHECK(spg_kernel_runs(SPG_KERNEL_SPMV_N) == (gx && !one));
         CHECK(spg_kernel_runs(SPG_KERNEL_SPMV_T) == (gy && !one));
@@ -246,9 +269,9 @@ static void test_bilinear(const mat *M, spg_rng *r)
         for (int64_t k = 0; !gy && k < n; k++)
             CHECK(spg_vget(M->dt, dy, k) == dy0[k]);
 
-        /* value and gradient: the same bits as bilinear + pullback with df 1 */
-        void *ex = malloc((size_t)(m + 1) * 8), *ey = malloc((size_t)(n + 1) * 8),
-             *eA = malloc((size_t)(nnz + 1) * 8);
+        /* value and gradient: the oracle's, and on the CPU the same bits as
+         * bilinear + pullback with df 1 */
+        void *ex = zero_vec(m), *ey = zero_vec(n), *eA = zero_vec(nnz);
         for (int64_t k = 0; k < m; k++)
             spg_vset(M->dt, ex, k, dx0[k]), spg_vset(M->dt, dx, k, dx0[k]);
         for (int64_t k = 0; k < n; k++)
@@ -257,23 +280,39 @@ static void test_bilinear(const mat *M, spg_rng *r)
             spg_vset(M->dt, eA, k, dA0[k]), spg_vset(M->dt, dA, k, dA0[k]);
         double fv = NAN;
         reset_runs();
-        CHECK_STATUS(spg_bilinear_value_and_grad(ctx, &M->A, xv, yv, &fv, gA, gx, gy), SPG_SUCCESS);
-        /* one pass over A: with dx the fused one */
-        CHECK(spg_kernel_runs(SPG_KERNEL_BILINEAR_FUSED) == (gx ? 1 : 0));
-        CHECK(spg_kernel_runs(SPG_KERNEL_BILINEAR_PASS) == (gx ? 0 : 1));
-        CHECK(spg_kernel_runs(SPG_KERNEL_SPMV_N) + spg_kernel_runs(SPG_KERNEL_SPMV_T) +
-                  spg_kernel_runs(SPG_KERNEL_SAMPLED_OUTER) == 0);
-        CHECK_STATUS(spg_bilinear_pullback(ctx, &M->A, xv, yv, 1.0, gA ? eA : NULL, gx ? ex : NULL,
-                                           gy ? ey : NULL), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_bilinear_value_and_grad(ctx, dev_csc(&M->A), dv(xv), dv(yv), &fv,
+                                                     dv(gA), dv(gx), dv(gy))),
+                     SPG_SUCCESS);
+        /* one pass over A: with dx the fused one, else A y after it */
+        const int fused = fuses && gx;
+        CHECK(spg_kernel_runs(SPG_KERNEL_BILINEAR_FUSED) == fused);
+        CHECK(spg_kernel_runs(SPG_KERNEL_BILINEAR_PASS) == !fused);
+        CHECK(spg_kernel_runs(SPG_KERNEL_SPMV_N) == (gx && !fused));
+        CHECK(spg_kernel_runs(SPG_KERNEL_SPMV_T) + spg_kernel_runs(SPG_KERNEL_SAMPLED_OUTER) == 0);
         CHECK(fv == f);
-        for (int64_t k = 0; k < m; k++)
+        dense_spmv(&M->D, SPG_OP_N, 1.0, y, 1, dx0, M->u, ref, bound);
+        if (gx)
+            close_to("value and grad dx", M, dx, ref, bound, m);
+        dense_spmv(&M->D, SPG_OP_T, 1.0, x, 1, dy0, M->u, ref, bound);
+        if (gy)
+            close_to("value and grad dy", M, dy, ref, bound, n);
+        outer_ref(M, 1.0, x, y, dA0, ref, bound);
+        if (gA)
+            close_to("value and grad dA", M, dA, ref, bound, nnz);
+        CHECK_STATUS(DEV(spg_bilinear_pullback(ctx, dev_csc(&M->A), dv(xv), dv(yv), 1.0,
+                                               dv(gA ? eA : NULL), dv(gx ? ex : NULL),
+                                               dv(gy ? ey : NULL))),
+                     SPG_SUCCESS);
+        for (int64_t k = 0; fuses && k < m; k++)
             CHECK(spg_vget(M->dt, dx, k) == spg_vget(M->dt, ex, k));
-        for (int64_t k = 0; k < n; k++)
+        for (int64_t k = 0; fuses && k < n; k++)
             CHECK(spg_vget(M->dt, dy, k) == spg_vget(M->dt, ey, k));
-        for (int64_t k = 0; k < nnz; k++)
+        for (int64_t k = 0; fuses && k < nnz; k++)
             CHECK(spg_vget(M->dt, dA, k) == spg_vget(M->dt, eA, k));
+        dev_unreg(ex), dev_unreg(ey), dev_unreg(eA);
         free(ex), free(ey), free(eA);
     }
+    dev_release(mark);
     free(x), free(y), free(dx0), free(dy0), free(dA0), free(ref), free(bound), free(xv), free(yv),
         free(dx), free(dy), free(dA);
 }
@@ -281,19 +320,22 @@ static void test_bilinear(const mat *M, spg_rng *r)
 static void test_quadratic(const mat *M, spg_rng *r)
 {
     const int64_t n = M->A.n, nnz = M->A.nnz;
+    const int mark = dev_mark();
     double *x, *dx0, *dA0, f, fb, *ref = malloc((size_t)(n + nnz + 1) * 8),
                               *bound = malloc((size_t)(n + nnz + 1) * 8);
     void *xv = rand_vec(M->dt, n, r, &x), *dx = rand_vec(M->dt, n, r, &dx0);
     void *dA = rand_vec(M->dt, nnz, r, &dA0);
     if (M->A.m != n) {
-        CHECK_STATUS(spg_quadratic(ctx, &M->A, xv, &f), SPG_ERR_DIMENSION);
-        CHECK_STATUS(spg_quadratic_pullback(ctx, &M->A, xv, 1.0, NULL, dx), SPG_ERR_DIMENSION);
+        CHECK_STATUS(DEV(spg_quadratic(ctx, dev_csc(&M->A), dv(xv), &f)), SPG_ERR_DIMENSION);
+        CHECK_STATUS(DEV(spg_quadratic_pullback(ctx, dev_csc(&M->A), dv(xv), 1.0, NULL, dv(dx))),
+                     SPG_ERR_DIMENSION);
     } else {
-        CHECK_STATUS(spg_quadratic(ctx, &M->A, xv, &f), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_quadratic(ctx, dev_csc(&M->A), dv(xv), &f)), SPG_SUCCESS);
         double fref = dense_bilinear(&M->D, x, x, M->u, &fb);
         CHECK(fabs(f - fref) <= fb);
         const double df = -0.5;
-        spg_status st = spg_quadratic_pullback(ctx, &M->A, xv, df, M->A.values ? dA : NULL, dx);
+        spg_status st = DEV(spg_quadratic_pullback(ctx, dev_csc(&M->A), dv(xv), df,
+                                                   dv(M->A.values ? dA : NULL), dv(dx)));
         CHECK(st == SPG_SUCCESS);
         /* dx = dx0 + df A x + df A' x: two bounded sums */
         double *r2 = malloc((size_t)(n + 1) * 8), *b2 = malloc((size_t)(n + 1) * 8);
@@ -306,11 +348,12 @@ static void test_quadratic(const mat *M, spg_rng *r)
             outer_ref(M, df, x, x, dA0, ref, bound);
             close_to("quadratic dA", M, dA, ref, bound, nnz);
         } else {
-            CHECK_STATUS(spg_quadratic_pullback(ctx, &M->A, xv, df, dA, NULL),
+            CHECK_STATUS(DEV(spg_quadratic_pullback(ctx, dev_csc(&M->A), dv(xv), df, dv(dA), NULL)),
                          SPG_ERR_PATTERN_GRADIENT);
         }
         free(r2), free(b2);
     }
+    dev_release(mark);
     free(x), free(dx0), free(dA0), free(ref), free(bound), free(xv), free(dx), free(dA);
 }
 
@@ -318,11 +361,13 @@ static void test_quadratic(const mat *M, spg_rng *r)
 static void test_sampled_outer(const mat *M, spg_rng *r)
 {
     const int64_t m = M->A.m, n = M->A.n, nnz = M->A.nnz, k = 3, ldu = m + 2, ldv = n + 1;
+    const int mark = dev_mark();
     double *U, *V, *dA0, *ref = malloc((size_t)(nnz + 1) * 8), *bound = malloc((size_t)(nnz + 1) * 8);
     void *Uv = rand_vec(M->dt, ldu * k, r, &U), *Vv = rand_vec(M->dt, ldv * k, r, &V);
     void *dA = rand_vec(M->dt, nnz, r, &dA0);
     const double alpha = 0.625;
-    spg_status st = spg_sampled_outer(ctx, &M->A, k, Uv, ldu, Vv, ldv, alpha, dA);
+    spg_status st =
+        DEV(spg_sampled_outer(ctx, dev_csc(&M->A), k, dv(Uv), ldu, dv(Vv), ldv, alpha, dv(dA)));
     if (!M->A.values) {
         CHECK(st == SPG_ERR_PATTERN_GRADIENT);
     } else if (CHECK(st == SPG_SUCCESS)) {
@@ -341,10 +386,13 @@ static void test_sampled_outer(const mat *M, spg_rng *r)
         /* k = 0 adds nothing */
         for (int64_t p = 0; p < nnz; p++)
             ref[p] = spg_vget(M->dt, dA, p);
-        CHECK_STATUS(spg_sampled_outer(ctx, &M->A, 0, NULL, ldu, NULL, ldv, alpha, dA), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&M->A), 0, NULL, ldu, NULL, ldv, alpha,
+                                           dv(dA))),
+                     SPG_SUCCESS);
         for (int64_t p = 0; p < nnz; p++)
             CHECK(spg_vget(M->dt, dA, p) == ref[p]);
     }
+    dev_release(mark);
     free(U), free(V), free(dA0), free(ref), free(bound), free(Uv), free(Vv), free(dA);
 }
 
@@ -356,12 +404,14 @@ static void test_adjoint(const mat *M, spg_op op, spg_rng *r)
         return;
     const int64_t xlen = op == SPG_OP_N ? M->A.n : M->A.m, ylen = op == SPG_OP_N ? M->A.m : M->A.n;
     const int64_t nnz = M->A.nnz;
+    const int mark = dev_mark();
     double *x, *dy, *b, *t0;
     void *xv = rand_vec(M->dt, xlen, r, &x), *dyv = rand_vec(M->dt, ylen, r, &dy);
     void *bv = rand_vec(M->dt, nnz, r, &b), *y = rand_vec(M->dt, ylen, r, &t0);
-    void *dx = calloc((size_t)(xlen + 1), 8), *dA = calloc((size_t)(nnz + 1), 8);
-    CHECK_STATUS(spg_spmv(ctx, op, 1.0, &M->A, xv, 0.0, y), SPG_SUCCESS);
-    CHECK_STATUS(spg_spmv_pullback(ctx, op, 1.0, &M->A, xv, dyv, dA, dx), SPG_SUCCESS);
+    void *dx = zero_vec(xlen), *dA = zero_vec(nnz);
+    CHECK_STATUS(DEV(spg_spmv(ctx, op, 1.0, dev_csc(&M->A), dv(xv), 0.0, dv(y))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_spmv_pullback(ctx, op, 1.0, dev_csc(&M->A), dv(xv), dv(dyv), dv(dA), dv(dx))),
+                 SPG_SUCCESS);
     double lhs = 0, rhs = 0, mag = 0;
     for (int64_t i = 0; i < ylen; i++)
         lhs += dy[i] * spg_vget(M->dt, y, i);
@@ -383,7 +433,7 @@ static void test_adjoint(const mat *M, spg_op op, spg_rng *r)
     /* the matrix argument: B on A's pattern */
     spg_csc B = M->A;
     B.values = bv;
-    CHECK_STATUS(spg_spmv(ctx, op, 1.0, &B, xv, 0.0, y), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_spmv(ctx, op, 1.0, dev_csc(&B), dv(xv), 0.0, dv(y))), SPG_SUCCESS);
     lhs = rhs = 0;
     for (int64_t i = 0; i < ylen; i++)
         lhs += dy[i] * spg_vget(M->dt, y, i);
@@ -391,6 +441,7 @@ static void test_adjoint(const mat *M, spg_op op, spg_rng *r)
         rhs += spg_vget(M->dt, dA, p) * b[p];
     if (!CHECK(fabs(lhs - rhs) <= tol * 2 + 4 * M->u * (double)nnz * 1.0))
         fprintf(stderr, "  adjoint A %s: %.17g vs %.17g\n", M->p.name, lhs, rhs);
+    dev_release(mark);
     free(x), free(dy), free(b), free(t0), free(xv), free(dyv), free(bv), free(y), free(dx), free(dA);
 }
 
@@ -399,13 +450,15 @@ static void test_adjoint(const mat *M, spg_op op, spg_rng *r)
 static void test_coo(const mat *M, spg_rng *r)
 {
     const problem *p = &M->p;
+    const int mark = dev_mark();
     double *x, *y, *dV0;
     void *xv = rand_vec(M->dt, p->m, r, &x), *yv = rand_vec(M->dt, p->n, r, &y);
-    void *dV = rand_vec(M->dt, p->nnz, r, &dV0), *dW = malloc((size_t)(p->nnz + 1) * 8);
-    void *dA = calloc((size_t)(M->A.nnz + 1), 8);
+    void *dV = rand_vec(M->dt, p->nnz, r, &dV0), *dW = zero_vec(p->nnz);
+    void *dA = zero_vec(M->A.nnz);
     const double df = 0.875;
     reset_runs();
-    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &M->coo, SPG_SKIP_NEGATIVE, M->dt, xv, yv, df, dV),
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&M->coo), SPG_SKIP_NEGATIVE, M->dt,
+                                               dv(xv), dv(yv), df, dv(dV))),
                  SPG_SUCCESS);
     CHECK(spg_kernel_runs(SPG_KERNEL_COO_SAMPLED_OUTER) == (p->nnz > 0));
     for (int64_t k = 0; k < p->nnz; k++) {
@@ -420,14 +473,17 @@ static void test_coo(const mat *M, spg_rng *r)
     A.values = M->Ax;
     for (int64_t k = 0; k < p->nnz; k++)
         spg_vset(M->dt, dW, k, dV0[k]);
-    CHECK_STATUS(spg_bilinear_pullback(ctx, &A, xv, yv, df, dA, NULL, NULL), SPG_SUCCESS);
-    CHECK_STATUS(spg_assemble_pullback(ctx, M->plan, M->dt, dA, dW), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_bilinear_pullback(ctx, dev_csc(&A), dv(xv), dv(yv), df, dv(dA), NULL, NULL)),
+                 SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, M->plan, M->dt, dv(dA), dv(dW))), SPG_SUCCESS);
     for (int64_t k = 0; k < p->nnz; k++)
         if (!CHECK(spg_vget(M->dt, dV, k) == spg_vget(M->dt, dW, k)))
             break;
 
     /* SpMV: op N samples dy x', op T samples x dy'; one-based indices */
-    void *I1 = problem_index(p, p->I, M->it, 1), *J1 = problem_index(p, p->J, M->it, 1);
+    const size_t is = M->it == SPG_INT32 ? 4 : 8;
+    void *I1 = dev_reg(problem_index(p, p->I, M->it, 1), (size_t)p->nnz * is);
+    void *J1 = dev_reg(problem_index(p, p->J, M->it, 1), (size_t)p->nnz * is);
     const spg_coo one = {p->m, p->n, p->nnz, M->it, I1, J1};
     for (int op = 0; op < 2; op++) {
         const double *u = op == SPG_OP_N ? y : x, *v = op == SPG_OP_N ? x : y;
@@ -438,8 +494,8 @@ static void test_coo(const mat *M, spg_rng *r)
             spg_vset(M->dt, dV, k, dV0[k]);
         void *xs = op == SPG_OP_N ? yv : xv; /* x: length n (op N) or m (op T) */
         void *dys = op == SPG_OP_N ? xv : yv; /* dy: length m (op N) or n (op T) */
-        CHECK_STATUS(spg_coo_spmv_pullback(ctx, &one, SPG_ONE_BASED | SPG_SKIP_NEGATIVE, (spg_op)op,
-                                           M->dt, -2.0, xs, dys, dV),
+        CHECK_STATUS(DEV(spg_coo_spmv_pullback(ctx, dev_coo(&one), SPG_ONE_BASED | SPG_SKIP_NEGATIVE,
+                                               (spg_op)op, M->dt, -2.0, dv(xs), dv(dys), dv(dV))),
                      SPG_SUCCESS);
         for (int64_t k = 0; k < p->nnz; k++) {
             double want = dV0[k];
@@ -449,6 +505,7 @@ static void test_coo(const mat *M, spg_rng *r)
                 break;
         }
     }
+    dev_release(mark);
     free(I1), free(J1), free(x), free(y), free(dV0), free(xv), free(yv), free(dV), free(dW), free(dA);
 }
 
@@ -477,7 +534,8 @@ static double fd_loss(const fd_case *c, double *bound)
     if (c->form == 0) {
         const int64_t ylen = c->op == SPG_OP_N ? M->A.m : M->A.n;
         double *ref = malloc((size_t)(ylen + 1) * 8), *b = malloc((size_t)(ylen + 1) * 8);
-        CHECK_STATUS(spg_spmv(ctx, c->op, 1.0, &c->A, c->x, 0.0, c->y), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_spmv(ctx, c->op, 1.0, dev_csc(&c->A), dv(c->x), 0.0, dv(c->y))),
+                     SPG_SUCCESS);
         dense_spmv(&D, c->op, 1.0, x, 0, NULL, M->u, ref, b);
         double mag = 0;
         *bound = 0;
@@ -492,9 +550,10 @@ static double fd_loss(const fd_case *c, double *bound)
     } else {
         double *y = c->form == 1 ? to_double(M->dt, c->y, M->A.n) : x;
         if (c->form == 1)
-            CHECK_STATUS(spg_bilinear(ctx, &c->A, c->x, c->y, &f), SPG_SUCCESS);
+            CHECK_STATUS(DEV(spg_bilinear(ctx, dev_csc(&c->A), dv(c->x), dv(c->y), &f)),
+                         SPG_SUCCESS);
         else
-            CHECK_STATUS(spg_quadratic(ctx, &c->A, c->x, &f), SPG_SUCCESS);
+            CHECK_STATUS(DEV(spg_quadratic(ctx, dev_csc(&c->A), dv(c->x), &f)), SPG_SUCCESS);
         dense_bilinear(&D, x, y, M->u, bound);
         if (c->form == 1)
             free(y);
@@ -535,6 +594,7 @@ static void test_fd(const mat *M, spg_rng *r)
     if (!M->A.values)
         return;
     const int64_t m = M->A.m, n = M->A.n, nnz = M->A.nnz, big = m + n + nnz + 1;
+    const int mark = dev_mark();
     double *ref = malloc((size_t)big * 8), *bound = malloc((size_t)big * 8), *xd, *yd, *ad, *tmp;
     void *vals = rand_vec(M->dt, nnz, r, &ad);
     for (int64_t p = 0; p < nnz; p++)
@@ -547,22 +607,25 @@ static void test_fd(const mat *M, spg_rng *r)
     for (int op = 0; op < 2; op++) {
         const int64_t xlen = op == SPG_OP_N ? n : m, ylen = op == SPG_OP_N ? m : n;
         c.form = 0, c.op = (spg_op)op;
+        const int inner = dev_mark();
         c.x = rand_vec(M->dt, xlen, r, &xd);
         c.y = rand_vec(M->dt, ylen, r, &yd);
         c.w = malloc((size_t)(ylen + 1) * 8);
         for (int64_t i = 0; i < ylen; i++)
             c.w[i] = 0.5 + 0.5 * fabs(spg_rng_value(r));
-        void *dy = malloc((size_t)(ylen + 1) * 8), *dx = calloc((size_t)(xlen + 1), 8),
-             *dA = calloc((size_t)(nnz + 1), 8);
+        void *dy = zero_vec(ylen), *dx = zero_vec(xlen), *dA = zero_vec(nnz);
         double *yb = malloc((size_t)(ylen + 1) * 8), *dyd = malloc((size_t)(ylen + 1) * 8);
-        CHECK_STATUS(spg_spmv(ctx, c.op, 1.0, &c.A, c.x, 0.0, c.y), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_spmv(ctx, c.op, 1.0, dev_csc(&c.A), dv(c.x), 0.0, dv(c.y))),
+                     SPG_SUCCESS);
         dense_spmv(&D, c.op, 1.0, xd, 0, NULL, M->u, ref, yb);
         for (int64_t i = 0; i < ylen; i++) {
             spg_vset(M->dt, dy, i, c.w[i] * spg_vget(M->dt, c.y, i));
             dyd[i] = c.w[i] * ref[i]; /* the exact cotangent */
             yb[i] = c.w[i] * (yb[i] + M->u * fabs(ref[i])); /* its rounding */
         }
-        CHECK_STATUS(spg_spmv_pullback(ctx, c.op, 1.0, &c.A, c.x, dy, dA, dx), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_spmv_pullback(ctx, c.op, 1.0, dev_csc(&c.A), dv(c.x), dv(dy), dv(dA),
+                                           dv(dx))),
+                     SPG_SUCCESS);
         /* gradient bounds: the pullback's own rounding plus the cotangent's */
         dense_spmv(&D, op == SPG_OP_N ? SPG_OP_T : SPG_OP_N, 1.0, dyd, 0, NULL, M->u, ref, bound);
         tmp = malloc((size_t)(xlen + 1) * 8);
@@ -582,6 +645,7 @@ static void test_fd(const mat *M, spg_rng *r)
                 tmp[p] = 2 * (3 * M->u * fabs(dyd[yi] * xd[xi]) + yb[yi] * fabs(xd[xi]));
             }
         fd_param(&c, vals, nnz, dA, tmp, op == SPG_OP_N ? "spmv N dA" : "spmv T dA");
+        dev_release(inner);
         free(tmp), free(c.x), free(c.y), free(c.w), free(xd), free(yd), free(dy), free(dx),
             free(dA), free(yb), free(dyd);
     }
@@ -590,21 +654,25 @@ static void test_fd(const mat *M, spg_rng *r)
     c.form = 1;
     c.x = rand_vec(M->dt, m, r, &xd);
     c.y = rand_vec(M->dt, n, r, &yd);
-    void *gx = calloc((size_t)(m + 1), 8), *gy = calloc((size_t)(n + 1), 8), *gA = calloc((size_t)(nnz + 1), 8);
-    CHECK_STATUS(spg_bilinear_pullback(ctx, &c.A, c.x, c.y, 1.0, gA, gx, gy), SPG_SUCCESS);
+    void *gx = zero_vec(m), *gy = zero_vec(n), *gA = zero_vec(nnz);
+    CHECK_STATUS(DEV(spg_bilinear_pullback(ctx, dev_csc(&c.A), dv(c.x), dv(c.y), 1.0, dv(gA), dv(gx),
+                                           dv(gy))),
+                 SPG_SUCCESS);
     dense_spmv(&D, SPG_OP_N, 1.0, yd, 0, NULL, M->u, ref, bound);
     fd_param(&c, c.x, m, gx, bound, "bilinear dx");
     dense_spmv(&D, SPG_OP_T, 1.0, xd, 0, NULL, M->u, ref, bound);
     fd_param(&c, c.y, n, gy, bound, "bilinear dy");
     outer_ref(M, 1.0, xd, yd, ref, ref, bound); /* bound of x_i y_j; ref unused */
     fd_param(&c, vals, nnz, gA, bound, "bilinear dA");
+    dev_unreg(gx), dev_unreg(gy), dev_unreg(gA), dev_unreg(c.y);
     free(gx), free(gy), free(gA), free(c.y), free(yd);
 
     /* quadratic (square A): dx = (A + A') x, dA = x x' */
     if (m == n) {
         c.form = 2;
-        gx = calloc((size_t)(m + 1), 8), gA = calloc((size_t)(nnz + 1), 8);
-        CHECK_STATUS(spg_quadratic_pullback(ctx, &c.A, c.x, 1.0, gA, gx), SPG_SUCCESS);
+        gx = zero_vec(m), gA = zero_vec(nnz);
+        CHECK_STATUS(DEV(spg_quadratic_pullback(ctx, dev_csc(&c.A), dv(c.x), 1.0, dv(gA), dv(gx))),
+                     SPG_SUCCESS);
         double *b2 = malloc((size_t)(n + 1) * 8);
         dense_spmv(&D, SPG_OP_N, 1.0, xd, 0, NULL, M->u, ref, bound);
         dense_spmv(&D, SPG_OP_T, 1.0, xd, 0, NULL, M->u, ref, b2);
@@ -613,8 +681,10 @@ static void test_fd(const mat *M, spg_rng *r)
         fd_param(&c, c.x, m, gx, bound, "quadratic dx");
         outer_ref(M, 1.0, xd, xd, ref, ref, bound);
         fd_param(&c, vals, nnz, gA, bound, "quadratic dA");
+        dev_unreg(gx), dev_unreg(gA);
         free(gx), free(gA), free(b2);
     }
+    dev_release(mark);
     free(c.x), free(xd), free(ref), free(bound), free(vals), free(ad);
     dense_free(&D);
 }
@@ -637,10 +707,10 @@ static void run_all(const mat *M, uint64_t seed, int fd)
         test_fd(M, &r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
-        return spg_test_done();
+    ctx = dev_open(argc, argv);
+    fuses = dev_backend() == SPG_BACKEND_CPU;
     problem ps[] = {
         problem_random("square 9x9", 9, 9, 40, 0, 31),
         problem_random("tall 12x5", 12, 5, 30, 0, 32),

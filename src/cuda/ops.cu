@@ -525,8 +525,8 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
     if (!st && dA && A->nnz > 0) {
         sampled_outer_kernel<<<spg_blocks(A->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(
             A->nnz, n, static_cast<const spg_int *>(A->colptr),
-            static_cast<const spg_int *>(A->rowind), 1, static_cast<const spg_real *>(x), 0, static_cast<const spg_real *>(y), 0, 1,
-            static_cast<spg_real *>(dA));
+            static_cast<const spg_int *>(A->rowind), 1, static_cast<const spg_real *>(x), 0,
+            static_cast<const spg_real *>(y), 0, 1, static_cast<spg_real *>(dA));
         st = spg_cuda_launched();
     }
     if (!st)
@@ -541,8 +541,8 @@ static spg_status sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k, c
         return SPG_SUCCESS;
     sampled_outer_kernel<<<spg_blocks(A->nnz), SPG_BLOCK, 0, stream_of(ctx)>>>(
         A->nnz, A->n, static_cast<const spg_int *>(A->colptr),
-        static_cast<const spg_int *>(A->rowind), k, static_cast<const spg_real *>(U), ldu, static_cast<const spg_real *>(V), ldv,
-        (spg_real)alpha, static_cast<spg_real *>(dA));
+        static_cast<const spg_int *>(A->rowind), k, static_cast<const spg_real *>(U), ldu,
+        static_cast<const spg_real *>(V), ldv, (spg_real)alpha, static_cast<spg_real *>(dA));
     return spg_cuda_launched();
 }
 
