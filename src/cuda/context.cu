@@ -93,6 +93,17 @@ extern "C" spg_status spg_cuda_set_stream(spg_context *ctx, void *stream)
     return st;
 }
 
+/* cudaMalloc through the allocation hook of the tests (src/testhook.h),
+ * which counts it and can make it fail. */
+spg_status spg_cuda_alloc(void **p, size_t bytes)
+{
+    int ok;
+    spg_bytes_of(bytes <= INT64_MAX ? (int64_t)bytes : -1, 1, &ok);
+    if (!ok)
+        return SPG_ERR_ALLOC;
+    return spg_cuda_status(cudaMalloc(p, bytes > 0 ? bytes : 1));
+}
+
 extern "C" void *spg_cuda_malloc(size_t bytes)
 {
     void *p = NULL;
@@ -115,7 +126,7 @@ spg_status spg_cuda_reserve(spg_context *ctx, spg_workspace w, size_t bytes, voi
         cudaFree(c->ws[w]);
         c->ws[w] = NULL;
         c->size[w] = 0;
-        st = spg_cuda_status(cudaMalloc(&c->ws[w], bytes));
+        st = spg_cuda_alloc(&c->ws[w], bytes);
         if (st != SPG_SUCCESS)
             return st;
         c->size[w] = bytes;

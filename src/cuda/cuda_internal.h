@@ -42,6 +42,10 @@ spg_status spg_cuda_status(cudaError_t e);
 spg_status spg_cusparse_status(cusparseStatus_t s);
 spg_status spg_cublas_status(cublasStatus_t s);
 
+/* cudaMalloc of bytes (at least 1) that the tests' allocation hook counts
+ * and can make fail (SPG_ERR_ALLOC). */
+spg_status spg_cuda_alloc(void **p, size_t bytes);
+
 /* A workspace buffer of at least bytes (its contents are not kept). */
 spg_status spg_cuda_reserve(spg_context *ctx, spg_workspace w, size_t bytes, void **p);
 

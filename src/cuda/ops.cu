@@ -312,7 +312,7 @@ spg_status download(spg_context *ctx, const void *d, int64_t count, spg_int **h)
 spg_status upload(spg_context *ctx, void *h, int64_t count, void **d)
 {
     const size_t bytes = (size_t)(count > 0 ? count : 1) * sizeof(spg_int);
-    spg_status st = spg_cuda_status(cudaMalloc(d, bytes));
+    spg_status st = spg_cuda_alloc(d, bytes);
     if (!st && count > 0)
         st = spg_cuda_status(cudaMemcpyAsync(*d, h, (size_t)count * sizeof(spg_int),
                                              cudaMemcpyHostToDevice, stream_of(ctx)));
