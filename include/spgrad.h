@@ -102,7 +102,12 @@ typedef struct spg_context spg_context;
 typedef struct spg_plan spg_plan;
 
 /* Contexts choose the backend. SPG_ERR_NOT_BUILT for CUDA in a build
- * without it, SPG_ERR_NO_DEVICE where no GPU is usable. */
+ * without it, SPG_ERR_NO_DEVICE where no GPU is usable. A CUDA context
+ * keeps the device current when it was made, and makes it current for each
+ * of its calls. Host threads may share a context: on the CPU its calls run
+ * side by side; on CUDA they take turns on the context's lock, each
+ * operation whole on the context's stream (threads that want to overlap
+ * their work use a context each). */
 SPG_API spg_status spg_context_create(spg_backend backend, spg_context **ctx);
 SPG_API void spg_context_destroy(spg_context *ctx); /* NULL is a no-op */
 

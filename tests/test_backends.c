@@ -18,6 +18,7 @@
  * of every input and N at most its result on inputs of 1 (the table's
  * scalars are at least 1): the two backends differ by at most twice that,
  * with M's own rounding allowed for. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "calls.h"
@@ -321,6 +322,67 @@ static void alloc_failures(const call *c, const args *a, const args *d, const ch
     free_outputs(c, ref);
 }
 
+enum { WORKERS = 4, ROUNDS = 3 };
+
+/* A user thread that runs every call of the table on the backend's
+ * arguments through the shared context, ROUNDS times. */
+typedef struct worker {
+    const args *a, *d;
+    void *(*ref)[NSLOT]; /* per call: the outputs of one thread alone */
+    int failures, mismatches;
+} worker;
+
+/* The call runs here: computes, and has what it takes; solvers are used by
+ * one thread at a time, so their calls are left out. */
+static int shared_call(const call *c, const args *a, const args *d)
+{
+    return spg_call_runs(c, a) && spg_call_ready(c, d) && c->kind != SOLVE;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < spg_ncalls; k++) {
+            const call *c = &spg_calls[k];
+            if (!shared_call(c, w->a, w->d))
+                continue;
+            void *out[NSLOT] = {0};
+            w->failures += run_backend(c, w->d, w->a, out) != SPG_SUCCESS;
+            for (int s = FIRST_OUTPUT; s < NSLOT; s++)
+                if (spg_call_writes(c, s) && spg_slot_bytes(w->a, s))
+                    w->mismatches += memcmp(out[s], w->ref[k][s], spg_slot_bytes(w->a, s)) != 0;
+            free_outputs(c, out);
+        }
+    return NULL;
+}
+
+/* User threads sharing the backend's context (on CUDA its calls take
+ * turns on the context's lock) get the bits of one thread alone. */
+static void shared_context(const args *a, const args *d, const char *what)
+{
+    void *(*ref)[NSLOT] = calloc((size_t)spg_ncalls, sizeof *ref);
+    for (int k = 0; k < spg_ncalls; k++)
+        if (shared_call(&spg_calls[k], a, d))
+            CHECK_STATUS(run_backend(&spg_calls[k], d, a, ref[k]), SPG_SUCCESS);
+    worker w[WORKERS];
+    pthread_t t[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        w[i] = (worker){a, d, ref, 0, 0};
+        CHECK(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
+    }
+    for (int i = 0; i < WORKERS; i++) {
+        pthread_join(t[i], NULL);
+        if (!CHECK(w[i].failures == 0 && w[i].mismatches == 0))
+            fprintf(stderr, "  %s: thread %d: %d calls failed, %d outputs differ\n", what, i,
+                    w[i].failures, w[i].mismatches);
+    }
+    for (int k = 0; k < spg_ncalls; k++)
+        if (shared_call(&spg_calls[k], a, d))
+            free_outputs(&spg_calls[k], ref[k]);
+    free(ref);
+}
+
 /* The backend's copy of host arguments a: the triplets and every input
  * array copied, its own plan of the triplets, the CPU's values in the view
  * of that plan's pattern. The plan's description and pattern are the
@@ -469,6 +531,8 @@ static void run(const problem *p, spg_dtype dt, spg_itype it, unsigned flags, in
             }
             bad_arguments(&a, &d);
             analysed_view(&a, &d);
+            if (failures)
+                shared_context(&a, &d, what);
         }
         backend_free(&d);
     }

@@ -51,15 +51,25 @@ extern "C" spg_status spg_cuda_context_init(spg_context *ctx)
     spg_cuda_state *c = static_cast<spg_cuda_state *>(spg_calloc(1, sizeof *c));
     if (!c)
         return SPG_ERR_ALLOC;
-    spg_status st = spg_cusparse_status(cusparseCreate(&c->sparse));
+    spg_status st = spg_cuda_status(cudaGetDevice(&c->device));
+    if (st == SPG_SUCCESS)
+        st = spg_cusparse_status(cusparseCreate(&c->sparse));
     if (st == SPG_SUCCESS)
         st = spg_cublas_status(cublasCreate(&c->blas));
+    pthread_mutexattr_t recursive;
+    if (st == SPG_SUCCESS && (pthread_mutexattr_init(&recursive) ||
+                              pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE) ||
+                              pthread_mutex_init(&c->lock, &recursive)))
+        st = SPG_ERR_ALLOC;
     if (st != SPG_SUCCESS) {
+        if (c->blas)
+            cublasDestroy(c->blas);
         if (c->sparse)
             cusparseDestroy(c->sparse);
         spg_free(c);
         return st;
     }
+    pthread_mutexattr_destroy(&recursive);
     ctx->cuda = c;
     return SPG_SUCCESS;
 }
@@ -71,14 +81,19 @@ extern "C" void spg_cuda_context_fini(spg_context *ctx)
         cudaFree(c->ws[w]);
     cusparseDestroy(c->sparse);
     cublasDestroy(c->blas);
+    pthread_mutex_destroy(&c->lock);
     spg_free(c);
     ctx->cuda = NULL;
 }
 
 /* The old stream's queued work is finished first: it may still use the
- * workspace that calls on the new stream will reuse. */
+ * workspace that calls on the new stream will reuse. Under the context's
+ * lock, between whole operations. */
 extern "C" spg_status spg_cuda_set_stream(spg_context *ctx, void *stream)
 {
+    spg_cuda_hold hold(ctx);
+    if (hold.status)
+        return hold.status;
     spg_cuda_state *c = ctx->cuda;
     cudaStream_t s = static_cast<cudaStream_t>(stream);
     if (s == c->stream) /* nothing to order: frameworks set theirs before each call */
@@ -137,6 +152,9 @@ spg_status spg_cuda_reserve(spg_context *ctx, spg_workspace w, size_t bytes, voi
 
 extern "C" spg_status spg_cuda_copy(spg_context *ctx, void *dst, const void *src, size_t bytes)
 {
+    spg_cuda_hold hold(ctx);
+    if (hold.status)
+        return hold.status;
     if (bytes == 0)
         return SPG_SUCCESS;
     return spg_cuda_status(
@@ -157,6 +175,9 @@ __global__ void differ_kernel(size_t bytes, const unsigned char *a, const unsign
 extern "C" spg_status spg_cuda_same(spg_context *ctx, const void *a, const void *b,
                                     size_t bytes, int *same)
 {
+    spg_cuda_hold hold(ctx);
+    if (hold.status)
+        return hold.status;
     int differ = 0;
     spg_status st = spg_cuda_reduce_flag(ctx, 0, &differ, [&](int *flag) {
         if (bytes > 0)

@@ -6,6 +6,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cusparse.h>
+#include <pthread.h>
 
 extern "C" {
 #include "../backend.h"
@@ -30,10 +31,15 @@ typedef enum spg_workspace {
     SPG_WS_COUNT
 } spg_workspace;
 
+/* A context's calls take turns on its lock: host threads may share the
+ * context, and each operation runs whole on the stream with the handles
+ * and workspace to itself. */
 struct spg_cuda_state {
     cusparseHandle_t sparse;
     cublasHandle_t blas;
     cudaStream_t stream;
+    int device; /* the device current when the context was made */
+    pthread_mutex_t lock; /* recursive */
     void *ws[SPG_WS_COUNT];
     size_t size[SPG_WS_COUNT];
 };
@@ -41,6 +47,32 @@ struct spg_cuda_state {
 spg_status spg_cuda_status(cudaError_t e);
 spg_status spg_cusparse_status(cusparseStatus_t s);
 spg_status spg_cublas_status(cublasStatus_t s);
+
+/* Holds the context's lock for a scope, with its device made current on
+ * the calling thread (status: how that went). */
+struct spg_cuda_hold {
+    spg_context *ctx;
+    spg_status status;
+    explicit spg_cuda_hold(spg_context *c) : ctx(c)
+    {
+        pthread_mutex_lock(&ctx->cuda->lock);
+        status = spg_cuda_status(cudaSetDevice(ctx->cuda->device));
+    }
+    ~spg_cuda_hold() { pthread_mutex_unlock(&ctx->cuda->lock); }
+    spg_cuda_hold(const spg_cuda_hold &) = delete;
+    spg_cuda_hold &operator=(const spg_cuda_hold &) = delete;
+};
+
+/* locked<f>::call: the backend function f run under its context's lock,
+ * for the tables of operations. */
+template <auto F> struct locked;
+template <class... Args, spg_status (*F)(spg_context *, Args...)> struct locked<F> {
+    static spg_status call(spg_context *ctx, Args... args)
+    {
+        spg_cuda_hold hold(ctx);
+        return hold.status ? hold.status : F(ctx, args...);
+    }
+};
 
 /* cudaMalloc of bytes (at least 1) that the tests' allocation hook counts
  * and can make fail (SPG_ERR_ALLOC). */

@@ -182,10 +182,11 @@ spg_status dss_solve(spg_context *ctx, spg_solver *s, spg_op op, int64_t nrhs, c
     return st;
 }
 
+/* each under its context's lock (cuda_internal.h) */
 const spg_solver_ops dss_ops = {
-    dss_analyse,
-    dss_factor,
-    dss_solve,
+    locked<dss_analyse>::call,
+    locked<dss_factor>::call,
+    locked<dss_solve>::call,
     dss_release,
 };
 

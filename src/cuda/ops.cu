@@ -598,20 +598,21 @@ static spg_status block_add(spg_context *ctx, int64_t m, int64_t k, const void *
     return spg_cuda_launched();
 }
 
-/* Named fields, in the order of struct spg_ops (as C++ wants them). */
+/* Named fields, in the order of struct spg_ops (as C++ wants them); each
+ * operation runs under its context's lock (cuda_internal.h). */
 extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
-    .plan_build = plan_build,
+    .plan_build = locked<plan_build>::call,
     .analysis_bytes = analysis_bytes,
-    .analyse = analyse,
-    .assemble = assemble,
-    .assemble_pullback = assemble_pullback,
-    .spmv = spmv,
+    .analyse = locked<analyse>::call,
+    .assemble = locked<assemble>::call,
+    .assemble_pullback = locked<assemble_pullback>::call,
+    .spmv = locked<spmv>::call,
     .spmv_t_outer = nullptr, /* the dispatch runs spmv, then sampled_outer */
-    .bilinear_pass = bilinear_pass,
-    .sampled_outer = sampled_outer,
-    .csc_check = csc_check,
-    .coo_check = coo_check,
-    .coo_sampled_outer = coo_sampled_outer,
+    .bilinear_pass = locked<bilinear_pass>::call,
+    .sampled_outer = locked<sampled_outer>::call,
+    .csc_check = locked<csc_check>::call,
+    .coo_check = locked<coo_check>::call,
+    .coo_sampled_outer = locked<coo_sampled_outer>::call,
     .bilinear_fused = nullptr, /* the dispatch runs bilinear_pass, spmv and sampled_outer */
-    .block_add = block_add,
+    .block_add = locked<block_add>::call,
 };
