@@ -7,8 +7,12 @@
  * same matrix) are within solve_bound, from the matrix's conditioning, or
  * bitwise equal on the CPU; its other results are within the rounding
  * bound of both (below); every result is bitwise the same when run again,
- * and within the bound with atomics allowed; bad input gives the same
- * statuses. The CPU backend is tested on 3 threads against 1. Where the
+ * (on CUDA the second time on a caller's stream), and within the bound
+ * with atomics allowed; bad input gives the same statuses. On two of the
+ * problems, each allocation a call makes fails in turn (the call reports
+ * it, outputs untouched, and then runs), and four threads share the
+ * context. An 18M-triplet problem gives the CPU's bits in plan, assembly
+ * and the pullbacks. The CPU backend is tested on 3 threads against 1. Where the
  * backend cannot run (no GPU) the program reports itself skipped (77).
  *
  * The bound of an output element: its exact value is a sum of N terms,
@@ -24,6 +28,7 @@
 #include "calls.h"
 #include "check.h"
 #include "device.h"
+#include "fem2d.h"
 #include "problems.h"
 #include "testhook.h"
 
@@ -237,7 +242,14 @@ static void compare_call(const call *c, const args *a, const args *d, const char
     const spg_status want = run_host(c, a, AS_IS, ref);
     run_host(c, a, ABS, mag);
     run_host(c, a, ONES, ones);
-    const spg_status st = run_backend(c, d, a, got), st2 = run_backend(c, d, a, again);
+    const spg_status st = run_backend(c, d, a, got);
+    void *stream = spg_tool_stream(be); /* the second run on a caller's stream (CUDA) */
+    if (stream)
+        CHECK_STATUS(spg_context_set_stream(ctx, stream), SPG_SUCCESS);
+    const spg_status st2 = run_backend(c, d, a, again);
+    if (stream)
+        CHECK_STATUS(spg_context_set_stream(ctx, NULL), SPG_SUCCESS);
+    spg_tool_stream_free(be, stream);
     CHECK_STATUS(spg_context_set_atomics(ctx, 1), SPG_SUCCESS);
     const spg_status st3 = run_backend(c, d, a, atom);
     CHECK_STATUS(spg_context_set_atomics(ctx, 0), SPG_SUCCESS);
@@ -590,6 +602,69 @@ static void run_all(void)
         problem_free(&ps[i]);
 }
 
+/* Host bytes of the backend's array d. */
+static void *back(const void *d, size_t len)
+{
+    void *h = malloc(len ? len : 1);
+    if (!h)
+        exit(2);
+    spg_tool_get(be, h, d, len);
+    return h;
+}
+
+/* Array p (len bytes) on the backend equals host array h bit for bit. */
+static int same_bits(const void *p, const void *h, size_t len)
+{
+    void *b = back(p, len);
+    const int same = !memcmp(b, h, len);
+    free(b);
+    return same;
+}
+
+/* An 18M-triplet problem (fem2d-1000), where the device's grid-stride
+ * loops wrap: the plan, assembly, its pullback and the COO bilinear
+ * pullback give the bits of the CPU on one thread. */
+static void large_problem(void)
+{
+    spg_fem2d fem;
+    if (!CHECK(spg_fem2d_make(1000, &fem) == 0))
+        return;
+    const int64_t n = fem.nodes, N = fem.triplets;
+    const spg_coo hc = {n, n, N, SPG_INT32, fem.I, fem.J};
+    spg_coo dc = hc;
+    dc.I = up(fem.I, (size_t)N * 4), dc.J = up(fem.J, (size_t)N * 4);
+    spg_plan *hp = NULL, *dp = NULL;
+    if (CHECK_STATUS(spg_plan_create(cpu, &hc, 0, &hp), SPG_SUCCESS) &&
+        CHECK_STATUS(spg_plan_create(ctx, &dc, 0, &dp), SPG_SUCCESS)) {
+        spg_csc H, A;
+        spg_plan_csc(hp, SPG_DOUBLE, NULL, &H), spg_plan_csc(dp, SPG_DOUBLE, NULL, &A);
+        const size_t nnz = (size_t)H.nnz;
+        CHECK(A.nnz == H.nnz && same_bits(A.colptr, H.colptr, (size_t)(n + 1) * 4) &&
+              same_bits(A.rowind, H.rowind, nnz * 4)); /* the pattern */
+        double *hx = malloc(nnz * 8), *hv = calloc((size_t)N, 8), *x = malloc((size_t)n * 8);
+        for (int64_t i = 0; i < n; i++)
+            x[i] = 1.0 / (double)(i % 13 + 1);
+        void *V = up(fem.V, (size_t)N * 8), *Ax = up(hx, nnz * 8), *dV = up(hv, (size_t)N * 8);
+        void *dx = up(x, (size_t)n * 8);
+        CHECK_STATUS(spg_assemble(cpu, hp, SPG_DOUBLE, fem.V, hx), SPG_SUCCESS);
+        CHECK_STATUS(spg_assemble(ctx, dp, SPG_DOUBLE, V, Ax), SPG_SUCCESS);
+        CHECK(same_bits(Ax, hx, nnz * 8)); /* assembly */
+        CHECK_STATUS(spg_assemble_pullback(cpu, hp, SPG_DOUBLE, hx, hv), SPG_SUCCESS);
+        CHECK_STATUS(spg_assemble_pullback(ctx, dp, SPG_DOUBLE, Ax, dV), SPG_SUCCESS);
+        CHECK(same_bits(dV, hv, (size_t)N * 8)); /* its pullback */
+        CHECK_STATUS(spg_coo_bilinear_pullback(cpu, &hc, 0, SPG_DOUBLE, x, x, 0.5, hv),
+                     SPG_SUCCESS);
+        CHECK_STATUS(spg_coo_bilinear_pullback(ctx, &dc, 0, SPG_DOUBLE, dx, dx, 0.5, dV),
+                     SPG_SUCCESS);
+        CHECK(same_bits(dV, hv, (size_t)N * 8)); /* the COO pullback */
+        drop(V), drop(Ax), drop(dV), drop(dx);
+        free(hx), free(hv), free(x);
+    }
+    spg_plan_destroy(hp), spg_plan_destroy(dp);
+    drop((void *)dc.I), drop((void *)dc.J);
+    spg_fem2d_free(&fem);
+}
+
 int main(void)
 {
     be = SPG_TEST_BACKEND;
@@ -606,6 +681,7 @@ int main(void)
         CHECK_STATUS(spg_context_set_threads(ctx, 3), SPG_SUCCESS);
     run_all();
     bad_triplet_order();
+    large_problem();
     if (not_compared)
         printf("%d solver calls not compared: the backend has no solver\n", not_compared);
     spg_context_destroy(ctx);

@@ -357,10 +357,11 @@ static void test_quadratic(const mat *M, spg_rng *r)
     free(x), free(dx0), free(dA0), free(ref), free(bound), free(xv), free(dx), free(dA);
 }
 
-/* Rank-k sampled outer products with leading dimensions beyond m and n. */
-static void test_sampled_outer(const mat *M, spg_rng *r)
+/* Rank-k sampled outer products (k = 1 and 4) with leading dimensions
+ * beyond m and n. */
+static void test_sampled_outer(const mat *M, int64_t k, spg_rng *r)
 {
-    const int64_t m = M->A.m, n = M->A.n, nnz = M->A.nnz, k = 3, ldu = m + 2, ldv = n + 1;
+    const int64_t m = M->A.m, n = M->A.n, nnz = M->A.nnz, ldu = m + 2, ldv = n + 1;
     const int mark = dev_mark();
     double *U, *V, *dA0, *ref = malloc((size_t)(nnz + 1) * 8), *bound = malloc((size_t)(nnz + 1) * 8);
     void *Uv = rand_vec(M->dt, ldu * k, r, &U), *Vv = rand_vec(M->dt, ldv * k, r, &V);
@@ -700,7 +701,8 @@ static void run_all(const mat *M, uint64_t seed, int fd)
     }
     test_bilinear(M, &r);
     test_quadratic(M, &r);
-    test_sampled_outer(M, &r);
+    test_sampled_outer(M, 1, &r);
+    test_sampled_outer(M, 4, &r);
     if (M->A.values)
         test_coo(M, &r);
     if (fd)

@@ -123,6 +123,30 @@ void spg_tool_drop(spg_backend backend, void *where)
     (void)where;
 }
 
+void *spg_tool_stream(spg_backend backend)
+{
+    void *s = NULL;
+#ifdef SPGRAD_HAVE_CUDA
+    if (backend == SPG_BACKEND_CUDA) {
+        cudaStream_t cs;
+        device_check(cudaStreamCreate(&cs) == cudaSuccess, "stream creation");
+        s = cs;
+    }
+#endif
+    (void)backend;
+    return s;
+}
+
+void spg_tool_stream_free(spg_backend backend, void *stream)
+{
+#ifdef SPGRAD_HAVE_CUDA
+    if (backend == SPG_BACKEND_CUDA && stream)
+        cudaStreamDestroy((cudaStream_t)stream);
+#endif
+    (void)backend;
+    (void)stream;
+}
+
 void spg_tool_sync(spg_backend backend)
 {
 #ifdef SPGRAD_HAVE_CUDA

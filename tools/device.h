@@ -32,6 +32,11 @@ void spg_tool_zero(spg_backend backend, void *where, size_t bytes);
 /* Releases what spg_tool_put returned. */
 void spg_tool_drop(spg_backend backend, void *where);
 
+/* A new stream of the caller's (a cudaStream_t, blocking: the legacy
+ * default stream waits for it); NULL on the CPU. */
+void *spg_tool_stream(spg_backend backend);
+void spg_tool_stream_free(spg_backend backend, void *stream);
+
 /* Waits for the context's queued work (for timings). */
 void spg_tool_sync(spg_backend backend);
 
