@@ -139,8 +139,10 @@ SPG_API spg_status spg_context_set_atomics(spg_context *ctx, int allow);
  * colptr of n + 1 indices among them) the work space is one count per
  * column and block of triplets: n + 2 indices on one block, at most
  * nnz + 1 on several. With SPG_INT32 the triplets and the stored entries
- * must number at most 2^31 - 1. A bad triplet is reported by the status of
- * the first one in triplet order. The plan is read-only once made and may
+ * must number at most 2^31 - 1. A CUDA plan also keeps its analysis for
+ * A x in device memory: the row starts (m + 1 indices, none where m + 1
+ * cannot be sized) and two indices per stored entry. A bad triplet is
+ * reported by the status of the first one in triplet order. The plan is read-only once made and may
  * be shared by threads. */
 SPG_API spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo,
                            unsigned flags, spg_plan **plan);

@@ -11,8 +11,8 @@ static spg_status plan_analyse(spg_context *ctx, const spg_ops *o, spg_plan *p)
                        NULL};
     int ok;
     const size_t bytes = o->analysis_bytes(&A, &ok);
-    if (!ok)
-        return SPG_ERR_ALLOC;
+    if (!ok) /* none: its arrays could not be sized, and calls do without */
+        return SPG_SUCCESS;
     void *buffer = bytes > 0 ? spg_backend_malloc(p->backend, (int64_t)bytes, 1) : NULL;
     if (bytes > 0 && !buffer)
         return SPG_ERR_ALLOC;
