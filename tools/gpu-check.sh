@@ -14,7 +14,8 @@
 #   check      spgrad check --backend cuda on the test matrices (double, float)
 #   demo       spgrad demo --backend cuda (n = 1000)
 #   bench      spgrad bench --backend cuda on fem2d-1000, and on the CPU
-#   sanitizer  the gpu tests once under compute-sanitizer, where it exists
+#   sanitizer  test_ops on the CUDA backend (every operation on small
+#              problems) under compute-sanitizer, where it exists
 # DIR gets a log per step and summary.txt, the page to quote. Exit status 0
 # when every step passed, 1 when one failed, 2 when the machine lacks
 # nvidia-smi, nvcc or cmake.
@@ -73,7 +74,8 @@ say "nvcc: $("$NVCC" --version | grep -o 'release [0-9.]*')"
 step "configure (sm_$ARCH)" 120 build.log cmake -S "$ROOT" -B "$BUILD" -DSPGRAD_CUDA=ON \
     -DCMAKE_CUDA_COMPILER="$NVCC" -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DSPGRAD_PYTHON=OFF \
     -DSPGRAD_BENCH=OFF -DSPGRAD_TESTS=ON || { say "RESULT: FAILED (no build)"; exit 1; }
-step "build" 300 build.log cmake --build "$BUILD" -j "$JOBS" --target test_cuda spgrad_cli ||
+step "build" 300 build.log cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_ops \
+    test_assemble test_gradient test_errors test_matrices spgrad_cli ||
     { say "RESULT: FAILED (no build)"; exit 1; }
 SPGRAD=$BUILD/spgrad
 
@@ -101,8 +103,8 @@ step "spgrad bench --backend cuda" 90 bench.log "$SPGRAD" bench --backend cuda
 step "spgrad bench (cpu)" 90 bench.log "$SPGRAD" bench
 SANITIZER=$(command -v compute-sanitizer || ls "$(dirname "$NVCC")"/compute-sanitizer 2>/dev/null)
 if [ -n "$SANITIZER" ]; then
-    step "compute-sanitizer test_cuda" 120 sanitizer.log "$SANITIZER" --tool memcheck \
-        --leak-check full --error-exitcode 1 "$BUILD/tests/test_cuda"
+    step "compute-sanitizer test_ops" 120 sanitizer.log "$SANITIZER" --tool memcheck \
+        --leak-check full --error-exitcode 1 "$BUILD/tests/test_ops" --backend cuda
 else
     say "compute-sanitizer             absent"
 fi
