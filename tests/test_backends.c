@@ -10,7 +10,8 @@
  * (on CUDA the second time on a caller's stream), and within the bound
  * with atomics allowed; bad input gives the same statuses. On one problem
  * each allocation a call makes fails in turn (the call reports it, outputs
- * untouched, and then runs), and on two four threads share the context. An 18M-triplet problem gives the CPU's bits in plan, assembly
+ * untouched, and then runs), and on two four threads run every call,
+ * sharing the context and then each with its own. An 18M-triplet problem gives the CPU's bits in plan, assembly
  * and the pullbacks. The CPU backend is tested on 3 threads against 1. Where the
  * backend cannot run (no GPU) the program reports itself skipped (77).
  *
@@ -336,10 +337,12 @@ static void alloc_failures(const call *c, const args *a, const args *d, const ch
 enum { WORKERS = 4, ROUNDS = 3 };
 
 /* A user thread that runs every call of the table on the backend's
- * arguments through the shared context, ROUNDS times. */
+ * arguments, ROUNDS times, through the shared context or a context of its
+ * own. */
 typedef struct worker {
     const args *a, *d;
     void *(*ref)[NSLOT]; /* per call: the outputs of one thread alone */
+    int own;             /* makes its own context */
     int failures, mismatches;
 } worker;
 
@@ -353,40 +356,52 @@ static int shared_call(const call *c, const args *a, const args *d)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
+    args e = *w->d;
+    spg_context *own = NULL;
+    if (w->own && spg_context_create(be, &own) != SPG_SUCCESS) {
+        w->failures++;
+        return NULL;
+    }
+    if (own)
+        e.p[S_CTX] = own;
     for (int r = 0; r < ROUNDS; r++)
         for (int k = 0; k < spg_ncalls; k++) {
             const call *c = &spg_calls[k];
             if (!shared_call(c, w->a, w->d))
                 continue;
             void *out[NSLOT] = {0};
-            w->failures += run_backend(c, w->d, w->a, out) != SPG_SUCCESS;
+            w->failures += run_backend(c, &e, w->a, out) != SPG_SUCCESS;
             for (int s = FIRST_OUTPUT; s < NSLOT; s++)
                 if (spg_call_writes(c, s) && spg_slot_bytes(w->a, s))
                     w->mismatches += memcmp(out[s], w->ref[k][s], spg_slot_bytes(w->a, s)) != 0;
             free_outputs(c, out);
         }
+    spg_context_destroy(own);
     return NULL;
 }
 
 /* User threads sharing the backend's context (on CUDA its calls take
- * turns on the context's lock) get the bits of one thread alone. */
+ * turns on the context's lock), then each with a context of its own, get
+ * the bits of one thread alone. */
 static void shared_context(const args *a, const args *d, const char *what)
 {
     void *(*ref)[NSLOT] = calloc((size_t)spg_ncalls, sizeof *ref);
     for (int k = 0; k < spg_ncalls; k++)
         if (shared_call(&spg_calls[k], a, d))
             CHECK_STATUS(run_backend(&spg_calls[k], d, a, ref[k]), SPG_SUCCESS);
-    worker w[WORKERS];
-    pthread_t t[WORKERS];
-    for (int i = 0; i < WORKERS; i++) {
-        w[i] = (worker){a, d, ref, 0, 0};
-        CHECK(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
-    }
-    for (int i = 0; i < WORKERS; i++) {
-        pthread_join(t[i], NULL);
-        if (!CHECK(w[i].failures == 0 && w[i].mismatches == 0))
-            fprintf(stderr, "  %s: thread %d: %d calls failed, %d outputs differ\n", what, i,
-                    w[i].failures, w[i].mismatches);
+    for (int own = 0; own < 2; own++) {
+        worker w[WORKERS];
+        pthread_t t[WORKERS];
+        for (int i = 0; i < WORKERS; i++) {
+            w[i] = (worker){a, d, ref, own, 0, 0};
+            CHECK(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
+        }
+        for (int i = 0; i < WORKERS; i++) {
+            pthread_join(t[i], NULL);
+            if (!CHECK(w[i].failures == 0 && w[i].mismatches == 0))
+                fprintf(stderr, "  %s: thread %d (%s context): %d calls failed, %d differ\n",
+                        what, i, own ? "own" : "shared", w[i].failures, w[i].mismatches);
+        }
     }
     for (int k = 0; k < spg_ncalls; k++)
         if (shared_call(&spg_calls[k], a, d))
