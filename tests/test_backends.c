@@ -2,18 +2,19 @@
  * of the table (calls.h) on the same problems, in both value and index
  * types. The backend under test (SPG_TEST_BACKEND: test_backends is the
  * CPU's, test_cuda the CUDA backend's) computes on its own copies of the
- * arrays. Its plans give the CPU's pattern; its EXACT
- * calls give the CPU's bits; its solves (SOLVE, its own solver of the
- * same matrix) are within solve_bound, from the matrix's conditioning, or
- * bitwise equal on the CPU; its other results are within the rounding
- * bound of both (below); every result is bitwise the same when run again,
- * (on CUDA the second time on a caller's stream), and within the bound
- * with atomics allowed; bad input gives the same statuses. On one problem
- * each allocation a call makes fails in turn (the call reports it, outputs
- * untouched, and then runs), and on two four threads run every call,
- * sharing the context and then each with its own. An 18M-triplet problem gives the CPU's bits in plan, assembly
- * and the pullbacks. The CPU backend is tested on 3 threads against 1. Where the
- * backend cannot run (no GPU) the program reports itself skipped (77).
+ * arrays. Its plans give the CPU's pattern; its EXACT calls give the CPU's
+ * bits; its solves (SOLVE, its own solver of the same matrix) are within
+ * solve_bound, from the matrix's conditioning, or bitwise equal on the
+ * CPU; its other results are within the rounding bound of both (below).
+ * Every result is bitwise the same when run again (on CUDA the second time
+ * on a caller's stream), and within the bound with atomics allowed; bad
+ * input gives the same statuses. On one problem each allocation a call
+ * makes fails in turn (the call reports it, outputs untouched, and then
+ * runs); on two, four threads run every call, sharing the context and
+ * then each with its own. An 18M-triplet problem gives the CPU's bits in
+ * plan, assembly and the pullbacks. The CPU backend is tested on 3 threads
+ * against 1. Where the backend cannot run (no GPU) the program reports
+ * itself skipped (77).
  *
  * The bound of an output element: its exact value is a sum of N terms,
  * each a product of at most 4 factors, so each backend is within
