@@ -140,7 +140,7 @@ static int make_problems(problem *ps)
     ps[np++] = rounding(problem_random("", 7, 5, 200, 0, 1), "heavy duplicates, rounding");
     ps[np++] = rounding(problem_random("", 300, 200, 50000, 5, 5), "larger, rounding");
     /* columns of 2000 triplets (sorted in place) and, compressed by rows, of
-     * 150 (merge sorted) */
+     * 150 (sorted through their distinct rows) */
     ps[np++] = rounding(problem_random("", 40, 3, 6000, 0, 9), "long columns, rounding");
     ps[np++] = problem_new("0x0", 0, 0, 0);
     ps[np++] = problem_new("0x4", 0, 4, 0);
