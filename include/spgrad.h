@@ -203,7 +203,8 @@ SPG_API spg_status spg_csc_check(spg_context *ctx, const spg_csc *A);
  * gives the bytes of the buffer the analysis keeps, in the context's
  * memory: device memory for CUDA, none on the CPU (buffer may be NULL).
  * spg_csc_analyse checks A's structure as spg_csc_check does, fills buffer
- * and returns the analysis in *an. With A->analysis = *an, A x on CUDA is a
+ * (aligned to 256 bytes, as cudaMalloc's are) and returns the analysis in
+ * *an. With A->analysis = *an, A x on CUDA is a
  * product by rows with no sort (without it, each call sorts A's rows
  * first), and on the CPU A x skips a pass over the pattern. The analysis
  * describes A's arrays and sizes, not its values; it is used while the

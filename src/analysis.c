@@ -32,7 +32,7 @@ spg_status spg_csc_analyse(spg_context *ctx, const spg_csc *A, void *buffer, siz
         return st;
     if (!an || (need > 0 && !buffer))
         return SPG_ERR_NULL_POINTER;
-    if (bytes < need)
+    if (bytes < need || (need > 0 && (uintptr_t)buffer % 256 != 0))
         return SPG_ERR_INVALID_VALUE;
     const spg_ops *o = spg_ops_get(ctx, A->dtype, A->itype);
     st = o->csc_check(ctx, A);

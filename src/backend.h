@@ -7,6 +7,9 @@
 
 #include "internal.h"
 
+/* Operations a call will run on one matrix, for spg_ops.prepare. */
+enum { SPG_NEED_N = 1u, SPG_NEED_T = 2u, SPG_NEED_PASS = 4u }; /* A x, A' x, bilinear_pass */
+
 typedef struct spg_ops {
     /* Fills the pattern arrays and counts of plan, or leaves it untouched. */
     spg_status (*plan_build)(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
@@ -55,6 +58,11 @@ typedef struct spg_ops {
     /* Y += X for m x k column-major blocks (m, k > 0) */
     spg_status (*block_add)(spg_context *ctx, int64_t m, int64_t k, const void *X, int64_t ldx,
                             void *Y, int64_t ldy);
+    /* Reserves every buffer that the operations in need (SPG_NEED_* bits)
+     * will use on A, before a call that runs several of them writes its
+     * first output. Optional: NULL for a backend whose operations allocate
+     * nothing. */
+    spg_status (*prepare)(spg_context *ctx, const spg_csc *A, unsigned need);
 } spg_ops;
 
 /* The status of a triplet's code from kernels/coo.h: -1 a negative index

@@ -65,16 +65,16 @@ spg_status spg_context_set_atomics(spg_context *ctx, int allow)
     return SPG_SUCCESS;
 }
 
-void *spg_backend_malloc(spg_backend backend, int64_t count, size_t size)
+void *spg_backend_malloc(const spg_context *ctx, int64_t count, size_t size)
 {
 #ifdef SPGRAD_HAVE_CUDA
-    if (backend == SPG_BACKEND_CUDA) {
+    if (ctx->backend == SPG_BACKEND_CUDA) {
         int ok;
         const size_t bytes = spg_bytes_of(count, size, &ok);
-        return ok ? spg_cuda_malloc(bytes) : NULL;
+        return ok ? spg_cuda_malloc(ctx, bytes) : NULL;
     }
 #endif
-    (void)backend;
+    (void)ctx;
     return spg_malloc(count, size);
 }
 

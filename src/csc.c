@@ -90,7 +90,9 @@ static spg_status bilinear_grads(spg_context *ctx, const spg_csc *A, const void 
         spg_kernel_ran(SPG_KERNEL_BILINEAR_FUSED);
         return o->bilinear_fused(ctx, A, x, y, df, dA, dx, dy, NULL);
     }
-    if (dx)
+    if (o->prepare) /* every buffer before dx is written */
+        st = o->prepare(ctx, A, (dx ? SPG_NEED_N : 0u) | (dy ? SPG_NEED_T : 0u));
+    if (dx && st == SPG_SUCCESS)
         st = spmv(ctx, SPG_OP_N, df, A, y, 1, dx);
     if (dy && st == SPG_SUCCESS)
         st = spmv(ctx, SPG_OP_T, df, A, x, 1, dy);
@@ -189,7 +191,10 @@ spg_status spg_bilinear_value_and_grad(spg_context *ctx, const spg_csc *A, const
         spg_kernel_ran(SPG_KERNEL_BILINEAR_FUSED);
         return o->bilinear_fused(ctx, A, x, y, 1, dA, dx, dy, f);
     }
-    st = bilinear_pass(ctx, A, x, y, dA, dy, f);
+    if (o->prepare) /* every buffer before the pass writes */
+        st = o->prepare(ctx, A, SPG_NEED_PASS | (dx ? SPG_NEED_N : 0u));
+    if (st == SPG_SUCCESS)
+        st = bilinear_pass(ctx, A, x, y, dA, dy, f);
     if (dx && st == SPG_SUCCESS) /* the scatter A y in a pass of its own */
         st = spmv(ctx, SPG_OP_N, 1, A, y, 1, dx);
     return st;

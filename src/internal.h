@@ -138,9 +138,10 @@ static inline spg_status spg_device_probe(int counted, int devices, int driver_v
     return counted || driver_version == 0 ? SPG_ERR_NO_DEVICE : SPG_ERR_DEVICE;
 }
 
-/* An array of count elements of size bytes in a backend's memory (host for
- * the CPU, device for CUDA), or NULL; freed by spg_backend_free. */
-void *spg_backend_malloc(spg_backend backend, int64_t count, size_t size);
+/* An array of count elements of size bytes in the context's memory (host
+ * for the CPU, device for CUDA: on the context's device), or NULL; freed by
+ * spg_backend_free. */
+void *spg_backend_malloc(const spg_context *ctx, int64_t count, size_t size);
 /* Frees an array allocated by a backend (plans' arrays). */
 void spg_backend_free(spg_backend backend, void *p);
 /* dst = src, bytes in the memory of ctx's backend. */

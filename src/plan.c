@@ -13,7 +13,7 @@ static spg_status plan_analyse(spg_context *ctx, const spg_ops *o, spg_plan *p)
     const size_t bytes = o->analysis_bytes(&A, &ok);
     if (!ok) /* none: its arrays could not be sized, and calls do without */
         return SPG_SUCCESS;
-    void *buffer = bytes > 0 ? spg_backend_malloc(p->backend, (int64_t)bytes, 1) : NULL;
+    void *buffer = bytes > 0 ? spg_backend_malloc(ctx, (int64_t)bytes, 1) : NULL;
     if (bytes > 0 && !buffer)
         return SPG_ERR_ALLOC;
     spg_analysis an = {0};

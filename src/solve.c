@@ -24,7 +24,7 @@ static const spg_solver_ops *solver_ops(const spg_context *ctx)
  * (*p NULL on an allocation failure). */
 static spg_status copy_of(spg_context *ctx, const void *src, int64_t len, size_t size, void **p)
 {
-    *p = spg_backend_malloc(ctx->backend, len, size);
+    *p = spg_backend_malloc(ctx, len, size);
     return *p ? spg_backend_copy(ctx, *p, src, (size_t)len * size) : SPG_ERR_ALLOC;
 }
 
@@ -180,7 +180,7 @@ static spg_status adjoint_solve(spg_context *ctx, spg_solver *s, spg_op op, int6
                                 const void *X, int64_t ldx, const void *dX, int64_t lddx,
                                 spg_adjoint *adj)
 {
-    void *lambda = spg_backend_malloc(s->backend, s->n * nrhs, spg_value_size(s->dtype));
+    void *lambda = spg_backend_malloc(ctx, s->n * nrhs, spg_value_size(s->dtype));
     if (!lambda)
         return SPG_ERR_ALLOC;
     const spg_op op_t = op == SPG_OP_N ? SPG_OP_T : SPG_OP_N;

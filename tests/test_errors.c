@@ -388,21 +388,23 @@ static void test_analysis(spg_context *ctx)
     CHECK_STATUS(spg_csc_analysis_bytes(ctx, dev_csc(&A), &bytes), SPG_SUCCESS);
     CHECK(dev_backend() == SPG_BACKEND_CPU ? bytes == 0 : bytes > 0); /* the CPU keeps none */
     void *buffer = dev_new(bytes);
-    CHECK_STATUS(spg_csc_analyse(NULL, dev_csc(&A), dv(buffer), bytes, &an), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_csc_analyse(ctx, NULL, dv(buffer), bytes, &an), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes, NULL), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&B), dv(buffer), bytes, &an), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_csc_analyse(NULL, dev_csc(&A), dv(buffer), bytes, &an)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_csc_analyse(ctx, NULL, dv(buffer), bytes, &an)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes, NULL)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&B), dv(buffer), bytes, &an)), SPG_ERR_INVALID_VALUE);
     if (bytes > 0) {
-        CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&A), NULL, bytes, &an), SPG_ERR_NULL_POINTER);
-        CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes - 1, &an),
+        CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), NULL, bytes, &an)), SPG_ERR_NULL_POINTER);
+        CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&A), (char *)dv(buffer) + 8, bytes, &an),
+                     SPG_ERR_INVALID_VALUE); /* not aligned to 256 bytes */
+        CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes - 1, &an)),
                      SPG_ERR_INVALID_VALUE);
     }
     B = A;
     B.rowind = unsorted;
-    CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&B), dv(buffer), bytes, &an),
+    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&B), dv(buffer), bytes, &an)),
                  SPG_ERR_INVALID_MATRIX);
     CHECK(an == untouched);
-    CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes, &an), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes, &an)), SPG_SUCCESS);
     spg_csc V = A;
     V.analysis = an;
     CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1.0, dev_csc(&V), dv(x), 0.0, dv(y))), SPG_SUCCESS);

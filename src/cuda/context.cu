@@ -57,10 +57,14 @@ extern "C" spg_status spg_cuda_context_init(spg_context *ctx)
     if (st == SPG_SUCCESS)
         st = spg_cublas_status(cublasCreate(&c->blas));
     pthread_mutexattr_t recursive;
-    if (st == SPG_SUCCESS && (pthread_mutexattr_init(&recursive) ||
-                              pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE) ||
-                              pthread_mutex_init(&c->lock, &recursive)))
+    if (st == SPG_SUCCESS && pthread_mutexattr_init(&recursive))
         st = SPG_ERR_ALLOC;
+    else if (st == SPG_SUCCESS) {
+        if (pthread_mutexattr_settype(&recursive, PTHREAD_MUTEX_RECURSIVE) ||
+            pthread_mutex_init(&c->lock, &recursive))
+            st = SPG_ERR_ALLOC;
+        pthread_mutexattr_destroy(&recursive);
+    }
     if (st != SPG_SUCCESS) {
         if (c->blas)
             cublasDestroy(c->blas);
@@ -69,7 +73,6 @@ extern "C" spg_status spg_cuda_context_init(spg_context *ctx)
         spg_free(c);
         return st;
     }
-    pthread_mutexattr_destroy(&recursive);
     ctx->cuda = c;
     return SPG_SUCCESS;
 }
@@ -119,9 +122,12 @@ spg_status spg_cuda_alloc(void **p, size_t bytes)
     return spg_cuda_status(cudaMalloc(p, bytes > 0 ? bytes : 1));
 }
 
-extern "C" void *spg_cuda_malloc(size_t bytes)
+extern "C" void *spg_cuda_malloc(const spg_context *ctx, size_t bytes)
 {
+    spg_cuda_hold hold(ctx); /* on the context's device */
     void *p = NULL;
+    if (hold.status)
+        return NULL;
     return spg_cuda_status(cudaMalloc(&p, bytes > 0 ? bytes : 1)) == SPG_SUCCESS ? p : NULL;
 }
 

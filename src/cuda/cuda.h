@@ -14,7 +14,8 @@ extern "C" {
 spg_status spg_cuda_context_init(spg_context *ctx);
 void spg_cuda_context_fini(spg_context *ctx);
 spg_status spg_cuda_set_stream(spg_context *ctx, void *stream);
-void *spg_cuda_malloc(size_t bytes);
+/* bytes of device memory on the context's device (NULL on a failure). */
+void *spg_cuda_malloc(const spg_context *ctx, size_t bytes);
 /* dst = src, bytes of device memory, in the context's stream. */
 spg_status spg_cuda_copy(spg_context *ctx, void *dst, const void *src, size_t bytes);
 /* *same = whether bytes of device memory at a and b are equal. */

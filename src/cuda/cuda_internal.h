@@ -49,16 +49,25 @@ spg_status spg_cusparse_status(cusparseStatus_t s);
 spg_status spg_cublas_status(cublasStatus_t s);
 
 /* Holds the context's lock for a scope, with its device made current on
- * the calling thread (status: how that went). */
+ * the calling thread (status: how that went) and the caller's device made
+ * current again after. */
 struct spg_cuda_hold {
-    spg_context *ctx;
+    const spg_context *ctx;
     spg_status status;
-    explicit spg_cuda_hold(spg_context *c) : ctx(c)
+    int caller = -1; /* the calling thread's device */
+    explicit spg_cuda_hold(const spg_context *c) : ctx(c)
     {
         pthread_mutex_lock(&ctx->cuda->lock);
-        status = spg_cuda_status(cudaSetDevice(ctx->cuda->device));
+        status = spg_cuda_status(cudaGetDevice(&caller));
+        if (status == SPG_SUCCESS && caller != ctx->cuda->device)
+            status = spg_cuda_status(cudaSetDevice(ctx->cuda->device));
     }
-    ~spg_cuda_hold() { pthread_mutex_unlock(&ctx->cuda->lock); }
+    ~spg_cuda_hold()
+    {
+        if (caller >= 0 && caller != ctx->cuda->device)
+            cudaSetDevice(caller);
+        pthread_mutex_unlock(&ctx->cuda->lock);
+    }
     spg_cuda_hold(const spg_cuda_hold &) = delete;
     spg_cuda_hold &operator=(const spg_cuda_hold &) = delete;
 };

@@ -111,8 +111,8 @@ spg_status dss_analyse(spg_context *ctx, spg_solver *s)
     s->impl = d;
     if (s->n == 0)
         return SPG_SUCCESS; // nothing to factorise or solve
-    d->values = spg_backend_malloc(SPG_BACKEND_CUDA, s->nnz, spg_value_size(s->dtype));
-    d->work = spg_backend_malloc(SPG_BACKEND_CUDA, s->n, spg_value_size(s->dtype));
+    d->values = spg_backend_malloc(ctx, s->nnz, spg_value_size(s->dtype));
+    d->work = spg_backend_malloc(ctx, s->n, spg_value_size(s->dtype));
     if (!d->values || !d->work)
         return SPG_ERR_ALLOC;
     spg_status st = dss_objects(ctx, d);

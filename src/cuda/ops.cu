@@ -197,11 +197,13 @@ spg_status values_of(spg_context *ctx, const spg_csc *A, const spg_real **a)
 
 /* y = alpha op(M) x + beta y for a CSR matrix M (rows x cols) through
  * cusparseSpMV; its buffer is the context's, reserved before y is
- * written (zeroed first for beta = 0, so that no NaN of y leaks). */
+ * written (zeroed first for beta = 0, so that no NaN of y leaks). With
+ * run 0 only the buffer is reserved, and x and y may be any device
+ * arrays of the value type. */
 spg_status spmv_csr(spg_context *ctx, int64_t rows, int64_t cols, int64_t nnz,
                     const void *rowptr, const void *colind, const void *val,
                     cusparseOperation_t op, cusparseSpMVAlg_t alg, double alpha, const void *x,
-                    double beta, void *y)
+                    double beta, void *y, int run)
 {
     const int64_t xlen = op == CUSPARSE_OPERATION_NON_TRANSPOSE ? cols : rows;
     const int64_t ylen = op == CUSPARSE_OPERATION_NON_TRANSPOSE ? rows : cols;
@@ -224,9 +226,9 @@ spg_status spmv_csr(spg_context *ctx, int64_t rows, int64_t cols, int64_t nnz,
             cusparseSpMV_bufferSize(h, op, &al, M, X, &be, Y, spg_cuda_real, alg, &bytes));
     if (!st)
         st = spg_cuda_reserve(ctx, SPG_WS_SPMV, bytes > 0 ? bytes : 1, &buf);
-    if (!st && beta == 0)
+    if (!st && run && beta == 0)
         st = scale(ctx, 0, y, ylen);
-    if (!st)
+    if (!st && run)
         st = spg_cusparse_status(cusparseSpMV(h, op, &al, M, X, &be, Y, spg_cuda_real, alg, buf));
     if (M)
         cusparseDestroySpMat(M);
@@ -251,27 +253,39 @@ int row_bits(int64_t m)
  * needs) carrying the entries' positions, then the row starts and the
  * columns in row order. Its temporaries are the context's workspace, all
  * reserved before the first launch. */
+/* The workspace of row_pattern, reserved: each entry's column, 0 .. nnz - 1,
+ * the sorted rows, and the radix sort's temporary storage (tmp_bytes). */
+spg_status pattern_workspace(spg_context *ctx, const spg_csc *A, void **col, void **idx,
+                             void **rows, void **tmp, size_t *tmp_bytes)
+{
+    const size_t ib = (size_t)(A->nnz > 0 ? A->nnz : 1) * sizeof(spg_int);
+    const spg_int *rowind = static_cast<const spg_int *>(A->rowind);
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_COL, ib, col);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_IDX, ib, idx);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_ROWS, ib, rows);
+    *tmp_bytes = 0;
+    if (!st) /* the query: no array is read */
+        st = spg_cuda_status(cub::DeviceRadixSort::SortPairs(
+            NULL, *tmp_bytes, rowind, static_cast<spg_int *>(*rows),
+            static_cast<spg_int *>(*idx), static_cast<spg_int *>(*col), A->nnz, 0,
+            row_bits(A->m), stream_of(ctx)));
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_SORT, *tmp_bytes > 0 ? *tmp_bytes : 1, tmp);
+    return st;
+}
+
 spg_status row_pattern(spg_context *ctx, const spg_csc *A, spg_int *rowptr, spg_int *colT,
                        spg_int *pos)
 {
     const int64_t m = A->m, n = A->n, nnz = A->nnz;
-    const size_t ib = (size_t)(nnz > 0 ? nnz : 1) * sizeof(spg_int);
     const int bits = row_bits(m);
     cudaStream_t s = stream_of(ctx);
     const spg_int *rowind = static_cast<const spg_int *>(A->rowind);
-    void *col, *idx, *rows, *tmp = NULL;
-    size_t tmp_bytes = 0;
-    spg_status st = spg_cuda_reserve(ctx, SPG_WS_COL, ib, &col);
-    if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_IDX, ib, &idx);
-    if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_ROWS, ib, &rows);
-    if (!st)
-        st = spg_cuda_status(cub::DeviceRadixSort::SortPairs(
-            NULL, tmp_bytes, rowind, static_cast<spg_int *>(rows), static_cast<spg_int *>(idx),
-            pos, nnz, 0, bits, s));
-    if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_SORT, tmp_bytes > 0 ? tmp_bytes : 1, &tmp);
+    void *col, *idx, *rows, *tmp;
+    size_t tmp_bytes;
+    spg_status st = pattern_workspace(ctx, A, &col, &idx, &rows, &tmp, &tmp_bytes);
     if (st)
         return st;
     if (nnz > 0) {
@@ -419,6 +433,21 @@ static spg_status analyse(spg_context *ctx, const spg_csc *A, void *buffer, spg_
     return SPG_SUCCESS;
 }
 
+/* The row-compressed pattern of a view with no analysis, in the context's
+ * workspace (reserved, not built). */
+static spg_status bare_pattern(spg_context *ctx, const spg_csc *A, void **rowptr, void **colT,
+                               void **pos)
+{
+    const size_t ib = (size_t)(A->nnz > 0 ? A->nnz : 1) * sizeof(spg_int);
+    spg_status st =
+        spg_cuda_reserve(ctx, SPG_WS_ROWPTR, (size_t)(A->m + 1) * sizeof(spg_int), rowptr);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_COLT, ib, colT);
+    if (!st)
+        st = spg_cuda_reserve(ctx, SPG_WS_POS, ib, pos);
+    return st;
+}
+
 /* y = alpha A x + beta y by rows through A's row-compressed pattern: its
  * analysis's, else one made for this call in the context's workspace (a
  * view with no analysis sorts its rows on every call). */
@@ -428,14 +457,8 @@ static spg_status spmv_rows(spg_context *ctx, const spg_csc *A, double alpha, co
     const spg_analysis *an = spg_analysis_of(A, SPG_BACKEND_CUDA);
     void *rowptr = an ? an->rowptr : NULL, *colT = an ? an->colT : NULL;
     void *pos = an ? an->pos : NULL;
-    spg_status st = SPG_SUCCESS;
     if (!an) {
-        const size_t ib = (size_t)A->nnz * sizeof(spg_int);
-        st = spg_cuda_reserve(ctx, SPG_WS_ROWPTR, (size_t)(A->m + 1) * sizeof(spg_int), &rowptr);
-        if (!st)
-            st = spg_cuda_reserve(ctx, SPG_WS_COLT, ib, &colT);
-        if (!st)
-            st = spg_cuda_reserve(ctx, SPG_WS_POS, ib, &pos);
+        spg_status st = bare_pattern(ctx, A, &rowptr, &colT, &pos);
         if (!st)
             st = row_pattern(ctx, A, static_cast<spg_int *>(rowptr),
                              static_cast<spg_int *>(colT), static_cast<spg_int *>(pos));
@@ -468,22 +491,30 @@ static spg_status spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alp
     if (op == SPG_OP_T)
         return spmv_csr(ctx, A->n, A->m, A->nnz, A->colptr, A->rowind, a,
                         CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG2, alpha, x, beta,
-                        y);
+                        y, 1);
     return spmv_csr(ctx, A->n, A->m, A->nnz, A->colptr, A->rowind, a,
-                    CUSPARSE_OPERATION_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG1, alpha, x, beta, y);
+                    CUSPARSE_OPERATION_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG1, alpha, x, beta, y, 1);
+}
+
+/* The workspace of a sum of len doubles, reserved: the result first, the
+ * reduction's temporary storage (bytes) 256 bytes on (aligned). */
+static spg_status sum_workspace(spg_context *ctx, int64_t len, void **tmp, size_t *bytes)
+{
+    *bytes = 0;
+    spg_status st = spg_cuda_status(cub::DeviceReduce::Sum(
+        NULL, *bytes, static_cast<const double *>(NULL), static_cast<double *>(NULL), len,
+        stream_of(ctx)));
+    return st ? st : spg_cuda_reserve(ctx, SPG_WS_REDUCE, *bytes + 256, tmp);
 }
 
 /* Sums len doubles on the device into *sum on the host: CUB's reduction,
  * the same tree every run. */
 static spg_status device_sum(spg_context *ctx, const double *terms, int64_t len, double *sum)
 {
-    size_t bytes = 0;
+    size_t bytes;
     void *tmp;
     cudaStream_t s = stream_of(ctx);
-    spg_status st = spg_cuda_status(
-        cub::DeviceReduce::Sum(NULL, bytes, terms, static_cast<double *>(NULL), len, s));
-    if (!st) /* the result first, the temporary storage 256 bytes on (aligned) */
-        st = spg_cuda_reserve(ctx, SPG_WS_REDUCE, bytes + 256, &tmp);
+    spg_status st = sum_workspace(ctx, len, &tmp, &bytes);
     double *result = static_cast<double *>(tmp);
     if (!st)
         st = spg_cuda_status(cub::DeviceReduce::Sum(static_cast<char *>(tmp) + 256, bytes, terms,
@@ -496,6 +527,15 @@ static spg_status device_sum(spg_context *ctx, const double *terms, int64_t len,
     return st;
 }
 
+/* The vectors of the bilinear pass, reserved: t = A' x and the column
+ * terms. */
+static spg_status pass_workspace(spg_context *ctx, int64_t n, void **t, void **terms)
+{
+    const size_t len = (size_t)(n > 0 ? n : 1);
+    spg_status st = spg_cuda_reserve(ctx, SPG_WS_VEC, len * sizeof(spg_real), t);
+    return st ? st : spg_cuda_reserve(ctx, SPG_WS_TERMS, len * sizeof(double), terms);
+}
+
 /* t = A' x (cuSPARSE); f = sum of the column terms y_j t_j (kernel, CUB);
  * dy += t (cuBLAS); dA += x y' (kernel) */
 static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *x,
@@ -503,9 +543,7 @@ static spg_status bilinear_pass(spg_context *ctx, const spg_csc *A, const void *
 {
     const int64_t n = A->n;
     void *t, *terms;
-    spg_status st = spg_cuda_reserve(ctx, SPG_WS_VEC, (size_t)(n > 0 ? n : 1) * sizeof(spg_real), &t);
-    if (!st)
-        st = spg_cuda_reserve(ctx, SPG_WS_TERMS, (size_t)(n > 0 ? n : 1) * sizeof(double), &terms);
+    spg_status st = pass_workspace(ctx, n, &t, &terms);
     if (!st)
         st = spmv(ctx, A, SPG_OP_T, 1.0, x, 0.0, t);
     double sum = 0;
@@ -598,6 +636,40 @@ static spg_status block_add(spg_context *ctx, int64_t m, int64_t k, const void *
     return spg_cuda_launched();
 }
 
+/* Reserves what the operations in need (SPG_NEED_*) will use on A, so that
+ * a call that runs several of them allocates nothing after its first
+ * write. Reserving more than a run uses costs only memory. */
+static spg_status prepare(spg_context *ctx, const spg_csc *A, unsigned need)
+{
+    const spg_real *a = NULL;
+    void *p[4];
+    size_t bytes;
+    const int by_rows = (need & SPG_NEED_N) && !ctx->atomics;
+    const int csr_n = (need & SPG_NEED_N) && ctx->atomics;
+    const int csr_t = (need & (SPG_NEED_T | SPG_NEED_PASS)) != 0;
+    spg_status st = SPG_SUCCESS;
+    if (A->nnz > 0 && (csr_n || csr_t))
+        st = values_of(ctx, A, &a);
+    if (!st && A->nnz > 0 && csr_t) /* x and y: a, whose length does not matter here */
+        st = spmv_csr(ctx, A->n, A->m, A->nnz, A->colptr, A->rowind, a,
+                      CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG2, 1, a, 0,
+                      const_cast<spg_real *>(a), 0);
+    if (!st && A->nnz > 0 && csr_n)
+        st = spmv_csr(ctx, A->n, A->m, A->nnz, A->colptr, A->rowind, a,
+                      CUSPARSE_OPERATION_TRANSPOSE, CUSPARSE_SPMV_CSR_ALG1, 1, a, 0,
+                      const_cast<spg_real *>(a), 0);
+    if (!st && A->nnz > 0 && by_rows && !spg_analysis_of(A, SPG_BACKEND_CUDA)) {
+        st = bare_pattern(ctx, A, &p[0], &p[1], &p[2]);
+        if (!st)
+            st = pattern_workspace(ctx, A, &p[0], &p[1], &p[2], &p[3], &bytes);
+    }
+    if (!st && (need & SPG_NEED_PASS))
+        st = pass_workspace(ctx, A->n, &p[0], &p[1]);
+    if (!st && (need & SPG_NEED_PASS) && A->n > 0)
+        st = sum_workspace(ctx, A->n, &p[0], &bytes);
+    return st;
+}
+
 /* Named fields, in the order of struct spg_ops (as C++ wants them); each
  * operation runs under its context's lock (cuda_internal.h). */
 extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
@@ -615,4 +687,5 @@ extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
     .coo_sampled_outer = locked<coo_sampled_outer>::call,
     .bilinear_fused = nullptr, /* the dispatch runs bilinear_pass, spmv and sampled_outer */
     .block_add = locked<block_add>::call,
+    .prepare = locked<prepare>::call,
 };
