@@ -14,8 +14,8 @@
 #   check      spgrad check --backend cuda on the test matrices (double, float)
 #   demo       spgrad demo --backend cuda (n = 1000)
 #   bench      spgrad bench --backend cuda on fem2d-1000, and on the CPU
-#   sanitizer  test_ops on the CUDA backend (every operation on small
-#              problems) under compute-sanitizer, where it exists
+#   sanitizer  test_ops --quick on the CUDA backend (every operation on a
+#              9 x 9 problem) under compute-sanitizer, where it exists
 # DIR gets a log per step and summary.txt, the page to quote. Exit status 0
 # when every step passed, 1 when one failed, 2 when the machine lacks
 # nvidia-smi, nvcc or cmake.
@@ -104,7 +104,7 @@ step "spgrad bench (cpu)" 90 bench.log "$SPGRAD" bench
 SANITIZER=$(command -v compute-sanitizer || ls "$(dirname "$NVCC")"/compute-sanitizer 2>/dev/null)
 if [ -n "$SANITIZER" ]; then
     step "compute-sanitizer test_ops" 120 sanitizer.log "$SANITIZER" --tool memcheck \
-        --leak-check full --error-exitcode 1 "$BUILD/tests/test_ops" --backend cuda
+        --leak-check full --error-exitcode 1 "$BUILD/tests/test_ops" --backend cuda --quick
 else
     say "compute-sanitizer             absent"
 fi
