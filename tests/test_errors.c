@@ -112,7 +112,8 @@ static void test_plan_arguments(spg_context *ctx)
     c = (spg_coo){3, 3, 3, SPG_INT64, Jneg, J123};
     plan_fails(ctx, &c, SPG_ONE_BASED, SPG_ERR_NEGATIVE_INDEX, "negative row, one-based");
     plan = NULL;
-    CHECK_STATUS(DEV(spg_plan_create(ctx, dev_coo(&c), SPG_ONE_BASED | SPG_SKIP_NEGATIVE, &plan)), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_plan_create(ctx, dev_coo(&c), SPG_ONE_BASED | SPG_SKIP_NEGATIVE, &plan)),
+                 SPG_SUCCESS);
     CHECK(spg_plan_nnz(plan) == 2);
     spg_plan_destroy(plan);
     dev_release(mark);
@@ -143,17 +144,23 @@ static void test_numeric_arguments(spg_context *ctx)
     CHECK_STATUS(DEV(spg_assemble(ctx, plan, SPG_DOUBLE, NULL, dv(Ax))), SPG_ERR_NULL_POINTER);
     CHECK_STATUS(DEV(spg_assemble(ctx, plan, SPG_DOUBLE, dv(V), NULL)), SPG_ERR_NULL_POINTER);
     CHECK_STATUS(DEV(spg_assemble(ctx, plan, (spg_dtype)5, dv(V), dv(Ax))), SPG_ERR_INVALID_VALUE);
-    CHECK_STATUS(DEV(spg_assemble_pullback(NULL, plan, SPG_DOUBLE, dv(Ax), dv(dV))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, NULL, SPG_DOUBLE, dv(Ax), dv(dV))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, NULL, dv(dV))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, dv(Ax), NULL)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, (spg_dtype)-1, dv(Ax), dv(dV))), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_assemble_pullback(NULL, plan, SPG_DOUBLE, dv(Ax), dv(dV))),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, NULL, SPG_DOUBLE, dv(Ax), dv(dV))),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, NULL, dv(dV))),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, dv(Ax), NULL)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, (spg_dtype)-1, dv(Ax), dv(dV))),
+                 SPG_ERR_INVALID_VALUE);
 
     /* a plan made by a context of another backend */
     const spg_backend own = plan->backend;
     plan->backend = own == SPG_BACKEND_CPU ? SPG_BACKEND_CUDA : SPG_BACKEND_CPU;
     CHECK_STATUS(DEV(spg_assemble(ctx, plan, SPG_DOUBLE, dv(V), dv(Ax))), SPG_ERR_BACKEND_MISMATCH);
-    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, dv(Ax), dv(dV))), SPG_ERR_BACKEND_MISMATCH);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, dv(Ax), dv(dV))),
+                 SPG_ERR_BACKEND_MISMATCH);
     plan->backend = own;
     for (int k = 0; k < 4; k++)
         CHECK(dV[k] == sentinel);
@@ -248,76 +255,126 @@ static void test_operation_arguments(spg_context *ctx)
     dev_reg(dx, sizeof dx), dev_reg(I, sizeof I), dev_reg(J, sizeof J);
     dev_reg(Ineg, sizeof Ineg), dev_reg(dV, sizeof dV);
 
-    CHECK_STATUS(DEV(spg_spmv(NULL, SPG_OP_N, 1, dev_csc(&A), dv(x2), 0, dv(y))), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_spmv(NULL, SPG_OP_N, 1, dev_csc(&A), dv(x2), 0, dv(y))),
+                 SPG_ERR_NULL_POINTER);
     CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, NULL, dv(x2), 0, dv(y))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_spmv(ctx, (spg_op)2, 1, dev_csc(&A), dv(x2), 0, dv(y))), SPG_ERR_INVALID_VALUE);
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&A), NULL, 0, dv(y))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_T, 1, dev_csc(&A), dv(x3), 0, NULL)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_spmv(ctx, (spg_op)2, 1, dev_csc(&A), dv(x2), 0, dv(y))),
+                 SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&A), NULL, 0, dv(y))),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_T, 1, dev_csc(&A), dv(x3), 0, NULL)),
+                 SPG_ERR_NULL_POINTER);
     B = A, B.m = -1;
     CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))), SPG_ERR_DIMENSION);
     B = A, B.nnz = -1;
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))),
+                 SPG_ERR_INVALID_VALUE);
     B = A, B.dtype = (spg_dtype)3;
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))),
+                 SPG_ERR_INVALID_VALUE);
     B = A, B.itype = (spg_itype)3;
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))),
+                 SPG_ERR_INVALID_VALUE);
     B = A, B.colptr = NULL;
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))),
+                 SPG_ERR_NULL_POINTER);
     B = A, B.rowind = NULL;
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))),
+                 SPG_ERR_NULL_POINTER);
     B = A, B.nnz = (int64_t)INT32_MAX + 1;
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))), SPG_ERR_INDEX_OVERFLOW);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), 0, dv(y))),
+                 SPG_ERR_INDEX_OVERFLOW);
 
     /* pullbacks: pattern matrices refuse dA; the inputs a gradient needs */
     B = A, B.values = NULL;
-    CHECK_STATUS(DEV(spg_spmv_pullback(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), dv(x3), dv(dA), dv(dx))), SPG_ERR_PATTERN_GRADIENT);
-    CHECK_STATUS(DEV(spg_spmv_pullback(ctx, SPG_OP_N, 1, dev_csc(&A), NULL, dv(x3), dv(dA), NULL)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_spmv_pullback(ctx, SPG_OP_N, 1, dev_csc(&A), dv(x2), NULL, NULL, dv(dx))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_spmv_pullback(ctx, (spg_op)-1, 1, dev_csc(&A), dv(x2), dv(x3), dv(dA), dv(dx))), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(
+        DEV(spg_spmv_pullback(ctx, SPG_OP_N, 1, dev_csc(&B), dv(x2), dv(x3), dv(dA), dv(dx))),
+        SPG_ERR_PATTERN_GRADIENT);
+    CHECK_STATUS(DEV(spg_spmv_pullback(ctx, SPG_OP_N, 1, dev_csc(&A), NULL, dv(x3), dv(dA), NULL)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_spmv_pullback(ctx, SPG_OP_N, 1, dev_csc(&A), dv(x2), NULL, NULL, dv(dx))),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(
+        DEV(spg_spmv_pullback(ctx, (spg_op)-1, 1, dev_csc(&A), dv(x2), dv(x3), dv(dA), dv(dx))),
+        SPG_ERR_INVALID_VALUE);
     CHECK_STATUS(DEV(spg_bilinear(ctx, dev_csc(&A), dv(x3), dv(x2), NULL)), SPG_ERR_NULL_POINTER);
     CHECK_STATUS(DEV(spg_bilinear(ctx, dev_csc(&A), NULL, dv(x2), &f)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_bilinear_pullback(ctx, dev_csc(&B), dv(x3), dv(x2), 1, dv(dA), NULL, NULL)), SPG_ERR_PATTERN_GRADIENT);
-    CHECK_STATUS(DEV(spg_bilinear_pullback(ctx, dev_csc(&A), dv(x3), NULL, 1, NULL, dv(dx), NULL)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_bilinear_value_and_grad(ctx, dev_csc(&A), dv(x3), dv(x2), NULL, dv(dA), dv(dx), NULL)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_bilinear_value_and_grad(ctx, dev_csc(&B), dv(x3), dv(x2), &f, dv(dA), dv(dx), NULL)), SPG_ERR_PATTERN_GRADIENT);
+    CHECK_STATUS(
+        DEV(spg_bilinear_pullback(ctx, dev_csc(&B), dv(x3), dv(x2), 1, dv(dA), NULL, NULL)),
+        SPG_ERR_PATTERN_GRADIENT);
+    CHECK_STATUS(DEV(spg_bilinear_pullback(ctx, dev_csc(&A), dv(x3), NULL, 1, NULL, dv(dx), NULL)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_bilinear_value_and_grad(ctx, dev_csc(&A), dv(x3), dv(x2), NULL, dv(dA),
+                                                 dv(dx), NULL)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_bilinear_value_and_grad(ctx, dev_csc(&B), dv(x3), dv(x2), &f, dv(dA),
+                                                 dv(dx), NULL)),
+                 SPG_ERR_PATTERN_GRADIENT);
     CHECK_STATUS(DEV(spg_quadratic(ctx, dev_csc(&A), dv(x3), &f)), SPG_ERR_DIMENSION);
-    CHECK_STATUS(DEV(spg_quadratic_pullback(ctx, dev_csc(&A), dv(x3), 1, dv(dA), dv(dx))), SPG_ERR_DIMENSION);
+    CHECK_STATUS(DEV(spg_quadratic_pullback(ctx, dev_csc(&A), dv(x3), 1, dv(dA), dv(dx))),
+                 SPG_ERR_DIMENSION);
 
     /* sampled outer products: k, leading dimensions, pointers */
-    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), -1, dv(x3), 3, dv(x2), 2, 1, dv(dA))), SPG_ERR_INVALID_VALUE);
-    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, dv(x3), 2, dv(x2), 2, 1, dv(dA))), SPG_ERR_DIMENSION);
-    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, dv(x3), 3, dv(x2), 1, 1, dv(dA))), SPG_ERR_DIMENSION);
-    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 4, dv(x3), INT64_MAX / 2, dv(x2), 2, 1, dv(dA))), SPG_ERR_DIMENSION);
-    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, NULL, 3, dv(x2), 2, 1, dv(dA))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, dv(x3), 3, dv(x2), 2, 1, NULL)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&B), 1, dv(x3), 3, dv(x2), 2, 1, dv(dA))), SPG_ERR_PATTERN_GRADIENT);
+    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), -1, dv(x3), 3, dv(x2), 2, 1, dv(dA))),
+                 SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, dv(x3), 2, dv(x2), 2, 1, dv(dA))),
+                 SPG_ERR_DIMENSION);
+    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, dv(x3), 3, dv(x2), 1, 1, dv(dA))),
+                 SPG_ERR_DIMENSION);
+    CHECK_STATUS(
+        DEV(spg_sampled_outer(ctx, dev_csc(&A), 4, dv(x3), INT64_MAX / 2, dv(x2), 2, 1, dv(dA))),
+        SPG_ERR_DIMENSION);
+    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, NULL, 3, dv(x2), 2, 1, dv(dA))),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&A), 1, dv(x3), 3, dv(x2), 2, 1, NULL)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_sampled_outer(ctx, dev_csc(&B), 1, dv(x3), 3, dv(x2), 2, 1, dv(dA))),
+                 SPG_ERR_PATTERN_GRADIENT);
 
     /* COO pullbacks: indices are validated before anything is written */
     spg_coo coo = {3, 2, 4, SPG_INT32, I, J};
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2), 1, dv(dV))), SPG_ERR_INDEX_RANGE);
-    coo.nnz = 3;
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), SPG_ONE_BASED, SPG_DOUBLE, dv(x3), dv(x2), 1, dv(dV))),
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2), 1,
+                                               dv(dV))),
                  SPG_ERR_INDEX_RANGE);
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 8, SPG_DOUBLE, dv(x3), dv(x2), 1, dv(dV))),
+    coo.nnz = 3;
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), SPG_ONE_BASED, SPG_DOUBLE,
+                                               dv(x3), dv(x2), 1, dv(dV))),
+                 SPG_ERR_INDEX_RANGE);
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 8, SPG_DOUBLE, dv(x3), dv(x2), 1,
+                                               dv(dV))),
                  SPG_ERR_INVALID_VALUE);
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, (spg_dtype)4, dv(x3), dv(x2), 1, dv(dV))),
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, (spg_dtype)4, dv(x3), dv(x2),
+                                               1, dv(dV))),
                  SPG_ERR_INVALID_VALUE);
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, NULL, dv(x2), 1, dv(dV))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2), 1, NULL)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(NULL, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2), 1, dv(dV))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, NULL, 0, SPG_DOUBLE, dv(x3), dv(x2), 1, dv(dV))), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_coo_spmv_pullback(ctx, dev_coo(&coo), 0, (spg_op)5, SPG_DOUBLE, 1, dv(x2), dv(x3), dv(dV))),
+    CHECK_STATUS(
+        DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, NULL, dv(x2), 1, dv(dV))),
+        SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(
+        DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2), 1, NULL)),
+        SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(NULL, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2),
+                                               1, dv(dV))),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(
+        DEV(spg_coo_bilinear_pullback(ctx, NULL, 0, SPG_DOUBLE, dv(x3), dv(x2), 1, dv(dV))),
+        SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_coo_spmv_pullback(ctx, dev_coo(&coo), 0, (spg_op)5, SPG_DOUBLE, 1, dv(x2),
+                                           dv(x3), dv(dV))),
                  SPG_ERR_INVALID_VALUE);
-    CHECK_STATUS(DEV(spg_coo_sampled_outer(ctx, dev_coo(&coo), 0, SPG_DOUBLE, -2, dv(x3), 3, dv(x2), 2, 1, dv(dV))),
+    CHECK_STATUS(DEV(spg_coo_sampled_outer(ctx, dev_coo(&coo), 0, SPG_DOUBLE, -2, dv(x3), 3, dv(x2),
+                                           2, 1, dv(dV))),
                  SPG_ERR_INVALID_VALUE);
-    CHECK_STATUS(DEV(spg_coo_sampled_outer(ctx, dev_coo(&coo), 0, SPG_DOUBLE, 1, dv(x3), 2, dv(x2), 2, 1, dv(dV))),
+    CHECK_STATUS(DEV(spg_coo_sampled_outer(ctx, dev_coo(&coo), 0, SPG_DOUBLE, 1, dv(x3), 2, dv(x2),
+                                           2, 1, dv(dV))),
                  SPG_ERR_DIMENSION);
     coo.I = Ineg;
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2), 1, dv(dV))),
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), 0, SPG_DOUBLE, dv(x3), dv(x2), 1,
+                                               dv(dV))),
                  SPG_ERR_NEGATIVE_INDEX);
     for (int k = 0; k < 4; k++)
         CHECK(dV[k] == sentinel);
-    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), SPG_SKIP_NEGATIVE, SPG_DOUBLE, dv(x3), dv(x2), 2, dv(dV))),
+    CHECK_STATUS(DEV(spg_coo_bilinear_pullback(ctx, dev_coo(&coo), SPG_SKIP_NEGATIVE, SPG_DOUBLE,
+                                               dv(x3), dv(x2), 2, dv(dV))),
                  SPG_SUCCESS);
     CHECK(dV[0] == sentinel + 2 && dV[1] == sentinel && dV[2] == sentinel + 2 && dV[3] == sentinel);
 
@@ -388,12 +445,16 @@ static void test_analysis(spg_context *ctx)
     CHECK_STATUS(spg_csc_analysis_bytes(ctx, dev_csc(&A), &bytes), SPG_SUCCESS);
     CHECK(dev_backend() == SPG_BACKEND_CPU ? bytes == 0 : bytes > 0); /* the CPU keeps none */
     void *buffer = dev_new(bytes);
-    CHECK_STATUS(DEV(spg_csc_analyse(NULL, dev_csc(&A), dv(buffer), bytes, &an)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_csc_analyse(NULL, dev_csc(&A), dv(buffer), bytes, &an)),
+                 SPG_ERR_NULL_POINTER);
     CHECK_STATUS(DEV(spg_csc_analyse(ctx, NULL, dv(buffer), bytes, &an)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes, NULL)), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&B), dv(buffer), bytes, &an)), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes, NULL)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&B), dv(buffer), bytes, &an)),
+                 SPG_ERR_INVALID_VALUE);
     if (bytes > 0) {
-        CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), NULL, bytes, &an)), SPG_ERR_NULL_POINTER);
+        CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), NULL, bytes, &an)),
+                     SPG_ERR_NULL_POINTER);
         CHECK_STATUS(spg_csc_analyse(ctx, dev_csc(&A), (char *)dv(buffer) + 8, bytes, &an),
                      SPG_ERR_INVALID_VALUE); /* not aligned to 256 bytes */
         CHECK_STATUS(DEV(spg_csc_analyse(ctx, dev_csc(&A), dv(buffer), bytes - 1, &an)),
@@ -408,8 +469,7 @@ static void test_analysis(spg_context *ctx)
     spg_csc V = A;
     V.analysis = an;
     CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1.0, dev_csc(&V), dv(x), 0.0, dv(y))), SPG_SUCCESS);
-    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1.0, dev_csc(&A), dv(x), 0.0, dv(ref))),
-                 SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_spmv(ctx, SPG_OP_N, 1.0, dev_csc(&A), dv(x), 0.0, dv(ref))), SPG_SUCCESS);
     CHECK(!memcmp(y, ref, sizeof y) && y[0] == 1 && y[1] == -3 && y[2] == 2);
     spg_analysis_destroy(an);
     spg_analysis_destroy(NULL);
