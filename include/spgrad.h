@@ -142,8 +142,8 @@ SPG_API spg_status spg_context_set_atomics(spg_context *ctx, int allow);
  * must number at most 2^31 - 1. A CUDA plan also keeps its analysis for
  * A x in device memory: the row starts (m + 1 indices, none where m + 1
  * cannot be sized) and two indices per stored entry. A bad triplet is
- * reported by the status of the first one in triplet order. The plan is read-only once made and may
- * be shared by threads. */
+ * reported by the status of the first one in triplet order. The plan is
+ * read-only once made and may be shared by threads. */
 SPG_API spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo,
                            unsigned flags, spg_plan **plan);
 SPG_API void spg_plan_destroy(spg_plan *plan); /* NULL is a no-op */
@@ -166,9 +166,10 @@ typedef struct spg_plan_info {
 SPG_API spg_status spg_plan_query(const spg_plan *plan, spg_plan_info *info);
 
 /* A view of the plan's pattern around the caller's values array (length
- * spg_plan_nnz), with the plan's analysis of it. The pattern arrays and the analysis belong to the plan. With
- * SPG_COMPRESS_ROWS the plan stores A by rows, and the view is the CSC of
- * the transpose A' (n x m): its colptr and rowind are A's rowptr and colind. */
+ * spg_plan_nnz), with the plan's analysis of it. The pattern arrays and
+ * the analysis belong to the plan. With SPG_COMPRESS_ROWS the plan stores
+ * A by rows, and the view is the CSC of the transpose A' (n x m): its
+ * colptr and rowind are A's rowptr and colind. */
 SPG_API spg_status spg_plan_csc(const spg_plan *plan, spg_dtype dtype,
                         const void *values, spg_csc *A);
 
@@ -204,9 +205,9 @@ SPG_API spg_status spg_csc_check(spg_context *ctx, const spg_csc *A);
  * memory: device memory for CUDA, none on the CPU (buffer may be NULL).
  * spg_csc_analyse checks A's structure as spg_csc_check does, fills buffer
  * (aligned to 256 bytes, as cudaMalloc's are) and returns the analysis in
- * *an. With A->analysis = *an, A x on CUDA is a
- * product by rows with no sort (without it, each call sorts A's rows
- * first), and on the CPU A x skips a pass over the pattern. The analysis
+ * *an. With A->analysis = *an, A x on CUDA is a product by rows with no
+ * sort (without it, each call sorts A's rows first), and on the CPU A x
+ * skips a pass over the pattern. The analysis
  * describes A's arrays and sizes, not its values; it is used while the
  * view keeps them, needs buffer until spg_analysis_destroy, and is
  * read-only, so views on several threads may share it. */
