@@ -92,6 +92,23 @@ static spg_status w_csc_check(const args *a)
     return spg_csc_check(a->p[S_CTX], csc_of(a, &A));
 }
 
+/* spg_csc_analysis_bytes, then spg_csc_analyse with no buffer: the
+ * tests that run this setup call do so on the CPU, whose analysis keeps
+ * none (a CUDA context would answer SPG_ERR_NULL_POINTER); an analysis
+ * made is destroyed again */
+static spg_status w_csc_analyse(const args *a)
+{
+    spg_csc A;
+    size_t need = 0;
+    spg_analysis **out = a->p[S_ANALYSIS_OUT];
+    spg_status st = spg_csc_analysis_bytes(a->p[S_CTX], csc_of(a, &A), &need);
+    if (st == SPG_SUCCESS)
+        st = spg_csc_analyse(a->p[S_CTX], csc_of(a, &A), NULL, need, out);
+    if (st == SPG_SUCCESS)
+        spg_analysis_destroy(*out);
+    return st;
+}
+
 /* spg_spmv, op N, beta 0 */
 static spg_status w_spmv_n(const args *a)
 {
@@ -296,6 +313,9 @@ const call spg_calls[] = {
      {[S_CTX] = ERR, [S_PLAN] = ERR, [S_DAX] = ERR, [S_DV] = ERR}, EXACT, 0},
     {"spg_csc_check", w_csc_check,
      {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK}, EXACT, 0},
+    {"spg_csc_analyse", w_csc_analyse,
+     {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
+      [S_ANALYSIS_OUT] = ERR}, SETUP, 0},
     {"spg_spmv N", w_spmv_n,
      {[S_CTX] = ERR, [S_CSC] = ERR, [S_COLPTR] = ERR, [S_ROWIND] = ERR, [S_VALUES] = OK,
       [S_X] = ERR, [S_OUT] = ERR}, COMPUTE, 0},

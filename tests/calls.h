@@ -17,7 +17,7 @@ enum slot {
     S_CTX, S_PLAN, S_COO, S_I, S_J, S_CSC, S_COLPTR, S_ROWIND, S_VALUES,
     S_X, S_Y, S_U, S_W, S_TRIP, S_DAX, S_SOLVER,             /* inputs */
     S_CTX_OUT, S_PLAN_OUT, S_VIEW_OUT, S_AX, S_DV, S_OUT, S_F, S_DA, S_DX, S_DY, /* outputs */
-    S_SOLVER_OUT, S_SX, S_DB, S_DS,
+    S_SOLVER_OUT, S_SX, S_DB, S_DS, S_ANALYSIS_OUT,
     NSLOT
 };
 enum { FIRST_OUTPUT = S_CTX_OUT };
