@@ -460,14 +460,24 @@ static void backend_free(args *d)
     spg_solver_destroy(d->p[S_SOLVER]);
 }
 
+/* Array p (len bytes) on the backend equals host array h bit for bit. */
+static int same_bits(const void *p, const void *h, size_t len)
+{
+    void *b = malloc(len + 1);
+    if (!b)
+        exit(2);
+    spg_tool_get(be, b, p, len);
+    const int same = !memcmp(b, h, len);
+    free(b);
+    return same;
+}
+
 /* Output s of the backend, put there from its seed: still the seed. */
 static int unchanged(const args *a, int s, const void *where)
 {
-    const size_t len = spg_slot_bytes(a, s);
-    void *h = seed(a, s, AS_IS), *back = malloc(len + 1);
-    spg_tool_get(be, back, where, len);
-    int same = !memcmp(back, h, len);
-    free(h), free(back);
+    void *h = seed(a, s, AS_IS);
+    const int same = same_bits(where, h, spg_slot_bytes(a, s));
+    free(h);
     return same;
 }
 
@@ -617,25 +627,6 @@ static void run_all(void)
             }
     for (int i = 0; i < n; i++)
         problem_free(&ps[i]);
-}
-
-/* Host bytes of the backend's array d. */
-static void *back(const void *d, size_t len)
-{
-    void *h = malloc(len ? len : 1);
-    if (!h)
-        exit(2);
-    spg_tool_get(be, h, d, len);
-    return h;
-}
-
-/* Array p (len bytes) on the backend equals host array h bit for bit. */
-static int same_bits(const void *p, const void *h, size_t len)
-{
-    void *b = back(p, len);
-    const int same = !memcmp(b, h, len);
-    free(b);
-    return same;
 }
 
 /* An 18M-triplet problem (fem2d-1000), where the device's grid-stride

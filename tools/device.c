@@ -74,32 +74,29 @@ void *spg_tool_put(const spg_context *ctx, spg_backend backend, const void *host
 #endif
 }
 
-void spg_tool_get(spg_backend backend, void *host, const void *where, size_t bytes)
+/* bytes from src to dst: memcpy on the CPU, cudaMemcpy between host and
+ * device memory on CUDA (the runtime tells which side is which). */
+static void copy(spg_backend backend, void *dst, const void *src, size_t bytes)
 {
     if (backend == SPG_BACKEND_CPU) {
-        if (host != where)
-            memcpy(host, where, bytes);
+        if (dst != src && bytes)
+            memcpy(dst, src, bytes);
         return;
     }
 #ifdef SPGRAD_HAVE_CUDA
     if (bytes)
-        device_check(cudaMemcpy(host, where, bytes, cudaMemcpyDeviceToHost) == cudaSuccess,
-                     "copy");
+        device_check(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault) == cudaSuccess, "copy");
 #endif
+}
+
+void spg_tool_get(spg_backend backend, void *host, const void *where, size_t bytes)
+{
+    copy(backend, host, where, bytes);
 }
 
 void spg_tool_set(spg_backend backend, void *where, const void *host, size_t bytes)
 {
-    if (backend == SPG_BACKEND_CPU) {
-        if (host != where && bytes)
-            memcpy(where, host, bytes);
-        return;
-    }
-#ifdef SPGRAD_HAVE_CUDA
-    if (bytes)
-        device_check(cudaMemcpy(where, host, bytes, cudaMemcpyHostToDevice) == cudaSuccess,
-                     "copy");
-#endif
+    copy(backend, where, host, bytes);
 }
 
 void spg_tool_zero(spg_backend backend, void *where, size_t bytes)

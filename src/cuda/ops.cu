@@ -248,11 +248,6 @@ int row_bits(int64_t m)
     return bits;
 }
 
-/* A's row-compressed pattern into rowptr (m + 1), colT and pos (nnz): each
- * entry's column, a stable radix sort of the rows (on the bits that m
- * needs) carrying the entries' positions, then the row starts and the
- * columns in row order. Its temporaries are the context's workspace, all
- * reserved before the first launch. */
 /* The workspace of row_pattern, reserved: each entry's column, 0 .. nnz - 1,
  * the sorted rows, and the radix sort's temporary storage (tmp_bytes). */
 spg_status pattern_workspace(spg_context *ctx, const spg_csc *A, void **col, void **idx,
@@ -276,6 +271,11 @@ spg_status pattern_workspace(spg_context *ctx, const spg_csc *A, void **col, voi
     return st;
 }
 
+/* A's row-compressed pattern into rowptr (m + 1), colT and pos (nnz): each
+ * entry's column, a stable radix sort of the rows (on the bits that m
+ * needs) carrying the entries' positions, then the row starts and the
+ * columns in row order. Its temporaries are the context's workspace, all
+ * reserved before the first launch. */
 spg_status row_pattern(spg_context *ctx, const spg_csc *A, spg_int *rowptr, spg_int *colT,
                        spg_int *pos)
 {
