@@ -294,7 +294,8 @@ SPG_API spg_status spg_coo_spmv_pullback(spg_context *ctx, const spg_coo *coo,
  * float matrices and vectors are converted on the way in and rounded on
  * the way out. The CUDA backend runs cuDSS in deterministic mode, in the
  * matrix's own value type; it analyses the pattern at the first
- * factorisation (its ordering may read the values). A build without
+ * factorisation (its ordering may read the values), and a zero or
+ * subnormal pivot fails the factorisation, as on the CPU. A build without
  * SuiteSparse (CPU) or cuDSS (CUDA) returns SPG_ERR_NOT_BUILT. Matrices of
  * right-hand sides are column-major n x nrhs with a leading dimension >=
  * max(1, n), in the backend's memory; B and X must not overlap. A solver

@@ -1,19 +1,25 @@
-/* Sparse solves and their pullbacks. On small problems against a dense LU
- * oracle in long double: X = op(A)^-1 B, dB, dA and dV, with the bound of
- * a backward-stable solve; on real matrices (tests/data) the backward error
+/* Sparse solves and their pullbacks, on the backend that the command line
+ * names (dev.h). On small problems against a dense LU oracle in long
+ * double: X = op(A)^-1 B, dB, dA and dV, with the bound of a
+ * backward-stable solve; on real matrices (tests/data) the backward error
  * and the adjoint identities for dB and dV, whose bounds need no condition
  * number; the same bits on 1 to 3 threads; a central finite difference;
- * the statuses of bad input, with outputs untouched; allocation failures. A build without SuiteSparse
- * must answer every solver call with SPG_ERR_NOT_BUILT.
+ * the statuses of bad input, with outputs untouched; allocation failures.
+ * A backend built without its solver (SuiteSparse on the CPU, cuDSS on
+ * CUDA) must answer every solver call with SPG_ERR_NOT_BUILT.
  *
- * The solver works in double (float is converted). Backward stability:
- * the computed X solves (A + E) X = B with ||E||_inf <= eta ||A||_inf,
- * eta = n gamma(3n + 1) (Cholesky, and LU whose growth the pivoting and
- * refinement keep below n); so ||X - X*|| / ||X*|| <= 2 kappa eta /
- * (1 - kappa eta) normwise, kappa = ||A||_inf ||A^-1||_inf. */
+ * The CPU solves in double (float is converted, X rounded to float); cuDSS
+ * on CUDA solves in the matrix's own type. u is the unit of the solve's
+ * arithmetic: 2^-53, or 2^-24 for float on CUDA. Backward stability: the
+ * computed X solves (A + E) X = B with ||E||_inf <= eta ||A||_inf,
+ * eta = n gamma(3n + 1) in u (Cholesky, and LU whose growth the pivoting
+ * and refinement keep below n); so ||X - X*|| / ||X*|| <= 2 kappa eta /
+ * (1 - kappa eta) normwise, kappa = ||A||_inf ||A^-1||_inf, plus the
+ * rounding to float where the CPU converts. */
 #include <stdlib.h>
 
 #include "check.h"
+#include "dev.h"
 #include "read.h"
 #include "problems.h"
 #include "testhook.h"
@@ -23,17 +29,29 @@ typedef long double real;
 static spg_context *ctx;
 static char data_dir[512];
 
-/* gamma(k) in double. */
-static double gamma_of(double k)
+/* gamma(k) = k u / (1 - k u) for the unit u. */
+static double gamma_u(double k, double u)
 {
-    const double u = 0x1p-53;
     return k * u / (1 - k * u);
 }
 
-/* The backward error bound of an n x n solve. */
-static double eta_of(int64_t n)
+/* gamma(k) in double. */
+static double gamma_of(double k)
 {
-    return (double)n * gamma_of(3.0 * (double)n + 1);
+    return gamma_u(k, 0x1p-53);
+}
+
+/* The unit of the solve's arithmetic on values of type dt: the CPU solves
+ * in double (float converted), cuDSS in dt itself. */
+static double solve_unit(spg_dtype dt)
+{
+    return dev_backend() == SPG_BACKEND_CUDA ? spg_unit(dt) : 0x1p-53;
+}
+
+/* The backward error bound of an n x n solve on values of type dt. */
+static double eta_of(int64_t n, spg_dtype dt)
+{
+    return (double)n * gamma_u(3.0 * (double)n + 1, solve_unit(dt));
 }
 
 /* ---- a system: triplets, plan, A, solver ------------------------------- */
@@ -44,30 +62,40 @@ typedef struct sys {
     unsigned flags;
     void *V, *Ax;
     spg_plan *plan;
-    spg_csc A;
+    spg_csc A; /* the plan's view: host copies of its pattern, values Ax */
     spg_solver *s;
     spg_dtype dt;
+    int mark; /* dev_mark before S's arrays were registered */
 } sys;
 
-/* Assembles p in (dt, it) and makes its solver of kind; 0 on a failure. */
+/* Assembles p in (dt, it) on ctx and makes its solver of kind; 0 on a
+ * failure. The triplets, V and Ax are registered (dev.h); the oracle reads
+ * A's host copies. */
 static int sys_make(const problem *p, spg_dtype dt, spg_itype it, spg_solver_kind kind, sys *S)
 {
-    *S = (sys){.n = p->n, .flags = p->has_negative ? SPG_SKIP_NEGATIVE : 0, .dt = dt};
+    const size_t is = spg_isize(it), vs = spg_vsize(dt);
+    *S = (sys){.n = p->n, .flags = p->has_negative ? SPG_SKIP_NEGATIVE : 0, .dt = dt,
+               .mark = dev_mark()};
     S->coo = (spg_coo){p->m, p->n, p->nnz, it, problem_index(p, p->I, it, 0),
                        problem_index(p, p->J, it, 0)};
-    S->V = problem_values(p, dt);
-    if (!CHECK_STATUS(spg_plan_create(ctx, &S->coo, S->flags, &S->plan), SPG_SUCCESS))
+    dev_reg((void *)S->coo.I, (size_t)p->nnz * is), dev_reg((void *)S->coo.J, (size_t)p->nnz * is);
+    S->V = dev_reg(problem_values(p, dt), (size_t)p->nnz * vs);
+    if (!CHECK_STATUS(DEV(spg_plan_create(ctx, dev_coo(&S->coo), S->flags, &S->plan)),
+                      SPG_SUCCESS))
         return 0;
-    S->Ax = calloc((size_t)spg_plan_nnz(S->plan) + 1, spg_vsize(dt));
-    CHECK_STATUS(spg_assemble(ctx, S->plan, dt, S->V, S->Ax), SPG_SUCCESS);
-    spg_plan_csc(S->plan, dt, S->Ax, &S->A);
-    return CHECK_STATUS(spg_solver_create(ctx, &S->A, kind, &S->s), SPG_SUCCESS) &&
-           CHECK_STATUS(spg_solver_factor(ctx, S->s, &S->A), SPG_SUCCESS);
+    S->Ax = dev_new((size_t)spg_plan_nnz(S->plan) * vs);
+    CHECK_STATUS(DEV(spg_assemble(ctx, S->plan, dt, dv(S->V), dv(S->Ax))), SPG_SUCCESS);
+    S->A = dev_view(S->plan, dt, S->Ax);
+    return CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&S->A), kind, &S->s)), SPG_SUCCESS) &&
+           CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&S->A))), SPG_SUCCESS);
 }
 
+/* Frees S and forgets its arrays (and any registered after them). */
 static void sys_free(sys *S)
 {
     spg_solver_destroy(S->s);
+    dev_view_free(&S->A);
+    dev_release(S->mark);
     spg_plan_destroy(S->plan);
     free((void *)S->coo.I), free((void *)S->coo.J), free(S->V), free(S->Ax);
 }
@@ -94,10 +122,11 @@ static problem small_problem(const char *name, int64_t n, int64_t pairs, int spd
     return p;
 }
 
-/* A random n x nrhs matrix of type dt with leading dimension ld. */
+/* A random n x nrhs matrix of type dt with leading dimension ld,
+ * registered. */
 static void *random_matrix(spg_dtype dt, int64_t n, int64_t nrhs, int64_t ld, spg_rng *r)
 {
-    void *M = calloc((size_t)(ld * nrhs + 1), spg_vsize(dt));
+    void *M = dev_new((size_t)(ld * nrhs) * spg_vsize(dt));
     for (int64_t c = 0; c < nrhs; c++)
         for (int64_t i = 0; i < n; i++)
             spg_vset(dt, M, i + c * ld, spg_rng_value(r));
@@ -241,11 +270,12 @@ static int close_to_oracle(const sys *S, const lu *F, spg_op op, int64_t nrhs, c
 /* ---- small problems against the oracle ---------------------------------- */
 
 /* The forward error bound of a solve (relative, normwise), with the
- * rounding to float where the values are float. */
+ * rounding to float where float values were solved in double (the CPU). */
 static double forward_bound(const sys *S, double kappa)
 {
-    const double eta = eta_of(S->n), rel = 2 * kappa * eta / (1 - kappa * eta);
-    return S->dt == SPG_DOUBLE ? rel : rel + 0x1p-24 * (1 + rel);
+    const double eta = eta_of(S->n, S->dt), rel = 2 * kappa * eta / (1 - kappa * eta);
+    const int rounded = S->dt == SPG_FLOAT && solve_unit(S->dt) < spg_unit(SPG_FLOAT);
+    return rounded ? rel + 0x1p-24 * (1 + rel) : rel;
 }
 
 /* Largest |M[i + c ld]| over column c. */
@@ -298,19 +328,24 @@ static void check_doubled(spg_dtype dt, const void *once, const void *twice, int
 }
 
 /* The COO pullback equals the plan path (solve pullback into a zero dA,
- * then the assembly pullback into a zero dV) bit for bit, dB included. */
+ * then the assembly pullback into a zero dV) bit for bit, dB included;
+ * X and dX are registered. */
 static void check_coo(const sys *S, spg_op op, int64_t nrhs, const void *X, const void *dX,
                       int64_t ld, const void *dB_plan)
 {
     const size_t vs = spg_vsize(S->dt);
-    void *dA = calloc((size_t)S->A.nnz + 1, vs), *dV1 = calloc((size_t)S->coo.nnz + 1, vs);
-    void *dV2 = calloc((size_t)S->coo.nnz + 1, vs), *dB = calloc((size_t)(ld * nrhs), vs);
-    CHECK_STATUS(spg_solve_pullback(ctx, S->s, op, nrhs, X, ld, dX, ld, NULL, ld, dA), SPG_SUCCESS);
-    CHECK_STATUS(spg_assemble_pullback(ctx, S->plan, S->dt, dA, dV1), SPG_SUCCESS);
-    CHECK_STATUS(spg_coo_solve_pullback(ctx, S->s, op, &S->coo, S->flags, nrhs, X, ld, dX, ld,
-                                        dB, ld, dV2), SPG_SUCCESS);
+    const int mark = dev_mark();
+    void *dA = dev_new((size_t)S->A.nnz * vs), *dV1 = dev_new((size_t)S->coo.nnz * vs);
+    void *dV2 = dev_new((size_t)S->coo.nnz * vs), *dB = dev_new((size_t)(ld * nrhs) * vs);
+    CHECK_STATUS(DEV(spg_solve_pullback(ctx, S->s, op, nrhs, dv(X), ld, dv(dX), ld, NULL, ld,
+                                        dv(dA))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble_pullback(ctx, S->plan, S->dt, dv(dA), dv(dV1))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_coo_solve_pullback(ctx, S->s, op, dev_coo(&S->coo), S->flags, nrhs,
+                                            dv(X), ld, dv(dX), ld, dv(dB), ld, dv(dV2))),
+                 SPG_SUCCESS);
     CHECK(!memcmp(dV1, dV2, (size_t)S->coo.nnz * vs));
     CHECK(!memcmp(dB, dB_plan, (size_t)(ld * nrhs) * vs));
+    dev_release(mark);
     free(dA), free(dV1), free(dV2), free(dB);
 }
 
@@ -321,44 +356,52 @@ static void test_oracle(const sys *S, const lu *F, spg_op op, int64_t nrhs)
     const int64_t n = S->n, ld = n + 2, nnz = S->A.nnz;
     const size_t vs = spg_vsize(S->dt), bytes = (size_t)(ld * nrhs) * vs;
     const double rel = forward_bound(S, kappa_of(F));
+    const int mark = dev_mark();
     spg_rng r = {(uint64_t)(n * 7 + nrhs)};
     void *B = random_matrix(S->dt, n, nrhs, ld, &r), *X = random_matrix(S->dt, ld, nrhs, ld, &r);
     void *dX = random_matrix(S->dt, n, nrhs, ld, &r), *X0 = malloc(bytes);
-    void *dB = calloc(bytes + 1, 1), *dA = calloc((size_t)nnz + 1, vs);
+    void *dB = dev_new(bytes), *dA = dev_new((size_t)nnz * vs);
     void *dB1 = malloc(bytes), *dA1 = malloc((size_t)nnz * vs + 1);
     real *ref = calloc((size_t)(n * nrhs + 1), sizeof *ref);
     memcpy(X0, X, bytes);
-    CHECK_STATUS(spg_solve(ctx, S->s, op, nrhs, B, ld, X, ld), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, op, nrhs, dv(B), ld, dv(X), ld)), SPG_SUCCESS);
     close_to_oracle(S, F, op, nrhs, B, ld, X, ld, rel, ref, "X");
-    for (int64_t c = 0; c < nrhs; c++)
+    for (int64_t c = 0; c < nrhs; c++) /* rows n, n + 1 of X's mirror, pulled back */
         CHECK(!memcmp((char *)X + (size_t)(n + c * ld) * vs, (char *)X0 + (size_t)(n + c * ld) * vs,
                       2 * vs));
-    CHECK_STATUS(spg_solve_pullback(ctx, S->s, op, nrhs, X, ld, dX, ld, dB, ld, dA), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve_pullback(ctx, S->s, op, nrhs, dv(X), ld, dv(dX), ld, dv(dB), ld,
+                                        dv(dA))), SPG_SUCCESS);
     close_to_oracle(S, F, op == SPG_OP_N ? SPG_OP_T : SPG_OP_N, nrhs, dX, ld, dB, ld, rel, ref, "dB");
     check_dA(S, op, nrhs, ref, rel, X, ld, dA);
     memcpy(dB1, dB, bytes), memcpy(dA1, dA, (size_t)nnz * vs);
-    CHECK_STATUS(spg_solve_pullback(ctx, S->s, op, nrhs, X, ld, dX, ld, dB, ld, dA), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve_pullback(ctx, S->s, op, nrhs, dv(X), ld, dv(dX), ld, dv(dB), ld,
+                                        dv(dA))), SPG_SUCCESS);
     check_doubled(S->dt, dB1, dB, ld * nrhs);
     check_doubled(S->dt, dA1, dA, nnz);
     check_coo(S, op, nrhs, X, dX, ld, dB1);
     memcpy(dB, dB1, bytes); /* dA not asked for: X may be NULL, dB as before */
-    CHECK_STATUS(spg_solve_pullback(ctx, S->s, op, nrhs, NULL, ld, dX, ld, dB, ld, NULL), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve_pullback(ctx, S->s, op, nrhs, NULL, ld, dv(dX), ld, dv(dB), ld,
+                                        NULL)), SPG_SUCCESS);
     check_doubled(S->dt, dB1, dB, ld * nrhs);
+    dev_release(mark);
     free(B), free(X), free(dX), free(X0), free(dB), free(dA), free(dB1), free(dA1), free(ref);
 }
 
-/* f(V) = <G, A(V)^-1 b> for the values V (double), by a fresh factorisation. */
+/* f(V) = <G, A(V)^-1 b> for the values V (double, registered, as b is),
+ * by a fresh factorisation. */
 static real f_of(const sys *S, const double *V, const double *b, const double *G)
 {
-    double *Ax = calloc((size_t)S->A.nnz + 1, sizeof *Ax), *x = calloc((size_t)S->n + 1, sizeof *x);
+    const int mark = dev_mark();
+    double *Ax = dev_new((size_t)S->A.nnz * sizeof *Ax), *x = dev_new((size_t)S->n * sizeof *x);
     spg_csc A = S->A;
     A.values = Ax;
-    CHECK_STATUS(spg_assemble(ctx, S->plan, SPG_DOUBLE, V, Ax), SPG_SUCCESS);
-    CHECK_STATUS(spg_solver_factor(ctx, S->s, &A), SPG_SUCCESS);
-    CHECK_STATUS(spg_solve(ctx, S->s, SPG_OP_N, 1, b, S->n, x, S->n), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_assemble(ctx, S->plan, SPG_DOUBLE, dv(V), dv(Ax))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&A))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, SPG_OP_N, 1, dv(b), S->n, dv(x), S->n)), SPG_SUCCESS);
     real f = 0;
     for (int64_t i = 0; i < S->n; i++)
         f += (real)G[i] * x[i];
+    dev_release(mark);
     free(Ax), free(x);
     return f;
 }
@@ -367,12 +410,14 @@ static real f_of(const sys *S, const double *V, const double *b, const double *G
 static real central(const sys *S, const double *dir, double h, const double *b, const double *G)
 {
     const int64_t nv = S->coo.nnz;
-    double *Vp = malloc((size_t)nv * sizeof *Vp + 1), *Vm = malloc((size_t)nv * sizeof *Vm + 1);
+    const int mark = dev_mark();
+    double *Vp = dev_new((size_t)nv * sizeof *Vp), *Vm = dev_new((size_t)nv * sizeof *Vm);
     for (int64_t k = 0; k < nv; k++) {
         Vp[k] = ((const double *)S->V)[k] + h * dir[k];
         Vm[k] = ((const double *)S->V)[k] - h * dir[k];
     }
     real d = (f_of(S, Vp, b, G) - f_of(S, Vm, b, G)) / (2 * (real)h);
+    dev_release(mark);
     free(Vp), free(Vm);
     return d;
 }
@@ -387,15 +432,17 @@ static void test_finite_differences(sys *S, const lu *F, int64_t mirrored, const
 {
     const int64_t n = S->n, nv = S->coo.nnz;
     const double rel = forward_bound(S, kappa_of(F)), h = 0x1p-10;
+    const int mark = dev_mark();
     spg_rng r = {99};
     double *b = random_matrix(SPG_DOUBLE, n, 1, n, &r), *G = random_matrix(SPG_DOUBLE, n, 1, n, &r);
-    double *dir = random_matrix(SPG_DOUBLE, nv, 1, nv, &r), *x = calloc((size_t)n + 1, 8);
+    double *dir = random_matrix(SPG_DOUBLE, nv, 1, nv, &r), *x = dev_new((size_t)n * 8);
     for (int64_t q = 0; q < mirrored; q++) /* an SPD solve reads one triangle: keep A symmetric */
         dir[2 * q + 1] = dir[2 * q];
-    double *lambda = calloc((size_t)n + 1, 8), *dV = calloc((size_t)nv + 1, 8);
-    CHECK_STATUS(spg_solve(ctx, S->s, SPG_OP_N, 1, b, n, x, n), SPG_SUCCESS);
-    CHECK_STATUS(spg_coo_solve_pullback(ctx, S->s, SPG_OP_N, &S->coo, S->flags, 1, x, n, G, n,
-                                        lambda, n, dV), SPG_SUCCESS);
+    double *lambda = dev_new((size_t)n * 8), *dV = dev_new((size_t)nv * 8);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, SPG_OP_N, 1, dv(b), n, dv(x), n)), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_coo_solve_pullback(ctx, S->s, SPG_OP_N, dev_coo(&S->coo), S->flags, 1,
+                                            dv(x), n, dv(G), n, dv(lambda), n, dv(dV))),
+                 SPG_SUCCESS);
     const double xmax = col_max(SPG_DOUBLE, x, n, 0, n), lmax = col_max(SPG_DOUBLE, lambda, n, 0, n);
     real grad = 0, gerr = 0, gl1 = 0, fmag = 0;
     for (int64_t k = 0; k < nv; k++) {
@@ -414,7 +461,8 @@ static void test_finite_differences(sys *S, const lu *F, int64_t mirrored, const
     if (!CHECK(fabsl(d2 - grad) <= bound))
         fprintf(stderr, "  %s: finite difference %.17Lg, gradient %.17Lg, bound %Lg\n", name, d2,
                 grad, bound);
-    CHECK_STATUS(spg_solver_factor(ctx, S->s, &S->A), SPG_SUCCESS); /* S's own values again */
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&S->A))), SPG_SUCCESS); /* S's own */
+    dev_release(mark);
     free(b), free(G), free(dir), free(x), free(lambda), free(dV);
 }
 
@@ -460,7 +508,7 @@ static int read_problem(const char *file, problem *p)
 }
 
 /* The normwise backward error of X for op(A) X = B, computed in long
- * double: at most eta_of(n). */
+ * double: at most eta_of(n, dt). */
 static void check_backward_error(const sys *S, spg_op op, int64_t nrhs, const void *B,
                                  const void *X, int64_t ld, const char *name)
 {
@@ -494,8 +542,9 @@ static void check_backward_error(const sys *S, spg_op op, int64_t nrhs, const vo
         }
         worst = fmaxl(worst, rn / (anorm * xn + bn));
     }
-    if (!CHECK(worst <= eta_of(n)))
-        fprintf(stderr, "  %s op %d: backward error %Lg over %g\n", name, op, worst, eta_of(n));
+    const double eta = eta_of(n, S->dt);
+    if (!CHECK(worst <= eta))
+        fprintf(stderr, "  %s op %d: backward error %Lg over %g\n", name, op, worst, eta);
     free(row), free(res);
 }
 
@@ -546,38 +595,27 @@ static real identity_bound(const sys *S, spg_op op, const double *lambda, const 
                            const double *D, const double *dX)
 {
     const int64_t n = S->n;
-    const double eta = eta_of(n);
+    const double eta = eta_of(n, S->dt);
     return l1(lambda, n) * eta * (2 * op_norm(&S->A, op) * linf(y, n) + linf(D, n)) +
            eta * linf(dX, n) * l1(y, n) + 0x1p-60 * (fabsl(dot(dX, y, n)) + fabsl(dot(lambda, D, n)));
 }
 
-/* On a real matrix (double): the backward error of X for nrhs 3; the
- * adjoint identity for dB along a random D; and for dV along a random
- * direction: <dX, X'> with X' = -op(A)^-1 op(dA(dir)) X against
- * <dV, dir> (one column). */
-static void test_identities(const sys *S, spg_op op, const char *name)
+/* The adjoint identity for dV along a random direction dir (drawn from r)
+ * on a real matrix (double, one column): <dX, X'> with X' = -op(A)^-1
+ * op(dA(dir)) x against <dV, dir>; x (the first column of X), dX, lambda
+ * and dV from the COO pullback. */
+static void check_dV_identity(const sys *S, spg_op op, const double *X, const double *dX,
+                              const double *lambda, const double *dV, spg_rng *r,
+                              const char *name)
 {
-    const int64_t n = S->n, nv = S->coo.nnz, nnz = S->A.nnz, k = 3;
-    spg_rng r = {7};
-    double *B = random_matrix(SPG_DOUBLE, n, k, n, &r), *X = calloc((size_t)(n * k + 1), 8);
-    CHECK_STATUS(spg_solve(ctx, S->s, op, k, B, n, X, n), SPG_SUCCESS);
-    check_backward_error(S, op, k, B, X, n, name);
-    double *dX = random_matrix(SPG_DOUBLE, n, 1, n, &r), *D = random_matrix(SPG_DOUBLE, n, 1, n, &r);
-    double *y = calloc((size_t)n + 1, 8), *lambda = calloc((size_t)n + 1, 8);
-    double *dV = calloc((size_t)nv + 1, 8), *dir = random_matrix(SPG_DOUBLE, nv, 1, nv, &r);
-    CHECK_STATUS(spg_solve(ctx, S->s, op, 1, D, n, y, n), SPG_SUCCESS);
-    CHECK_STATUS(spg_coo_solve_pullback(ctx, S->s, op, &S->coo, S->flags, 1, X, n, dX, n, lambda,
-                                        n, dV), SPG_SUCCESS);
-    real bound = identity_bound(S, op, lambda, y, D, dX);
-    if (!CHECK(fabsl(dot(dX, y, n) - dot(lambda, D, n)) <= bound))
-        fprintf(stderr, "  %s op %d: dB identity off by %Lg, bound %Lg\n", name, op,
-                fabsl(dot(dX, y, n) - dot(lambda, D, n)), bound);
-    /* z = op(dA) x for the first column x of X, dA assembled from dir */
-    double *dAx = calloc((size_t)nnz + 1, 8), *z = calloc((size_t)n + 1, 8);
-    real *zl = calloc((size_t)n + 1, sizeof *zl), dvmag = 0;
-    CHECK_STATUS(spg_assemble(ctx, S->plan, SPG_DOUBLE, dir, dAx), SPG_SUCCESS);
+    const int64_t n = S->n, nv = S->coo.nnz, nnz = S->A.nnz;
     const spg_csc *A = &S->A;
-    for (int64_t j = 0; j < n; j++)
+    const int mark = dev_mark();
+    double *dir = random_matrix(SPG_DOUBLE, nv, 1, nv, r), *dAx = dev_new((size_t)nnz * 8);
+    double *z = dev_new((size_t)n * 8), *y = dev_new((size_t)n * 8);
+    real *zl = calloc((size_t)n + 1, sizeof *zl), dvmag = 0;
+    CHECK_STATUS(DEV(spg_assemble(ctx, S->plan, SPG_DOUBLE, dv(dir), dv(dAx))), SPG_SUCCESS);
+    for (int64_t j = 0; j < n; j++) /* z = op(dA) x, dA assembled from dir */
         for (int64_t p = spg_iget(A->itype, A->colptr, j); p < spg_iget(A->itype, A->colptr, j + 1); p++) {
             const int64_t i = spg_iget(A->itype, A->rowind, p);
             zl[op == SPG_OP_N ? i : j] += (real)dAx[p] * X[op == SPG_OP_N ? j : i];
@@ -589,33 +627,72 @@ static void test_identities(const sys *S, spg_op op, const char *name)
     }
     for (int64_t i = 0; i < n; i++)
         z[i] = (double)zl[i];
-    CHECK_STATUS(spg_solve(ctx, S->s, op, 1, z, n, y, n), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, op, 1, dv(z), n, dv(y), n)), SPG_SUCCESS);
     const real tangent = -dot(dX, y, n), adjoint = dot(dV, dir, nv);
-    bound = identity_bound(S, op, lambda, y, z, dX) + 0x1p-53 * l1(lambda, n) * linf(z, n) +
-            gamma_of(3) * dvmag + gamma_of((double)nv) * dvmag; /* products; sums in dA */
+    const real bound = identity_bound(S, op, lambda, y, z, dX) +
+                       0x1p-53 * l1(lambda, n) * linf(z, n) + /* z rounded to double */
+                       gamma_of(3) * dvmag + gamma_of((double)nv) * dvmag; /* products; sums in dA */
     if (!CHECK(fabsl(tangent - adjoint) <= bound))
         fprintf(stderr, "  %s op %d: dV identity: tangent %.17Lg, adjoint %.17Lg, bound %Lg\n",
                 name, op, tangent, adjoint, bound);
-    free(B), free(X), free(dX), free(D), free(y), free(lambda), free(dV), free(dir);
-    free(dAx), free(z), free(zl);
+    dev_release(mark);
+    free(dir), free(dAx), free(z), free(y), free(zl);
 }
 
-/* The solve and both pullbacks, as bytes, on ctx's thread count. */
+/* On a real matrix (double): the backward error of X for nrhs 3; the
+ * adjoint identity for dB along a random D; and the one for dV along a
+ * random direction (one column). */
+static void test_identities(const sys *S, spg_op op, const char *name)
+{
+    const int64_t n = S->n, nv = S->coo.nnz, k = 3;
+    const int mark = dev_mark();
+    spg_rng r = {7};
+    double *B = random_matrix(SPG_DOUBLE, n, k, n, &r), *X = dev_new((size_t)(n * k) * 8);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, op, k, dv(B), n, dv(X), n)), SPG_SUCCESS);
+    check_backward_error(S, op, k, B, X, n, name);
+    double *dX = random_matrix(SPG_DOUBLE, n, 1, n, &r), *D = random_matrix(SPG_DOUBLE, n, 1, n, &r);
+    double *y = dev_new((size_t)n * 8), *lambda = dev_new((size_t)n * 8);
+    double *dV = dev_new((size_t)nv * 8);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, op, 1, dv(D), n, dv(y), n)), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_coo_solve_pullback(ctx, S->s, op, dev_coo(&S->coo), S->flags, 1, dv(X),
+                                            n, dv(dX), n, dv(lambda), n, dv(dV))),
+                 SPG_SUCCESS);
+    const real bound = identity_bound(S, op, lambda, y, D, dX);
+    if (!CHECK(fabsl(dot(dX, y, n) - dot(lambda, D, n)) <= bound))
+        fprintf(stderr, "  %s op %d: dB identity off by %Lg, bound %Lg\n", name, op,
+                fabsl(dot(dX, y, n) - dot(lambda, D, n)), bound);
+    check_dV_identity(S, op, X, dX, lambda, dV, &r, name);
+    dev_release(mark);
+    free(B), free(X), free(dX), free(D), free(y), free(lambda), free(dV);
+}
+
+/* The solve and both pullbacks into out (X, dB, dA and dV in turn), as
+ * bytes, on ctx's thread count; B and dX are registered. */
 static void run_all_calls(const sys *S, const double *B, const double *dX, int64_t k, double *out)
 {
     const int64_t n = S->n, nnz = S->A.nnz, nv = S->coo.nnz;
     double *X = out, *dB = out + n * k, *dA = dB + n * k, *dV = dA + nnz;
+    const int mark = dev_mark();
     memset(out, 0, (size_t)(2 * n * k + nnz + nv) * sizeof *out);
-    CHECK_STATUS(spg_solve(ctx, S->s, SPG_OP_T, k, B, n, X, n), SPG_SUCCESS);
-    CHECK_STATUS(spg_solve_pullback(ctx, S->s, SPG_OP_T, k, X, n, dX, n, dB, n, dA), SPG_SUCCESS);
-    CHECK_STATUS(spg_coo_solve_pullback(ctx, S->s, SPG_OP_N, &S->coo, S->flags, k, X, n, dX, n,
-                                        dB, n, dV), SPG_SUCCESS);
+    dev_reg(X, (size_t)(n * k) * 8), dev_reg(dB, (size_t)(n * k) * 8);
+    dev_reg(dA, (size_t)nnz * 8), dev_reg(dV, (size_t)nv * 8);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, SPG_OP_T, k, dv(B), n, dv(X), n)), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve_pullback(ctx, S->s, SPG_OP_T, k, dv(X), n, dv(dX), n, dv(dB), n,
+                                        dv(dA))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_coo_solve_pullback(ctx, S->s, SPG_OP_N, dev_coo(&S->coo), S->flags, k,
+                                            dv(X), n, dv(dX), n, dv(dB), n, dv(dV))),
+                 SPG_SUCCESS);
+    dev_release(mark);
 }
 
-/* Solves and pullbacks give the same bits on 1, 2 and 3 threads. */
+/* Solves and pullbacks give the same bits on 1, 2 and 3 threads. The CUDA
+ * backend accepts the thread counts and computes alike on each, so there
+ * the runs check that its results (cuDSS in deterministic mode) are the
+ * same bits from run to run. */
 static void test_thread_counts(const sys *S, const char *name)
 {
     const int64_t n = S->n, k = 3, len = 2 * n * k + S->A.nnz + S->coo.nnz;
+    const int mark = dev_mark();
     spg_rng r = {11};
     double *B = random_matrix(SPG_DOUBLE, n, k, n, &r), *dX = random_matrix(SPG_DOUBLE, n, k, n, &r);
     double *ref = malloc((size_t)len * sizeof *ref), *out = malloc((size_t)len * sizeof *out);
@@ -626,6 +703,7 @@ static void test_thread_counts(const sys *S, const char *name)
             fprintf(stderr, "  %s: %d threads differ from 1\n", name, t);
     }
     CHECK_STATUS(spg_context_set_threads(ctx, 0), SPG_SUCCESS);
+    dev_release(mark);
     free(B), free(dX), free(ref), free(out);
 }
 
@@ -664,6 +742,29 @@ static problem two_by_two(double a, double b, double d)
     return p;
 }
 
+/* S (the 2 x 2 [2 1; 1 3]) factorised with the triplet values V fails with
+ * want, and solves then find no factorisation and leave X alone; S's own
+ * values factorise again and solve. */
+static void factor_bad(const sys *S, const double *V, spg_status want)
+{
+    double Vb[4], Ab[4] = {0}, B[2] = {1, 2}, X[2] = {7, 7};
+    memcpy(Vb, V, sizeof Vb);
+    const int mark = dev_mark();
+    dev_reg(Vb, sizeof Vb), dev_reg(Ab, sizeof Ab), dev_reg(B, sizeof B), dev_reg(X, sizeof X);
+    CHECK_STATUS(DEV(spg_assemble(ctx, S->plan, SPG_DOUBLE, dv(Vb), dv(Ab))), SPG_SUCCESS);
+    spg_csc A = S->A;
+    A.values = Ab;
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&A))), want);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, SPG_OP_N, 1, dv(B), 2, dv(X), 2)), SPG_ERR_NOT_FACTORED);
+    CHECK_STATUS(DEV(spg_solve_pullback(ctx, S->s, SPG_OP_N, 1, dv(X), 2, dv(B), 2, dv(X), 2,
+                                        NULL)), SPG_ERR_NOT_FACTORED);
+    CHECK(X[0] == 7 && X[1] == 7);
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&S->A))), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve(ctx, S->s, SPG_OP_N, 1, dv(B), 2, dv(X), 2)), SPG_SUCCESS);
+    CHECK(fabs(2 * X[0] + X[1] - 1) < 1e-15 && fabs(X[0] + 3 * X[1] - 2) < 1e-15);
+    dev_release(mark);
+}
+
 /* Singular and indefinite matrices fail to factorise, and leave the
  * solver with no factorisation; a good one then factorises again. */
 static void test_failed_factor(void)
@@ -678,21 +779,8 @@ static void test_failed_factor(void)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         problem good = two_by_two(2, 1, 3), bad = two_by_two(cases[c].a, cases[c].b, cases[c].d);
         sys S;
-        if (sys_make(&good, SPG_DOUBLE, SPG_INT32, cases[c].kind, &S)) {
-            double Vb[4], Ab[4], B[2] = {1, 2}, X[2] = {7, 7};
-            memcpy(Vb, bad.V, sizeof Vb);
-            CHECK_STATUS(spg_assemble(ctx, S.plan, SPG_DOUBLE, Vb, Ab), SPG_SUCCESS);
-            spg_csc A = S.A;
-            A.values = Ab;
-            CHECK_STATUS(spg_solver_factor(ctx, S.s, &A), cases[c].want);
-            CHECK_STATUS(spg_solve(ctx, S.s, SPG_OP_N, 1, B, 2, X, 2), SPG_ERR_NOT_FACTORED);
-            CHECK_STATUS(spg_solve_pullback(ctx, S.s, SPG_OP_N, 1, X, 2, B, 2, X, 2, NULL),
-                         SPG_ERR_NOT_FACTORED);
-            CHECK(X[0] == 7 && X[1] == 7);
-            CHECK_STATUS(spg_solver_factor(ctx, S.s, &S.A), SPG_SUCCESS);
-            CHECK_STATUS(spg_solve(ctx, S.s, SPG_OP_N, 1, B, 2, X, 2), SPG_SUCCESS);
-            CHECK(fabs(2 * X[0] + X[1] - 1) < 1e-15 && fabs(X[0] + 3 * X[1] - 2) < 1e-15);
-        }
+        if (sys_make(&good, SPG_DOUBLE, SPG_INT32, cases[c].kind, &S))
+            factor_bad(&S, bad.V, cases[c].want);
         sys_free(&S);
         problem_free(&good), problem_free(&bad);
     }
@@ -701,73 +789,112 @@ static void test_failed_factor(void)
 /* A 0 x 0 matrix: every call succeeds and reads nothing. */
 static void test_empty(void)
 {
-    const int64_t colptr[1] = {0};
-    const double none = 0;
+    int64_t colptr[1] = {0};
+    double none = 0;
+    const int mark = dev_mark();
+    dev_reg(colptr, sizeof colptr), dev_reg(&none, sizeof none);
     const spg_csc A = {0, 0, 0, SPG_INT64, colptr, NULL, SPG_DOUBLE, &none, NULL};
     for (int kind = 0; kind < 2; kind++) {
         spg_solver *s = NULL;
-        if (!CHECK_STATUS(spg_solver_create(ctx, &A, (spg_solver_kind)kind, &s), SPG_SUCCESS))
+        if (!CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&A), (spg_solver_kind)kind, &s)),
+                          SPG_SUCCESS))
             continue;
-        CHECK_STATUS(spg_solver_factor(ctx, s, &A), SPG_SUCCESS);
-        CHECK_STATUS(spg_solve(ctx, s, SPG_OP_N, 2, NULL, 1, NULL, 1), SPG_SUCCESS);
-        CHECK_STATUS(spg_solve_pullback(ctx, s, SPG_OP_T, 2, NULL, 1, NULL, 1, NULL, 1, NULL),
+        CHECK_STATUS(DEV(spg_solver_factor(ctx, s, dev_csc(&A))), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_solve(ctx, s, SPG_OP_N, 2, NULL, 1, NULL, 1)), SPG_SUCCESS);
+        CHECK_STATUS(DEV(spg_solve_pullback(ctx, s, SPG_OP_T, 2, NULL, 1, NULL, 1, NULL, 1, NULL)),
                      SPG_SUCCESS);
         spg_solver_destroy(s);
     }
+    dev_release(mark);
 }
 
-/* The statuses of bad arguments; the outputs stay as they were. */
-static void test_bad_arguments(void)
+/* The statuses of spg_solver_create and spg_solver_factor on bad
+ * arguments (S: a general 5 x 5 system, int64); no solver is made. */
+static void bad_create_factor(sys *S)
 {
-    problem p = small_problem("general", 5, 8, 0, 3);
-    sys S;
-    if (!sys_make(&p, SPG_DOUBLE, SPG_INT64, SPG_SOLVER_GENERAL, &S)) {
-        sys_free(&S), problem_free(&p);
-        return;
-    }
-    spg_solver *const marked = (spg_solver *)&S, *s = marked;
-    CHECK_STATUS(spg_solver_create(NULL, &S.A, SPG_SOLVER_GENERAL, &s), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_solver_create(ctx, NULL, SPG_SOLVER_GENERAL, &s), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_solver_create(ctx, &S.A, SPG_SOLVER_GENERAL, NULL), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_solver_create(ctx, &S.A, (spg_solver_kind)2, &s), SPG_ERR_INVALID_VALUE);
-    spg_csc W = S.A;
+    spg_solver *const marked = (spg_solver *)S, *s = marked;
+    CHECK_STATUS(DEV(spg_solver_create(NULL, dev_csc(&S->A), SPG_SOLVER_GENERAL, &s)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_solver_create(ctx, NULL, SPG_SOLVER_GENERAL, &s)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&S->A), SPG_SOLVER_GENERAL, NULL)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&S->A), (spg_solver_kind)2, &s)),
+                 SPG_ERR_INVALID_VALUE);
+    spg_csc W = S->A;
     W.m = 6; /* not square (its rows still fit) */
-    CHECK_STATUS(spg_solver_create(ctx, &W, SPG_SOLVER_GENERAL, &s), SPG_ERR_DIMENSION);
+    CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&W), SPG_SOLVER_GENERAL, &s)),
+                 SPG_ERR_DIMENSION);
     W.m = 4; /* a row out of range */
-    CHECK_STATUS(spg_solver_create(ctx, &W, SPG_SOLVER_GENERAL, &s), SPG_ERR_INVALID_MATRIX);
+    CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&W), SPG_SOLVER_GENERAL, &s)),
+                 SPG_ERR_INVALID_MATRIX);
     CHECK(s == marked);
     /* factor: the pattern and type of the analysis */
-    CHECK_STATUS(spg_solver_factor(NULL, S.s, &S.A), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_solver_factor(ctx, NULL, &S.A), SPG_ERR_NULL_POINTER);
-    CHECK_STATUS(spg_solver_factor(ctx, S.s, NULL), SPG_ERR_NULL_POINTER);
-    W = S.A, W.values = NULL;
-    CHECK_STATUS(spg_solver_factor(ctx, S.s, &W), SPG_ERR_NULL_POINTER);
-    W = S.A, W.dtype = SPG_FLOAT;
-    CHECK_STATUS(spg_solver_factor(ctx, S.s, &W), SPG_ERR_INVALID_VALUE);
-    int64_t *rows = malloc((size_t)S.A.nnz * sizeof *rows);
-    memcpy(rows, S.A.rowind, (size_t)S.A.nnz * sizeof *rows);
+    CHECK_STATUS(DEV(spg_solver_factor(NULL, S->s, dev_csc(&S->A))), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, NULL, dev_csc(&S->A))), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, NULL)), SPG_ERR_NULL_POINTER);
+    W = S->A, W.values = NULL;
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&W))), SPG_ERR_NULL_POINTER);
+    W = S->A, W.dtype = SPG_FLOAT;
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&W))), SPG_ERR_INVALID_VALUE);
+    int64_t *rows = malloc((size_t)S->A.nnz * sizeof *rows);
+    memcpy(rows, S->A.rowind, (size_t)S->A.nnz * sizeof *rows);
     rows[0] = rows[0] == 0 ? 1 : 0; /* another pattern of the same size */
-    W = S.A, W.rowind = rows;
-    CHECK_STATUS(spg_solver_factor(ctx, S.s, &W), SPG_ERR_PATTERN_CHANGED);
-    W = S.A, W.nnz--;
-    CHECK_STATUS(spg_solver_factor(ctx, S.s, &W), SPG_ERR_PATTERN_CHANGED);
+    dev_reg(rows, (size_t)S->A.nnz * sizeof *rows);
+    W = S->A, W.rowind = rows;
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&W))), SPG_ERR_PATTERN_CHANGED);
+    W = S->A, W.nnz--;
+    CHECK_STATUS(DEV(spg_solver_factor(ctx, S->s, dev_csc(&W))), SPG_ERR_PATTERN_CHANGED);
+    dev_unreg(rows);
     free(rows);
-    /* solve and pullbacks */
+}
+
+/* The statuses of bad triplets for the COO pullback: the wrong size, then
+ * a bad index, found before any write (the arrays are registered). */
+static void bad_triplets(const sys *S, const double *B, double *X, double *dB, double *dV)
+{
+    spg_coo c = S->coo;
+    c.m = 4;
+    CHECK_STATUS(DEV(spg_coo_solve_pullback(ctx, S->s, SPG_OP_N, dev_coo(&c), 0, 1, dv(X), 5,
+                                            dv(B), 5, dv(dB), 5, dv(dV))), SPG_ERR_DIMENSION);
+    int64_t *I = malloc((size_t)c.nnz * sizeof *I);
+    memcpy(I, S->coo.I, (size_t)c.nnz * sizeof *I);
+    I[c.nnz - 1] = 5;
+    dev_reg(I, (size_t)c.nnz * sizeof *I);
+    c = S->coo, c.I = I;
+    CHECK_STATUS(DEV(spg_coo_solve_pullback(ctx, S->s, SPG_OP_N, dev_coo(&c), 0, 1, dv(X), 5,
+                                            dv(B), 5, dv(dB), 5, dv(dV))), SPG_ERR_INDEX_RANGE);
+    dev_unreg(I);
+    free(I);
+}
+
+/* The statuses of bad solves and pullbacks; their outputs (the mirrors,
+ * pulled back after each call) stay as they were. */
+static void bad_solves(const sys *S)
+{
     double B[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, X[10], dA[64], dV[64], dB[10];
     for (int k = 0; k < 10; k++)
         X[k] = dB[k] = -1;
     for (int k = 0; k < 64; k++)
         dA[k] = dV[k] = -1;
+    const int mark = dev_mark();
+    dev_reg(B, sizeof B), dev_reg(X, sizeof X), dev_reg(dB, sizeof dB);
+    dev_reg(dA, sizeof dA), dev_reg(dV, sizeof dV);
+    spg_solver *s = S->s;
     const spg_status st[] = {
-        spg_solve(NULL, S.s, SPG_OP_N, 1, B, 5, X, 5), spg_solve(ctx, NULL, SPG_OP_N, 1, B, 5, X, 5),
-        spg_solve(ctx, S.s, SPG_OP_N, 1, NULL, 5, X, 5), spg_solve(ctx, S.s, SPG_OP_N, 1, B, 5, NULL, 5),
-        spg_solve(ctx, S.s, (spg_op)2, 1, B, 5, X, 5), spg_solve(ctx, S.s, SPG_OP_N, -1, B, 5, X, 5),
-        spg_solve(ctx, S.s, SPG_OP_N, 2, B, 4, X, 5), spg_solve(ctx, S.s, SPG_OP_T, 2, B, 5, X, 0),
-        spg_solve_pullback(ctx, S.s, SPG_OP_N, 1, X, 5, NULL, 5, dB, 5, dA),
-        spg_solve_pullback(ctx, S.s, SPG_OP_N, 1, NULL, 5, B, 5, dB, 5, dA),
-        spg_solve_pullback(ctx, S.s, SPG_OP_N, 1, X, 5, B, 5, dB, 4, dA),
-        spg_solve_pullback(ctx, S.s, SPG_OP_N, 1, X, 4, B, 5, dB, 5, dA),
-        spg_coo_solve_pullback(ctx, S.s, SPG_OP_N, NULL, 0, 1, X, 5, B, 5, dB, 5, dV),
+        DEV(spg_solve(NULL, s, SPG_OP_N, 1, dv(B), 5, dv(X), 5)),
+        DEV(spg_solve(ctx, NULL, SPG_OP_N, 1, dv(B), 5, dv(X), 5)),
+        DEV(spg_solve(ctx, s, SPG_OP_N, 1, NULL, 5, dv(X), 5)),
+        DEV(spg_solve(ctx, s, SPG_OP_N, 1, dv(B), 5, NULL, 5)),
+        DEV(spg_solve(ctx, s, (spg_op)2, 1, dv(B), 5, dv(X), 5)),
+        DEV(spg_solve(ctx, s, SPG_OP_N, -1, dv(B), 5, dv(X), 5)),
+        DEV(spg_solve(ctx, s, SPG_OP_N, 2, dv(B), 4, dv(X), 5)),
+        DEV(spg_solve(ctx, s, SPG_OP_T, 2, dv(B), 5, dv(X), 0)),
+        DEV(spg_solve_pullback(ctx, s, SPG_OP_N, 1, dv(X), 5, NULL, 5, dv(dB), 5, dv(dA))),
+        DEV(spg_solve_pullback(ctx, s, SPG_OP_N, 1, NULL, 5, dv(B), 5, dv(dB), 5, dv(dA))),
+        DEV(spg_solve_pullback(ctx, s, SPG_OP_N, 1, dv(X), 5, dv(B), 5, dv(dB), 4, dv(dA))),
+        DEV(spg_solve_pullback(ctx, s, SPG_OP_N, 1, dv(X), 4, dv(B), 5, dv(dB), 5, dv(dA))),
+        DEV(spg_coo_solve_pullback(ctx, s, SPG_OP_N, NULL, 0, 1, dv(X), 5, dv(B), 5, dv(dB), 5,
+                                   dv(dV))),
     };
     const spg_status want[] = {
         SPG_ERR_NULL_POINTER, SPG_ERR_NULL_POINTER, SPG_ERR_NULL_POINTER, SPG_ERR_NULL_POINTER,
@@ -777,18 +904,7 @@ static void test_bad_arguments(void)
     for (size_t k = 0; k < sizeof st / sizeof st[0]; k++)
         if (!CHECK(st[k] == want[k]))
             fprintf(stderr, "  bad argument case %zu: %d, wanted %d\n", k, st[k], want[k]);
-    /* triplets: the wrong size, then a bad index, found before any write */
-    spg_coo c = S.coo;
-    c.m = 4;
-    CHECK_STATUS(spg_coo_solve_pullback(ctx, S.s, SPG_OP_N, &c, 0, 1, X, 5, B, 5, dB, 5, dV),
-                 SPG_ERR_DIMENSION);
-    int64_t *I = malloc((size_t)c.nnz * sizeof *I);
-    memcpy(I, S.coo.I, (size_t)c.nnz * sizeof *I);
-    I[c.nnz - 1] = 5;
-    c = S.coo, c.I = I;
-    CHECK_STATUS(spg_coo_solve_pullback(ctx, S.s, SPG_OP_N, &c, 0, 1, X, 5, B, 5, dB, 5, dV),
-                 SPG_ERR_INDEX_RANGE);
-    free(I);
+    bad_triplets(S, B, X, dB, dV);
     int untouched = 1;
     for (int k = 0; k < 10; k++)
         untouched = untouched && X[k] == -1 && dB[k] == -1;
@@ -796,15 +912,30 @@ static void test_bad_arguments(void)
         untouched = untouched && dA[k] == -1 && dV[k] == -1;
     CHECK(untouched);
     /* no gradient asked for: success with nothing read */
-    CHECK_STATUS(spg_solve_pullback(ctx, S.s, SPG_OP_N, 1, NULL, 5, NULL, 5, NULL, 5, NULL),
+    CHECK_STATUS(DEV(spg_solve_pullback(ctx, s, SPG_OP_N, 1, NULL, 5, NULL, 5, NULL, 5, NULL)),
                  SPG_SUCCESS);
-    CHECK_STATUS(spg_solve(ctx, S.s, SPG_OP_N, 0, NULL, 5, NULL, 5), SPG_SUCCESS);
+    CHECK_STATUS(DEV(spg_solve(ctx, s, SPG_OP_N, 0, NULL, 5, NULL, 5)), SPG_SUCCESS);
+    dev_release(mark);
+}
+
+/* The statuses of bad arguments; the outputs stay as they were. */
+static void test_bad_arguments(void)
+{
+    problem p = small_problem("general", 5, 8, 0, 3);
+    sys S;
+    if (sys_make(&p, SPG_DOUBLE, SPG_INT64, SPG_SOLVER_GENERAL, &S)) {
+        bad_create_factor(&S);
+        bad_solves(&S);
+    }
     sys_free(&S), problem_free(&p);
 }
 
 /* call fails with SPG_ERR_ALLOC for the k-th allocation, for every k until
- * it succeeds; each failure leaves the out bytes as they were. */
-static int fails_cleanly(spg_status (*call)(void *), void *arg, const void *out, size_t bytes)
+ * it succeeds; each failure leaves the out bytes (registered: its mirror,
+ * pulled back) as they were. A call that makes no allocation of the
+ * library's (allocates 0) succeeds at the first. */
+static int fails_cleanly(spg_status (*call)(void *), void *arg, const void *out, size_t bytes,
+                         int allocates)
 {
     unsigned char *before = malloc(bytes + 1);
     memcpy(before, out, bytes);
@@ -812,18 +943,18 @@ static int fails_cleanly(spg_status (*call)(void *), void *arg, const void *out,
     spg_status st;
     for (;; k++) {
         spg_alloc_fail_at(k);
-        st = call(arg);
+        st = DEV(call(arg));
         spg_alloc_fail_at(0);
         if (st != SPG_ERR_ALLOC)
             break;
         ok = ok && !memcmp(before, out, bytes);
     }
     free(before);
-    return CHECK(st == SPG_SUCCESS && k > 1 && ok);
+    return CHECK(st == SPG_SUCCESS && (allocates ? k > 1 : k == 1) && ok);
 }
 
-/* The calls under allocation failure, on a float system (its solves
- * convert, so they allocate). */
+/* The calls under allocation failure, on a float system (on the CPU its
+ * solves convert, so they allocate); the arrays are registered. */
 typedef struct alloc_case {
     sys *S;
     spg_solver *made;
@@ -833,9 +964,9 @@ typedef struct alloc_case {
 static spg_status alloc_create(void *arg)
 {
     alloc_case *a = arg;
-    spg_status st = spg_solver_create(ctx, &a->S->A, SPG_SOLVER_SPD, &a->made);
+    spg_status st = spg_solver_create(ctx, dev_csc(&a->S->A), SPG_SOLVER_SPD, &a->made);
     if (st == SPG_SUCCESS)
-        st = spg_solver_factor(ctx, a->made, &a->S->A);
+        st = spg_solver_factor(ctx, a->made, dev_csc(&a->S->A));
     spg_solver_destroy(a->made);
     a->made = NULL;
     return st;
@@ -844,21 +975,22 @@ static spg_status alloc_create(void *arg)
 static spg_status alloc_solve(void *arg)
 {
     alloc_case *a = arg;
-    return spg_solve(ctx, a->S->s, SPG_OP_T, 2, a->B, a->S->n, a->X, a->S->n);
+    return spg_solve(ctx, a->S->s, SPG_OP_T, 2, dv(a->B), a->S->n, dv(a->X), a->S->n);
 }
 
 static spg_status alloc_pullback(void *arg)
 {
     alloc_case *a = arg;
-    return spg_solve_pullback(ctx, a->S->s, SPG_OP_N, 2, a->X, a->S->n, a->B, a->S->n, a->dB,
-                              a->S->n, a->dA);
+    return spg_solve_pullback(ctx, a->S->s, SPG_OP_N, 2, dv(a->X), a->S->n, dv(a->B), a->S->n,
+                              dv(a->dB), a->S->n, dv(a->dA));
 }
 
 static spg_status alloc_coo_pullback(void *arg)
 {
     alloc_case *a = arg;
-    return spg_coo_solve_pullback(ctx, a->S->s, SPG_OP_T, &a->S->coo, a->S->flags, 2, a->X,
-                                  a->S->n, a->B, a->S->n, a->dB, a->S->n, a->dV);
+    return spg_coo_solve_pullback(ctx, a->S->s, SPG_OP_T, dev_coo(&a->S->coo), a->S->flags, 2,
+                                  dv(a->X), a->S->n, dv(a->B), a->S->n, dv(a->dB), a->S->n,
+                                  dv(a->dV));
 }
 
 static void test_allocation_failures(void)
@@ -867,53 +999,65 @@ static void test_allocation_failures(void)
     sys S;
     if (sys_make(&p, SPG_FLOAT, SPG_INT32, SPG_SOLVER_SPD, &S)) {
         const int64_t n = S.n;
-        alloc_case a = {&S, NULL, calloc((size_t)(2 * n), 4), calloc((size_t)(2 * n), 4),
-                        calloc((size_t)(2 * n), 4), calloc((size_t)S.A.nnz, 4),
-                        calloc((size_t)S.coo.nnz, 4)};
+        const size_t rhs = (size_t)(2 * n) * 4;
+        const int mark = dev_mark();
+        alloc_case a = {&S, NULL, dev_new(rhs), dev_new(rhs), dev_new(rhs),
+                        dev_new((size_t)S.A.nnz * 4), dev_new((size_t)S.coo.nnz * 4)};
         for (int64_t k = 0; k < 2 * n; k++)
             a.B[k] = (float)(k % 5) - 2;
+        /* cuDSS solves float as it is: no allocation of the library's (its own are not hooked) */
+        const int solve_allocates = dev_backend() == SPG_BACKEND_CPU;
         int made = 0;
-        fails_cleanly(alloc_create, &a, &made, sizeof made);
-        fails_cleanly(alloc_solve, &a, a.X, (size_t)(2 * n) * 4);
-        fails_cleanly(alloc_pullback, &a, a.dB, (size_t)(2 * n) * 4);
-        fails_cleanly(alloc_pullback, &a, a.dA, (size_t)S.A.nnz * 4);
-        fails_cleanly(alloc_coo_pullback, &a, a.dV, (size_t)S.coo.nnz * 4);
+        fails_cleanly(alloc_create, &a, &made, sizeof made, 1);
+        fails_cleanly(alloc_solve, &a, a.X, rhs, solve_allocates);
+        fails_cleanly(alloc_pullback, &a, a.dB, rhs, 1);
+        fails_cleanly(alloc_pullback, &a, a.dA, (size_t)S.A.nnz * 4, 1);
+        fails_cleanly(alloc_coo_pullback, &a, a.dV, (size_t)S.coo.nnz * 4, 1);
+        dev_release(mark);
         free(a.B), free(a.X), free(a.dB), free(a.dA), free(a.dV);
     }
     sys_free(&S), problem_free(&p);
 }
 
-/* Without SuiteSparse every solver call answers SPG_ERR_NOT_BUILT. */
+/* Without the backend's solver every solver call answers SPG_ERR_NOT_BUILT. */
 static void test_not_built(void)
 {
-    problem p = two_by_two(2, 1, 3);
-    const int32_t I[] = {0, 1, 0, 1}, J[] = {0, 0, 1, 1};
-    const double V[] = {2, 1, 1, 3};
+    int32_t I[] = {0, 1, 0, 1}, J[] = {0, 0, 1, 1};
+    double V[] = {2, 1, 1, 3}, Ax[4] = {0};
     const spg_coo c = {2, 2, 4, SPG_INT32, I, J};
     spg_plan *plan = NULL;
-    double Ax[4];
-    spg_csc A;
     spg_solver *s = NULL;
-    CHECK_STATUS(spg_plan_create(ctx, &c, 0, &plan), SPG_SUCCESS);
-    CHECK_STATUS(spg_assemble(ctx, plan, SPG_DOUBLE, V, Ax), SPG_SUCCESS);
-    spg_plan_csc(plan, SPG_DOUBLE, Ax, &A);
-    CHECK_STATUS(spg_solver_create(ctx, &A, SPG_SOLVER_SPD, &s), SPG_ERR_NOT_BUILT);
-    CHECK_STATUS(spg_solver_create(ctx, &A, SPG_SOLVER_GENERAL, &s), SPG_ERR_NOT_BUILT);
-    CHECK(s == NULL);
+    const int mark = dev_mark();
+    dev_reg(I, sizeof I), dev_reg(J, sizeof J), dev_reg(V, sizeof V), dev_reg(Ax, sizeof Ax);
+    if (CHECK_STATUS(DEV(spg_plan_create(ctx, dev_coo(&c), 0, &plan)), SPG_SUCCESS)) {
+        CHECK_STATUS(DEV(spg_assemble(ctx, plan, SPG_DOUBLE, dv(V), dv(Ax))), SPG_SUCCESS);
+        spg_csc A = dev_view(plan, SPG_DOUBLE, Ax);
+        CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&A), SPG_SOLVER_SPD, &s)),
+                     SPG_ERR_NOT_BUILT);
+        CHECK_STATUS(DEV(spg_solver_create(ctx, dev_csc(&A), SPG_SOLVER_GENERAL, &s)),
+                     SPG_ERR_NOT_BUILT);
+        CHECK(s == NULL);
+        dev_view_free(&A);
+    }
+    dev_release(mark);
     spg_plan_destroy(plan);
-    problem_free(&p);
+}
+
+/* Whether the backend dev_open chose has a solver in this build. */
+static int have_solver(void)
+{
+    return dev_backend() == SPG_BACKEND_CUDA ? SPG_TEST_SOLVER_CUDA : SPG_TEST_SOLVER_CPU;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_solve DATA_DIR\n");
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_solve DATA_DIR [--backend cpu|cuda]\n");
         return 2;
     }
     snprintf(data_dir, sizeof data_dir, "%s", argv[1]);
-    if (!CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS))
-        return spg_test_done();
-    if (!SPG_TEST_SOLVER) {
+    ctx = dev_open(argc, argv);
+    if (!have_solver()) {
         test_not_built();
     } else {
         test_small();

@@ -75,7 +75,7 @@ step "configure (sm_$ARCH)" 120 build.log cmake -S "$ROOT" -B "$BUILD" -DSPGRAD_
     -DCMAKE_CUDA_COMPILER="$NVCC" -DCMAKE_CUDA_ARCHITECTURES="$ARCH" -DSPGRAD_PYTHON=OFF \
     -DSPGRAD_BENCH=OFF -DSPGRAD_TESTS=ON || { say "RESULT: FAILED (no build)"; exit 1; }
 step "build" 300 build.log cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_ops \
-    test_assemble test_gradient test_errors test_matrices spgrad_cli ||
+    test_assemble test_gradient test_errors test_matrices test_hostile test_solve spgrad_cli ||
     { say "RESULT: FAILED (no build)"; exit 1; }
 SPGRAD=$BUILD/spgrad
 

@@ -6,6 +6,8 @@
 // ordering may read them); the factors are kept in cuDSS's data object and
 // every solve, adjoint solves included, reuses them. Deterministic mode
 // makes the results bitwise the same from run to run.
+#include <cfloat>
+
 #include <cudss.h>
 
 #include "cuda_internal.h"
@@ -68,10 +70,15 @@ void dss_release(spg_solver *s)
     s->impl = NULL;
 }
 
-// The handle, configuration and data object, on ctx's stream.
-spg_status dss_objects(spg_context *ctx, dss_solver *d)
+// The handle, configuration and data object, on ctx's stream. cuDSS
+// replaces a pivot below its epsilon (absolute: 1e-13 by default for
+// double) by the epsilon and goes on; set at the smallest normal number of
+// the value type, only zero and subnormal pivots are replaced, so a matrix
+// of small entries factorises as it would on the CPU.
+spg_status dss_objects(spg_context *ctx, dss_solver *d, spg_dtype dtype)
 {
     const int deterministic = 1;
+    const double epsilon = dtype == SPG_DOUBLE ? DBL_MIN : FLT_MIN;
     spg_status st = dss_status(cudssCreate(&d->handle));
     if (!st)
         st = dss_status(cudssSetStream(d->handle, ctx->cuda->stream));
@@ -80,6 +87,9 @@ spg_status dss_objects(spg_context *ctx, dss_solver *d)
     if (!st)
         st = dss_status(cudssConfigSet(d->config, CUDSS_CONFIG_DETERMINISTIC_MODE,
                                        &deterministic, sizeof deterministic));
+    if (!st)
+        st = dss_status(
+            cudssConfigSet(d->config, CUDSS_CONFIG_PIVOT_EPSILON, &epsilon, sizeof epsilon));
     if (!st)
         st = dss_status(cudssDataCreate(d->handle, &d->data));
     return st;
@@ -115,21 +125,42 @@ spg_status dss_analyse(spg_context *ctx, spg_solver *s)
     d->work = spg_backend_malloc(ctx, s->n, spg_value_size(s->dtype));
     if (!d->values || !d->work)
         return SPG_ERR_ALLOC;
-    spg_status st = dss_objects(ctx, d);
+    spg_status st = dss_objects(ctx, d, s->dtype);
     return st ? st : dss_matrices(s, d);
 }
 
-// The status of the factorisation cuDSS reports: a zero pivot (general) or
-// a pivot <= 0 (SPD) gives a positive info.
+// The pivots cuDSS replaced by its epsilon (CUDSS_DATA_NPIVOTS, of the
+// index type's size: asked first).
+spg_status dss_perturbed(const dss_solver *d, int64_t *count)
+{
+    size_t size = 0;
+    int32_t n32 = 0;
+    int64_t n64 = 0;
+    spg_status st =
+        dss_status(cudssDataGet(d->handle, d->data, CUDSS_DATA_NPIVOTS, NULL, 0, &size));
+    if (!st && size != sizeof n32 && size != sizeof n64)
+        st = SPG_ERR_DEVICE;
+    if (!st)
+        st = dss_status(cudssDataGet(d->handle, d->data, CUDSS_DATA_NPIVOTS,
+                                     size == sizeof n32 ? (void *)&n32 : (void *)&n64, size, &size));
+    *count = size == sizeof n32 ? n32 : n64;
+    return st;
+}
+
+// The status of the factorisation: cuDSS reports a zero pivot (general) or
+// a pivot <= 0 (SPD) by a positive info, or replaces it by its epsilon.
 spg_status dss_info(spg_context *ctx, const spg_solver *s, const dss_solver *d)
 {
     int info = 0;
+    int64_t perturbed = 0;
     size_t written = 0;
     spg_status st = spg_cuda_status(cudaStreamSynchronize(ctx->cuda->stream));
     if (!st)
         st = dss_status(
             cudssDataGet(d->handle, d->data, CUDSS_DATA_INFO, &info, sizeof info, &written));
-    if (st || info == 0)
+    if (!st && info == 0)
+        st = dss_perturbed(d, &perturbed);
+    if (st || (info == 0 && perturbed == 0))
         return st;
     return s->kind == SPG_SOLVER_SPD ? SPG_ERR_NOT_POSITIVE_DEFINITE : SPG_ERR_SINGULAR;
 }
