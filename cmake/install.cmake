@@ -8,6 +8,10 @@ install(TARGETS spgrad spgrad_static EXPORT spgradTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES include/spgrad.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(TARGET spgrad_mpi) # spgrad::spgrad_mpi, with MPI found again by the package
+  install(TARGETS spgrad_mpi EXPORT spgradTargets LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(FILES include/spgrad_mpi.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endif()
 if(TARGET spgrad_cli)
   install(TARGETS spgrad_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

@@ -111,6 +111,9 @@ typedef struct spg_plan spg_plan;
 SPG_API spg_status spg_context_create(spg_backend backend, spg_context **ctx);
 SPG_API void spg_context_destroy(spg_context *ctx); /* NULL is a no-op */
 
+/* The backend ctx was made for. */
+SPG_API spg_status spg_context_backend(const spg_context *ctx, spg_backend *backend);
+
 /* Most threads a context may be given. */
 #define SPG_MAX_THREADS 1024
 

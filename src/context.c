@@ -43,6 +43,14 @@ void spg_context_destroy(spg_context *ctx)
     spg_free(ctx);
 }
 
+spg_status spg_context_backend(const spg_context *ctx, spg_backend *backend)
+{
+    if (!ctx || !backend)
+        return SPG_ERR_NULL_POINTER;
+    *backend = ctx->backend;
+    return SPG_SUCCESS;
+}
+
 spg_status spg_context_set_stream(spg_context *ctx, void *stream)
 {
     if (!ctx)

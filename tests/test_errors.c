@@ -56,6 +56,14 @@ static void test_context(void)
     else
         CHECK(ctx == (spg_context *)untouched_plan);
     CHECK_STATUS(spg_context_set_threads(NULL, 1), SPG_ERR_NULL_POINTER);
+    spg_backend b = (spg_backend)7;
+    CHECK_STATUS(spg_context_backend(NULL, &b), SPG_ERR_NULL_POINTER);
+    CHECK(b == (spg_backend)7);
+    CHECK_STATUS(spg_context_create(SPG_BACKEND_CPU, &ctx), SPG_SUCCESS);
+    CHECK_STATUS(spg_context_backend(ctx, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_context_backend(ctx, &b), SPG_SUCCESS);
+    CHECK(b == SPG_BACKEND_CPU);
+    spg_context_destroy(ctx);
     spg_context_destroy(NULL);
     spg_plan_destroy(NULL);
     CHECK(spg_plan_nnz(NULL) == -1);
@@ -480,6 +488,8 @@ static void test_analysis(spg_context *ctx)
 int main(int argc, char **argv)
 {
     spg_context *ctx = dev_open(argc, argv);
+    spg_backend backend;
+    CHECK(spg_context_backend(ctx, &backend) == SPG_SUCCESS && backend == dev_backend());
     test_status_strings();
     test_context();
     test_analysis(ctx);

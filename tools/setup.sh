@@ -18,6 +18,10 @@
 #   Python tests (ctest label python) and `pip install ./python`. PyTorch's
 #   Linux wheel brings NVIDIA's CUDA libraries: about 6 GiB in all.
 #   SPGRAD_SETUP_PYTHON=0 skips it; CMake then builds no Python parts.
+# - MPI (Debian's OpenMPI: libopenmpi-dev, openmpi-bin) for the distributed
+#   layer (spgrad_mpi.h) and its tests under mpirun. Installed as root when
+#   missing; otherwise a note, and CMake builds no MPI parts
+#   (-DSPGRAD_MPI=OFF says so explicitly).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -75,6 +79,23 @@ cudss() {
     return 0
 }
 
+have_mpi() {
+    command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1
+}
+
+mpi() {
+    have_mpi && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "tools/setup.sh: installing OpenMPI for the distributed layer and its tests"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            libopenmpi-dev openmpi-bin >/dev/null
+        return 0
+    fi
+    echo "tools/setup.sh: note: MPI is missing, so the distributed layer is not built:" \
+         "sudo apt-get install libopenmpi-dev openmpi-bin" >&2
+    return 0
+}
+
 python_env() {
     [ "${SPGRAD_SETUP_PYTHON:-1}" = 0 ] && return 0
     venv=python/.venv
@@ -89,4 +110,5 @@ python_env() {
 suitesparse
 openblas
 cudss
+mpi
 python_env

@@ -1,0 +1,309 @@
+/* Making a distributed plan: the arguments checked on every rank, each
+ * triplet routed to the rank that owns its row, the indices exchanged
+ * once, and the local plan made over the concatenation of the triplets of
+ * this rank's rows in (rank, k) order. Every stage ends in an agreement,
+ * so that the ranks go on, or return, together. */
+#include <limits.h>
+#include <stdlib.h>
+
+#include "mpi_internal.h"
+
+static int64_t index_at(spg_itype t, const void *a, int64_t k)
+{
+    return t == SPG_INT32 ? ((const int32_t *)a)[k] : ((const int64_t *)a)[k];
+}
+
+/* The arguments one rank checks alone. */
+static spg_status check_local(spg_context *ctx, const spg_coo *coo, int64_t rows, unsigned flags,
+                              spg_mpi_plan **plan)
+{
+    const unsigned allowed = SPG_ONE_BASED | SPG_SKIP_NEGATIVE | SPG_COMPRESS_ROWS;
+    spg_backend backend;
+    if (!ctx || !coo || !plan)
+        return SPG_ERR_NULL_POINTER;
+    spg_context_backend(ctx, &backend);
+    if (backend != SPG_BACKEND_CPU)
+        return SPG_ERR_NOT_BUILT;
+    if ((coo->itype != SPG_INT32 && coo->itype != SPG_INT64) || coo->nnz < 0 || (flags & ~allowed))
+        return SPG_ERR_INVALID_VALUE;
+    if (coo->m < 0 || coo->n < 0 || coo->m == INT64_MAX || coo->n == INT64_MAX || rows < 0 ||
+        rows > coo->m)
+        return SPG_ERR_DIMENSION;
+    if (coo->nnz > 0 && (!coo->I || !coo->J))
+        return SPG_ERR_NULL_POINTER;
+    if (coo->itype == SPG_INT32 && coo->nnz > INT32_MAX)
+        return SPG_ERR_INDEX_OVERFLOW;
+    return SPG_SUCCESS;
+}
+
+/* Collective: m, n, the flags and the index type are the same on every
+ * rank, and the row counts add up to m; begin[p] gets rank p's first row
+ * (begin[size] = m). */
+static spg_status check_shapes(MPI_Comm comm, int size, const spg_coo *coo, int64_t rows,
+                               unsigned flags, int64_t *begin)
+{
+    int64_t mine[8] = {coo->m, coo->n, flags, coo->itype}, most[8];
+    for (int q = 0; q < 4; q++)
+        mine[4 + q] = -mine[q]; /* the maximum of -x is minus the minimum */
+    MPI_Allreduce(mine, most, 8, MPI_INT64_T, MPI_MAX, comm);
+    MPI_Allgather(&rows, 1, MPI_INT64_T, begin + 1, 1, MPI_INT64_T, comm);
+    if (most[0] != -most[4] || most[1] != -most[5])
+        return SPG_ERR_DIMENSION;
+    if (most[2] != -most[6] || most[3] != -most[7])
+        return SPG_ERR_INVALID_VALUE;
+    begin[0] = 0;
+    for (int p = 0; p < size; p++) {
+        if (begin[p + 1] > coo->m - begin[p])
+            return SPG_ERR_DIMENSION; /* more rows than m */
+        begin[p + 1] += begin[p];
+    }
+    return begin[size] == coo->m ? SPG_SUCCESS : SPG_ERR_DIMENSION;
+}
+
+/* Triplet k's zero-based (i, j): 1 kept, 0 skipped, or the status that
+ * spg_plan_create gives it. */
+static int triplet(const spg_coo *coo, unsigned flags, int64_t k, int64_t *i, int64_t *j)
+{
+    const int64_t r = index_at(coo->itype, coo->I, k), c = index_at(coo->itype, coo->J, k);
+    const int64_t base = (flags & SPG_ONE_BASED) ? 1 : 0;
+    if (r < 0 || c < 0)
+        return (flags & SPG_SKIP_NEGATIVE) ? 0 : SPG_ERR_NEGATIVE_INDEX;
+    if (r < base || r - base >= coo->m || c < base || c - base >= coo->n)
+        return SPG_ERR_INDEX_RANGE;
+    *i = r - base, *j = c - base;
+    return 1;
+}
+
+/* The rank whose rows hold row i: the last p with begin[p] <= i (ranks
+ * with no rows share their begin with the next one). */
+static int owner(const int64_t *begin, int size, int64_t i)
+{
+    int lo = 0, hi = size;
+    while (hi - lo > 1) {
+        const int mid = lo + (hi - lo) / 2;
+        if (begin[mid] <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* cnt[p]: the kept triplets in rank p's rows; the first bad triplet's
+ * status. */
+static spg_status count(const spg_coo *coo, unsigned flags, const int64_t *begin, int size,
+                        int64_t *cnt)
+{
+    for (int64_t k = 0; k < coo->nnz; k++) {
+        int64_t i, j;
+        const int r = triplet(coo, flags, k, &i, &j);
+        if (r < 0)
+            return (spg_status)r;
+        if (r == 1)
+            cnt[owner(begin, size, i)]++;
+    }
+    return SPG_SUCCESS;
+}
+
+/* R: the ranks but me with a count, each segment at the running sum of
+ * the counts, mine included where with_mine (then *mine is where mine
+ * starts); *total the sum. */
+static spg_status route(const int64_t *cnt, int size, int me, int with_mine, spg_mpi_route *R,
+                        int64_t *total, int64_t *mine)
+{
+    int n = 0;
+    for (int p = 0; p < size; p++) {
+        if (cnt[p] > INT_MAX)
+            return SPG_ERR_INDEX_OVERFLOW; /* an MPI count */
+        n += p != me && cnt[p] > 0;
+    }
+    R->rank = malloc((size_t)n * sizeof *R->rank + 1);
+    R->off = malloc((size_t)n * sizeof *R->off + 1);
+    R->len = malloc((size_t)n * sizeof *R->len + 1);
+    if (!R->rank || !R->off || !R->len)
+        return SPG_ERR_ALLOC;
+    int64_t at = 0;
+    for (int p = 0; p < size; p++) {
+        if (p == me) {
+            if (mine)
+                *mine = at;
+            at += with_mine ? cnt[p] : 0;
+        } else if (cnt[p] > 0) {
+            R->rank[R->count] = p, R->off[R->count] = at, R->len[R->count++] = (int)cnt[p];
+            at += cnt[p];
+        }
+    }
+    *total = at;
+    return SPG_SUCCESS;
+}
+
+/* The routes of the plan from the counts sent (cnt) and received (rcnt),
+ * and the arrays and buffers that follow from them. */
+static spg_status make_routes(spg_mpi_plan *P, int size, int me, const int64_t *cnt,
+                              const int64_t *rcnt)
+{
+    spg_status st = route(cnt, size, me, 0, &P->send, &P->info.sent, NULL);
+    if (st == SPG_SUCCESS)
+        st = route(rcnt, size, me, 1, &P->recv, &P->len, &P->own_off);
+    if (st != SPG_SUCCESS)
+        return st;
+    P->info.received = P->len - cnt[me];
+    P->info.sends = P->send.count, P->info.receives = P->recv.count;
+    P->own_k = malloc((size_t)cnt[me] * sizeof *P->own_k + 1);
+    P->send_k = malloc((size_t)P->info.sent * sizeof *P->send_k + 1);
+    P->cat = malloc((size_t)P->len * sizeof(double) + 1);
+    P->buf = malloc((size_t)P->info.sent * sizeof(double) + 1);
+    P->req = malloc((size_t)(P->send.count + P->recv.count) * sizeof *P->req + 1);
+    return P->own_k && P->send_k && P->cat && P->buf && P->req ? SPG_SUCCESS : SPG_ERR_ALLOC;
+}
+
+/* own_k and send_k in k order, and the (row in the owner's block, column)
+ * of each: send pairs in buf's order, own pairs at own_off in cat's. */
+static void sort_triplets(spg_mpi_plan *P, const spg_coo *coo, unsigned flags,
+                          const int64_t *begin, int size, int me, int64_t *pos,
+                          int64_t *sendpairs, int64_t *catpairs)
+{
+    int64_t nown = 0;
+    for (int r = 0; r < P->send.count; r++)
+        pos[P->send.rank[r]] = P->send.off[r];
+    for (int64_t k = 0; k < coo->nnz; k++) {
+        int64_t i, j, *pair;
+        if (triplet(coo, flags, k, &i, &j) != 1)
+            continue;
+        const int p = owner(begin, size, i);
+        if (p == me) {
+            P->own_k[nown] = k;
+            pair = catpairs + 2 * (P->own_off + nown++);
+        } else {
+            P->send_k[pos[p]] = k;
+            pair = sendpairs + 2 * pos[p]++;
+        }
+        pair[0] = i - begin[p], pair[1] = j;
+    }
+}
+
+/* The local plan over the concatenation's pairs, in the triplets' index
+ * type. */
+static spg_status local_plan(spg_mpi_plan *P, spg_context *ctx, const spg_coo *coo,
+                             unsigned flags, const int64_t *catpairs)
+{
+    const size_t is = coo->itype == SPG_INT32 ? 4 : 8;
+    void *I = malloc((size_t)P->len * is + 1), *J = malloc((size_t)P->len * is + 1);
+    spg_status st = I && J ? SPG_SUCCESS : SPG_ERR_ALLOC;
+    if (st == SPG_SUCCESS && coo->itype == SPG_INT32 && P->len > INT32_MAX)
+        st = SPG_ERR_INDEX_OVERFLOW;
+    for (int64_t t = 0; st == SPG_SUCCESS && t < P->len; t++) {
+        if (is == 4)
+            ((int32_t *)I)[t] = (int32_t)catpairs[2 * t], ((int32_t *)J)[t] = (int32_t)catpairs[2 * t + 1];
+        else
+            ((int64_t *)I)[t] = catpairs[2 * t], ((int64_t *)J)[t] = catpairs[2 * t + 1];
+    }
+    const spg_coo cat = {P->info.row_end - P->info.row_begin, coo->n, P->len, coo->itype, I, J};
+    if (st == SPG_SUCCESS)
+        st = spg_plan_create(ctx, &cat, flags & SPG_COMPRESS_ROWS, &P->local);
+    free(I), free(J);
+    return st;
+}
+
+/* Routes every triplet, exchanges the pairs and makes the local plan. */
+static spg_status exchange_pattern(spg_mpi_plan *P, spg_context *ctx, const spg_coo *coo,
+                                   unsigned flags, const int64_t *begin, int size, int me,
+                                   int64_t *pos)
+{
+    int64_t *sendpairs = malloc((size_t)P->info.sent * 16 + 1);
+    int64_t *catpairs = malloc((size_t)P->len * 16 + 1);
+    spg_status st = sendpairs && catpairs ? SPG_SUCCESS : SPG_ERR_ALLOC;
+    st = spg_mpi_agree(P->comm, st);
+    if (st == SPG_SUCCESS) {
+        MPI_Datatype pair;
+        MPI_Type_contiguous(2, MPI_INT64_T, &pair);
+        MPI_Type_commit(&pair);
+        sort_triplets(P, coo, flags, begin, size, me, pos, sendpairs, catpairs);
+        spg_mpi_start(P, pair, 16, &P->recv, catpairs, &P->send, sendpairs);
+        spg_mpi_finish(P);
+        MPI_Type_free(&pair);
+        st = spg_mpi_agree(P->comm, local_plan(P, ctx, coo, flags, catpairs));
+    }
+    free(sendpairs), free(catpairs);
+    return st;
+}
+
+void spg_mpi_plan_destroy(spg_mpi_plan *P)
+{
+    if (!P)
+        return;
+    if (P->comm != MPI_COMM_NULL)
+        MPI_Comm_free(&P->comm);
+    spg_plan_destroy(P->local);
+    spg_mpi_route *routes[] = {&P->send, &P->recv};
+    for (int r = 0; r < 2; r++)
+        free(routes[r]->rank), free(routes[r]->off), free(routes[r]->len);
+    free(P->own_k), free(P->send_k), free(P->cat), free(P->buf), free(P->req);
+    free(P);
+}
+
+/* The checks, then the counts of triplets per owner: every rank passes
+ * both agreements or returns. */
+static spg_status check_all(spg_context *ctx, MPI_Comm comm, int size, const spg_coo *coo,
+                            int64_t rows, unsigned flags, spg_mpi_plan **plan, int alloc_failed,
+                            int64_t *begin, int64_t *cnt)
+{
+    spg_status st = check_local(ctx, coo, rows, flags, plan);
+    if (st == SPG_SUCCESS && alloc_failed)
+        st = SPG_ERR_ALLOC;
+    st = spg_mpi_agree(comm, st);
+    if (st != SPG_SUCCESS)
+        return st;
+    st = check_shapes(comm, size, coo, rows, flags, begin);
+    if (st == SPG_SUCCESS)
+        st = count(coo, flags, begin, size, cnt);
+    return spg_mpi_agree(comm, st);
+}
+
+spg_status spg_mpi_plan_create(spg_context *ctx, MPI_Comm comm, const spg_coo *coo,
+                               int64_t rows, unsigned flags, spg_mpi_plan **plan)
+{
+    if (comm == MPI_COMM_NULL)
+        return SPG_ERR_INVALID_VALUE; /* no ranks to agree with */
+    int size, me;
+    MPI_Comm_size(comm, &size);
+    MPI_Comm_rank(comm, &me);
+    int64_t *begin = malloc(((size_t)size + 1) * sizeof *begin);
+    int64_t *cnt = calloc((size_t)size, sizeof *cnt), *rcnt = calloc((size_t)size, sizeof *rcnt);
+    spg_mpi_plan *P = calloc(1, sizeof *P);
+    if (P)
+        P->comm = MPI_COMM_NULL;
+    spg_status st = check_all(ctx, comm, size, coo, rows, flags, plan,
+                              !(begin && cnt && rcnt && P), begin, cnt);
+    if (st == SPG_SUCCESS) {
+        MPI_Comm_dup(comm, &P->comm);
+        MPI_Alltoall(cnt, 1, MPI_INT64_T, rcnt, 1, MPI_INT64_T, comm);
+        P->info = (spg_mpi_plan_info){
+            .row_begin = begin[me], .row_end = begin[me + 1], .nnz_coo = coo->nnz};
+        st = spg_mpi_agree(comm, make_routes(P, size, me, cnt, rcnt));
+    }
+    if (st == SPG_SUCCESS) /* cnt, no longer needed, keeps the positions in buf */
+        st = exchange_pattern(P, ctx, coo, flags, begin, size, me, cnt);
+    if (st == SPG_SUCCESS) {
+        P->info.nnz = spg_plan_nnz(P->local);
+        *plan = P;
+        P = NULL;
+    }
+    spg_mpi_plan_destroy(P);
+    free(begin), free(cnt), free(rcnt);
+    return st;
+}
+
+spg_status spg_mpi_plan_query(const spg_mpi_plan *plan, spg_mpi_plan_info *info)
+{
+    if (!plan || !info)
+        return SPG_ERR_NULL_POINTER;
+    *info = plan->info;
+    return SPG_SUCCESS;
+}
+
+spg_status spg_mpi_plan_csc(const spg_mpi_plan *plan, spg_dtype dtype, const void *values,
+                            spg_csc *A)
+{
+    return plan ? spg_plan_csc(plan->local, dtype, values, A) : SPG_ERR_NULL_POINTER;
+}

@@ -1,0 +1,410 @@
+/* The distributed plan (spgrad_mpi.h), run under mpirun on 1 to 4 ranks.
+ * Every rank makes the same global list of triplets and gives its share of
+ * it to the plan; every rank also assembles the concatenation of the
+ * ranks' shares (in rank order) on one rank's plan, the reference. Checks:
+ *  - its block of A and its dV are bitwise the reference's, for triplets
+ *    split in blocks, cyclically (most of them off-rank) and all on one
+ *    rank, for rows split evenly, with a rank that owns none, and all on
+ *    one rank; one-based, skipped and rows-compressed plans, float and
+ *    double, int32 and int64, 1 and 2 threads. The values span 2^40 in
+ *    magnitude, so another summation order would change the bits;
+ *  - the adjoint identity <dAx, A(V)> = <dV, V>, within the rounding of
+ *    the assembled sums;
+ *  - bad input on one rank fails on every rank, outputs untouched (a rank
+ *    that waited for the others would hang: CTest's timeout bounds it). */
+#include <mpi.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "fem2d.h"
+#include "problems.h"
+#include "spgrad_mpi.h"
+
+#define MAX_RANKS 64
+
+static int me, size;
+static spg_context *ctx;
+
+/* A value of random sign and mantissa, its magnitude between 2^-20 and
+ * 2^20, fixed by key. */
+static double noise(uint64_t key)
+{
+    spg_rng r = {key * 0x9e3779b97f4a7c15u + 7};
+    const double mant = 1 + spg_rng_unit(&r);
+    const int e = (int)spg_rng_below(&r, 41) - 20;
+    return (spg_rng_below(&r, 2) ? -1 : 1) * ldexp(mant, e);
+}
+
+/* Which rank gives global triplet g: in blocks, cyclically, or rank 0. */
+typedef enum split { BLOCKS, CYCLIC, ONE_RANK } split;
+
+static int giver(split s, int64_t g, int64_t nnz)
+{
+    if (s == BLOCKS)
+        return (int)(g * size / (nnz > 0 ? nnz : 1));
+    return s == CYCLIC ? (int)(g % size) : 0;
+}
+
+/* The rows rank p owns: evenly, none on rank 1, or all on the last rank. */
+typedef enum owners { EVEN, NONE_ON_1, ALL_ON_LAST } owners;
+
+static int64_t rows_of(owners o, int p, int64_t m)
+{
+    if (o == ALL_ON_LAST)
+        return p == size - 1 ? m : 0;
+    if (o == NONE_ON_1 && size > 1) {
+        const int64_t q = size - 1, r = p == 0 ? 0 : p - 1; /* the ranks that own rows */
+        return p == 1 ? 0 : m / q + (r < m % q);
+    }
+    return m / size + (p < m % size);
+}
+
+/* The triplets of global problem g that ranks from..to-1 give, in rank
+ * order then g order (from = me, to = me + 1: this rank's share). */
+static problem share(const problem *g, split s, int from, int to)
+{
+    int64_t len = 0;
+    for (int64_t k = 0; k < g->nnz; k++)
+        len += giver(s, k, g->nnz) >= from && giver(s, k, g->nnz) < to;
+    problem p = problem_new(g->name, g->m, g->n, len);
+    int64_t t = 0;
+    for (int q = from; q < to; q++)
+        for (int64_t k = 0; k < g->nnz; k++)
+            if (giver(s, k, g->nnz) == q)
+                p.I[t] = g->I[k], p.J[t] = g->J[k], p.V[t++] = g->V[k];
+    p.has_negative = g->has_negative;
+    return p;
+}
+
+/* The triplets of p in index type t, indices shifted by base. */
+static spg_coo coo_of(const problem *p, spg_itype t, int base)
+{
+    return (spg_coo){p->m, p->n, p->nnz, t, problem_index(p, p->I, t, base),
+                     problem_index(p, p->J, t, base)};
+}
+
+static void coo_free(spg_coo *c)
+{
+    free((void *)c->I), free((void *)c->J);
+}
+
+/* The entries of view A in storage order with rows of A in [lo, hi), as
+ * (row, column, value) of A (the view is of A' by rows); rows of the view
+ * shifted by row0. Returns how many; fills i, j, v where not NULL. */
+static int64_t entries(const spg_csc *A, int by_rows, int64_t row0, int64_t lo, int64_t hi,
+                       int64_t *i, int64_t *j, double *v)
+{
+    int64_t t = 0;
+    for (int64_t c = 0; c < A->n; c++)
+        for (int64_t p = spg_iget(A->itype, A->colptr, c); p < spg_iget(A->itype, A->colptr, c + 1); p++) {
+            const int64_t r = spg_iget(A->itype, A->rowind, p);
+            const int64_t row = (by_rows ? c : r) + row0, col = by_rows ? r : c;
+            if (row < lo || row >= hi)
+                continue;
+            if (i)
+                i[t] = row, j[t] = col, v[t] = spg_vget(A->dtype, A->values, p);
+            t++;
+        }
+    return t;
+}
+
+/* This rank's block, as a view of Ax, is the reference's rows [b, e):
+ * the same entries in the same order, bitwise the same values. */
+static int same_block(const spg_csc *R, const spg_csc *L, int by_rows, int64_t b, int64_t e)
+{
+    const int64_t len = entries(R, by_rows, 0, b, e, NULL, NULL, NULL);
+    int64_t *ri = malloc((size_t)len * 8 + 8), *rj = malloc((size_t)len * 8 + 8);
+    int64_t *li = malloc((size_t)len * 8 + 8), *lj = malloc((size_t)len * 8 + 8);
+    double *rv = malloc((size_t)len * 8 + 8), *lv = malloc((size_t)len * 8 + 8);
+    entries(R, by_rows, 0, b, e, ri, rj, rv);
+    int ok = L->nnz == len && entries(L, by_rows, b, b, e, li, lj, lv) == len;
+    for (int64_t t = 0; ok && t < len; t++)
+        ok = ri[t] == li[t] && rj[t] == lj[t] && !memcmp(&rv[t], &lv[t], sizeof rv[t]);
+    free(ri), free(rj), free(li), free(lj), free(rv), free(lv);
+    return ok;
+}
+
+/* dAx of entry (i, j) of an m x n matrix, in the value type */
+static double cotangent(spg_dtype dt, int64_t i, int64_t j, int64_t n)
+{
+    return spg_round(dt, noise((uint64_t)(i * n + j) + 12345));
+}
+
+/* dAx[s] = cotangent of stored entry s of view A (of A' by rows), rows
+ * shifted by row0. */
+static void *cotangents(const spg_csc *A, int by_rows, int64_t row0, int64_t n)
+{
+    void *d = calloc((size_t)A->nnz + 1, spg_vsize(A->dtype));
+    for (int64_t c = 0; c < A->n; c++)
+        for (int64_t p = spg_iget(A->itype, A->colptr, c); p < spg_iget(A->itype, A->colptr, c + 1); p++) {
+            const int64_t r = spg_iget(A->itype, A->rowind, p);
+            spg_vset(A->dtype, d, p, cotangent(A->dtype, (by_rows ? c : r) + row0, by_rows ? r : c, n));
+        }
+    return d;
+}
+
+/* dV as the pullback starts it: -V / 2 (exact), the same for a triplet
+ * wherever it is. */
+static void *start_dV(const problem *p, spg_dtype dt)
+{
+    void *d = problem_values(p, dt);
+    for (int64_t k = 0; k < p->nnz; k++)
+        spg_vset(dt, d, k, -0.5 * spg_vget(dt, d, k));
+    return d;
+}
+
+/* The adjoint identity over every rank: <dAx, Ax> = <dV, V> with dV the
+ * pullback of dAx from zero. Ax_s is the rounded sum of its c_s triplets,
+ * off by at most (c_s - 1) u S_s, S_s = sum |V_k|; c and S assembled in
+ * double by the same plan (S within a factor 1 + c_s 2^-53). */
+static void check_identity(spg_mpi_plan *P, const problem *mine, spg_dtype dt, const void *V,
+                           const void *Ax, const void *dAx)
+{
+    spg_mpi_plan_info in;
+    spg_mpi_plan_query(P, &in);
+    double *one = malloc((size_t)mine->nnz * 8 + 8), *mag = malloc((size_t)mine->nnz * 8 + 8);
+    double *c = malloc((size_t)in.nnz * 8 + 8), *S = malloc((size_t)in.nnz * 8 + 8);
+    void *dV = calloc((size_t)mine->nnz + 1, spg_vsize(dt));
+    for (int64_t k = 0; k < mine->nnz; k++)
+        one[k] = 1, mag[k] = fabs(spg_vget(dt, V, k));
+    CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, one, c), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, mag, S), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_assemble_pullback(ctx, P, dt, dAx, dV), SPG_SUCCESS);
+    long double sum[3] = {0, 0, 0}, all[3]; /* <dAx, Ax>, <dV, V>, bound */
+    for (int64_t s = 0; s < in.nnz; s++) {
+        const long double d = spg_vget(dt, dAx, s);
+        sum[0] += d * spg_vget(dt, Ax, s);
+        sum[2] += fabsl(d) * ((c[s] - 1) * spg_unit(dt) * S[s] * (1 + c[s] * 0x1p-53) + 0x1p-60 * S[s]);
+    }
+    for (int64_t k = 0; k < mine->nnz; k++)
+        sum[1] += (long double)spg_vget(dt, dV, k) * spg_vget(dt, V, k);
+    MPI_Allreduce(sum, all, 3, MPI_LONG_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    if (!CHECK(fabsl(all[0] - all[1]) <= all[2]))
+        fprintf(stderr, "  identity: %Lg against %Lg, bound %Lg\n", all[0], all[1], all[2]);
+    free(one), free(mag), free(c), free(S), free(dV);
+}
+
+typedef struct setup {
+    split s;
+    owners o;
+    unsigned flags;
+    spg_dtype dt;
+    spg_itype it;
+    int threads;
+} setup;
+
+/* The forward and the pullback of the distributed plan of g's shares
+ * against the one-rank plan of their concatenation (reference R). */
+static void check_against(spg_mpi_plan *P, const spg_plan *ref, const problem *mine,
+                          const problem *cat, setup c, const char *what)
+{
+    const int by_rows = (c.flags & SPG_COMPRESS_ROWS) != 0;
+    const size_t vs = spg_vsize(c.dt);
+    spg_mpi_plan_info in;
+    spg_csc R, L;
+    CHECK_STATUS(spg_mpi_plan_query(P, &in), SPG_SUCCESS);
+    void *V = problem_values(mine, c.dt), *Vc = problem_values(cat, c.dt);
+    void *Ax = calloc((size_t)in.nnz + 1, vs), *Ac = calloc((size_t)spg_plan_nnz(ref) + 1, vs);
+    CHECK_STATUS(spg_assemble(ctx, ref, c.dt, Vc, Ac), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_assemble(ctx, P, c.dt, V, Ax), SPG_SUCCESS);
+    spg_plan_csc(ref, c.dt, Ac, &R);
+    CHECK_STATUS(spg_mpi_plan_csc(P, c.dt, Ax, &L), SPG_SUCCESS);
+    if (!CHECK(same_block(&R, &L, by_rows, in.row_begin, in.row_end)))
+        fprintf(stderr, "  rank %d, %s: block differs from one rank's\n", me, what);
+    void *dAc = cotangents(&R, by_rows, 0, cat->n), *dA = cotangents(&L, by_rows, in.row_begin, cat->n);
+    void *dV = start_dV(mine, c.dt), *dVc = start_dV(cat, c.dt);
+    CHECK_STATUS(spg_assemble_pullback(ctx, ref, c.dt, dAc, dVc), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_assemble_pullback(ctx, P, c.dt, dA, dV), SPG_SUCCESS);
+    int64_t off = 0; /* where this rank's triplets start in the concatenation */
+    for (int64_t g = 0; g < cat->nnz; g++) /* the lower ranks' triplets of the global list */
+        off += giver(c.s, g, cat->nnz) < me;
+    if (!CHECK(!memcmp(dV, (char *)dVc + (size_t)off * vs, (size_t)mine->nnz * vs)))
+        fprintf(stderr, "  rank %d, %s: dV differs from one rank's\n", me, what);
+    check_identity(P, mine, c.dt, V, Ax, dA);
+    free(V), free(Vc), free(Ax), free(Ac), free(dAc), free(dA), free(dV), free(dVc);
+}
+
+static void run_case(const problem *g, setup c, const char *what)
+{
+    problem mine = share(g, c.s, me, me + 1), cat = share(g, c.s, 0, size);
+    const int base = (c.flags & SPG_ONE_BASED) ? 1 : 0;
+    spg_coo lc = coo_of(&mine, c.it, base), rc = coo_of(&cat, c.it, base);
+    spg_plan *ref = NULL;
+    spg_mpi_plan *P = NULL;
+    CHECK_STATUS(spg_context_set_threads(ctx, c.threads), SPG_SUCCESS);
+    CHECK_STATUS(spg_plan_create(ctx, &rc, c.flags, &ref), SPG_SUCCESS);
+    if (CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows_of(c.o, me, g->m),
+                                         c.flags, &P), SPG_SUCCESS))
+        check_against(P, ref, &mine, &cat, c, what);
+    spg_mpi_plan_destroy(P);
+    spg_plan_destroy(ref);
+    coo_free(&lc), coo_free(&rc);
+    problem_free(&mine), problem_free(&cat);
+}
+
+/* Every split of the triplets with every split of the rows; the flags and
+ * types on one of them. */
+static void run_problem(const problem *g)
+{
+    char what[160];
+    for (int s = 0; s < 3; s++)
+        for (int o = 0; o < 3; o++) {
+            snprintf(what, sizeof what, "%.48s, split %d, owners %d", g->name, s, o);
+            run_case(g, (setup){(split)s, (owners)o, g->has_negative ? SPG_SKIP_NEGATIVE : 0,
+                                SPG_DOUBLE, SPG_INT64, 1 + (s + o) % 2}, what);
+        }
+    const unsigned skip = g->has_negative ? SPG_SKIP_NEGATIVE : 0;
+    const unsigned flags[] = {skip | SPG_ONE_BASED, skip | SPG_COMPRESS_ROWS,
+                              skip | SPG_ONE_BASED | SPG_COMPRESS_ROWS};
+    for (int f = 0; f < 3; f++)
+        for (int dt = 0; dt < 2; dt++)
+            for (int it = 0; it < 2; it++) {
+                snprintf(what, sizeof what, "%.48s, flags %u, dtype %d, itype %d", g->name, flags[f],
+                         dt, it);
+                run_case(g, (setup){CYCLIC, NONE_ON_1, flags[f], (spg_dtype)dt, (spg_itype)it, 2},
+                         what);
+            }
+}
+
+/* p with values that span 2^40 in magnitude, fixed by the triplet's
+ * place in the global list. */
+static void vary(problem *p)
+{
+    for (int64_t k = 0; k < p->nnz; k++)
+        p->V[k] = noise((uint64_t)k);
+}
+
+static problem fem_problem(int64_t N)
+{
+    spg_fem2d f;
+    if (spg_fem2d_make(N, &f) != 0)
+        exit(2);
+    problem p = problem_new("fem2d", f.nodes, f.nodes, f.triplets);
+    for (int64_t k = 0; k < f.triplets; k++)
+        p.I[k] = f.I[k], p.J[k] = f.J[k];
+    spg_fem2d_free(&f);
+    return p;
+}
+
+/* Plan creation where one rank's arguments are bad: every rank fails
+ * with want[rank] and leaves *plan as it was. */
+static void create_fails(spg_context *c, const spg_coo *coo, int64_t rows, unsigned flags,
+                         const spg_status *want, const char *what)
+{
+    spg_mpi_plan *const marked = (spg_mpi_plan *)&ctx, *P = marked;
+    const spg_status st = spg_mpi_plan_create(c, MPI_COMM_WORLD, coo, rows, flags, &P);
+    if (!CHECK(st == want[me] && P == marked))
+        fprintf(stderr, "  rank %d, %s: status %d, wanted %d\n", me, what, st, want[me]);
+}
+
+static void test_create_errors(const problem *g)
+{
+    problem mine = share(g, CYCLIC, me, me + 1);
+    spg_coo lc = coo_of(&mine, SPG_INT64, 0), bad = lc;
+    const int64_t rows = rows_of(EVEN, me, g->m), last = size - 1;
+    spg_status want[MAX_RANKS];
+    int64_t *I = (int64_t *)lc.I, i0 = I[0];
+    for (int p = 0; p < size; p++)
+        want[p] = SPG_ERR_INDEX_RANGE;
+    if (me == last)
+        I[0] = g->m; /* out of range on the last rank */
+    create_fails(ctx, &lc, rows, 0, want, "a row out of range on the last rank");
+    if (size > 1) { /* and a negative index on rank 0: the lowest rank's status elsewhere */
+        if (me == 0)
+            I[0] = -1;
+        for (int p = 0; p < last; p++)
+            want[p] = SPG_ERR_NEGATIVE_INDEX;
+        create_fails(ctx, &lc, rows, 0, want, "a negative index on rank 0");
+    }
+    I[0] = i0;
+    for (int p = 0; p < size; p++)
+        want[p] = SPG_ERR_DIMENSION;
+    create_fails(ctx, &lc, rows + (me == 0), 0, want, "rows adding up to m + 1");
+    bad.m = g->m + (me == last);
+    create_fails(ctx, &bad, rows, 0, want, "another m on the last rank");
+    for (int p = 0; p < size; p++)
+        want[p] = SPG_ERR_NULL_POINTER;
+    create_fails(me == 0 ? NULL : ctx, &lc, rows, 0, want, "no context on rank 0");
+    if (size > 1) {
+        for (int p = 0; p < size; p++)
+            want[p] = SPG_ERR_INVALID_VALUE;
+        create_fails(ctx, &lc, rows, me == last ? SPG_ONE_BASED : 0, want, "other flags");
+    }
+    spg_mpi_plan *P = NULL;
+    CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_NULL, &lc, rows, 0, &P), SPG_ERR_INVALID_VALUE);
+    coo_free(&lc), problem_free(&mine);
+}
+
+/* Every rank's status is want, and out (bytes) is as it was. */
+static void call_fails(spg_status st, spg_status want, const void *out, const void *before,
+                       size_t bytes, const char *what)
+{
+    if (!CHECK(st == want && !memcmp(out, before, bytes)))
+        fprintf(stderr, "  rank %d, %s: status %d, wanted %d\n", me, what, st, want);
+}
+
+/* Assembly and its pullback where one rank's arguments are bad. */
+static void test_call_errors(const problem *g)
+{
+    problem mine = share(g, CYCLIC, me, me + 1);
+    spg_coo lc = coo_of(&mine, SPG_INT64, 0);
+    spg_mpi_plan *P = NULL;
+    spg_mpi_plan_info in;
+    if (!CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows_of(EVEN, me, g->m), 0, &P),
+                      SPG_SUCCESS))
+        return;
+    spg_mpi_plan_query(P, &in);
+    const int last = size - 1;
+    const size_t ab = (size_t)in.nnz * 8, vb = (size_t)mine.nnz * 8;
+    double *V = problem_values(&mine, SPG_DOUBLE), *Ax = malloc(ab + 8), *A0 = malloc(ab + 8);
+    double *dV = malloc(vb + 8), *dV0 = malloc(vb + 8);
+    for (int64_t s = 0; s < in.nnz; s++)
+        Ax[s] = A0[s] = 7;
+    for (int64_t k = 0; k < mine.nnz; k++)
+        dV[k] = dV0[k] = 7;
+    call_fails(spg_mpi_assemble(ctx, P, SPG_DOUBLE, me == last ? NULL : V, Ax), SPG_ERR_NULL_POINTER,
+               Ax, A0, ab, "assembly with no V on the last rank");
+    call_fails(spg_mpi_assemble(ctx, P, me == 0 ? (spg_dtype)2 : SPG_DOUBLE, V, Ax),
+               SPG_ERR_INVALID_VALUE, Ax, A0, ab, "assembly with a bad type on rank 0");
+    call_fails(spg_mpi_assemble_pullback(me == last ? NULL : ctx, P, SPG_DOUBLE, A0, dV),
+               SPG_ERR_NULL_POINTER, dV, dV0, vb, "pullback with no context on the last rank");
+    call_fails(spg_mpi_assemble_pullback(ctx, P, SPG_DOUBLE, A0, me == 0 ? NULL : dV),
+               SPG_ERR_NULL_POINTER, dV, dV0, vb, "pullback with no dV on rank 0");
+    spg_csc A;
+    CHECK_STATUS(spg_mpi_assemble(ctx, NULL, SPG_DOUBLE, V, Ax), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_mpi_plan_query(NULL, &in), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_mpi_plan_query(P, NULL), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_mpi_plan_csc(NULL, SPG_DOUBLE, Ax, &A), SPG_ERR_NULL_POINTER);
+    spg_mpi_plan_destroy(P);
+    spg_mpi_plan_destroy(NULL);
+    free(V), free(Ax), free(A0), free(dV), free(dV0);
+    coo_free(&lc), problem_free(&mine);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size > MAX_RANKS || spg_context_create(SPG_BACKEND_CPU, &ctx) != SPG_SUCCESS) {
+        fprintf(stderr, "test_mpi: at most %d ranks, and a CPU context\n", MAX_RANKS);
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    problem ps[] = {fem_problem(30), problem_random("random", 97, 89, 5000, 3, 11),
+                    problem_random("tiny", 3, 2, 5, 0, 3), problem_new("empty", 5, 4, 0)};
+    for (size_t q = 0; q < sizeof ps / sizeof ps[0]; q++) {
+        vary(&ps[q]);
+        run_problem(&ps[q]);
+    }
+    test_create_errors(&ps[0]);
+    test_call_errors(&ps[0]);
+    for (size_t q = 0; q < sizeof ps / sizeof ps[0]; q++)
+        problem_free(&ps[q]);
+    spg_context_destroy(ctx);
+    int failed = spg_test_failed, any = 0;
+    MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    printf("rank %d of %d: ", me, size);
+    spg_test_done();
+    MPI_Finalize();
+    return any ? 1 : 0;
+}
