@@ -286,6 +286,91 @@ static problem fem_problem(int64_t N)
     return p;
 }
 
+/* L(V) = sum_s w_s sin(Ax_s) over every rank's block (summed in long
+ * double). */
+static long double loss(spg_mpi_plan *P, const double *V, double *Ax, const double *w,
+                        int64_t nnz)
+{
+    long double L = 0, all = 0;
+    CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, V, Ax), SPG_SUCCESS);
+    for (int64_t s = 0; s < nnz; s++)
+        L += w[s] * sin(Ax[s]);
+    MPI_Allreduce(&L, &all, 1, MPI_LONG_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return all;
+}
+
+/* The sum over every rank of x[t] y[t], t < len. */
+static long double dot_all(const double *x, const double *y, int64_t len)
+{
+    long double d = 0, all = 0;
+    for (int64_t t = 0; t < len; t++)
+        d += (long double)x[t] * y[t];
+    MPI_Allreduce(&d, &all, 1, MPI_LONG_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    return all;
+}
+
+/* The directional derivative of L along dir (entries +-1, so V +- h dir
+ * is exact for V in multiples of 2^-12) by central differences, against
+ * <dV, dir> with dV the pullback of w cos(Ax). With c_s triplets of sum
+ * S_s = sum (|V_k| + h) in entry s: Ax_s is off by at most (c_s - 1) u S_s
+ * and each L by dL = sum_s |w_s| ((c_s - 1) u S_s + u); the difference
+ * quotient by dL / h, plus truncation h^2 / 6 sum_s |w_s| c_s^3; the
+ * gradient by sum_s |w_s| c_s ((c_s - 1) u S_s + 2 u). */
+static void check_finite_difference(spg_mpi_plan *P, const problem *mine)
+{
+    const double u = 0x1p-53, h = 0x1p-14;
+    spg_mpi_plan_info in;
+    spg_mpi_plan_query(P, &in);
+    const int64_t nv = mine->nnz, nnz = in.nnz;
+    double *Vp = malloc((size_t)nv * 8 + 8), *Vm = malloc((size_t)nv * 8 + 8);
+    double *dir = malloc((size_t)nv * 8 + 8), *dV = calloc((size_t)nv + 1, 8);
+    double *Ax = malloc((size_t)nnz * 8 + 8), *w = calloc((size_t)nnz + 1, 8);
+    double *c = malloc((size_t)nnz * 8 + 8), *S = malloc((size_t)nnz * 8 + 8);
+    for (int64_t k = 0; k < nv; k++) {
+        dir[k] = noise((uint64_t)k + 99) > 0 ? 1 : -1;
+        Vp[k] = 1, Vm[k] = fabs(mine->V[k]) + h;
+    }
+    CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, Vp, c), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, Vm, S), SPG_SUCCESS);
+    long double bound[3] = {0, 0, 0}, all[3]; /* dL, truncation, gradient */
+    for (int64_t s = 0; s < nnz; s++) {
+        w[s] = (double)(s % 9 - 4) / 4;
+        const double a = (c[s] - 1) * u * S[s] * (1 + c[s] * u);
+        bound[0] += fabs(w[s]) * (a + u);
+        bound[1] += fabs(w[s]) * c[s] * c[s] * c[s];
+        bound[2] += fabs(w[s]) * c[s] * (a + 2 * u);
+    }
+    MPI_Allreduce(bound, all, 3, MPI_LONG_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    for (int64_t k = 0; k < nv; k++)
+        Vp[k] = mine->V[k] + h * dir[k], Vm[k] = mine->V[k] - h * dir[k];
+    const long double fd = (loss(P, Vp, Ax, w, nnz) - loss(P, Vm, Ax, w, nnz)) / (2 * h);
+    loss(P, mine->V, Ax, w, nnz);
+    for (int64_t s = 0; s < nnz; s++)
+        Ax[s] = w[s] * cos(Ax[s]); /* dAx, in place */
+    CHECK_STATUS(spg_mpi_assemble_pullback(ctx, P, SPG_DOUBLE, Ax, dV), SPG_SUCCESS);
+    const long double grad = dot_all(dV, dir, nv);
+    const long double tol = all[0] / h + h * h / 6 * all[1] + all[2];
+    if (!CHECK(fabsl(fd - grad) <= tol))
+        fprintf(stderr, "  rank %d: finite difference %.17Lg, gradient %.17Lg, bound %Lg\n", me,
+                fd, grad, tol);
+    free(Vp), free(Vm), free(dir), free(dV), free(Ax), free(w), free(c), free(S);
+}
+
+/* The finite difference on g's triplets as they are (multiples of
+ * 2^-12), split cyclically. */
+static void test_finite_difference(const problem *g)
+{
+    problem mine = share(g, CYCLIC, me, me + 1);
+    spg_coo lc = coo_of(&mine, SPG_INT64, 0);
+    spg_mpi_plan *P = NULL;
+    if (CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows_of(NONE_ON_1, me, g->m),
+                                         g->has_negative ? SPG_SKIP_NEGATIVE : 0, &P),
+                     SPG_SUCCESS))
+        check_finite_difference(P, &mine);
+    spg_mpi_plan_destroy(P);
+    coo_free(&lc), problem_free(&mine);
+}
+
 /* Plan creation where one rank's arguments are bad: every rank fails
  * with want[rank] and leaves *plan as it was. */
 static void create_fails(spg_context *c, const spg_coo *coo, int64_t rows, unsigned flags,
@@ -392,6 +477,7 @@ int main(int argc, char **argv)
     }
     problem ps[] = {fem_problem(30), problem_random("random", 97, 89, 5000, 3, 11),
                     problem_random("tiny", 3, 2, 5, 0, 3), problem_new("empty", 5, 4, 0)};
+    test_finite_difference(&ps[1]);
     for (size_t q = 0; q < sizeof ps / sizeof ps[0]; q++) {
         vary(&ps[q]);
         run_problem(&ps[q]);
