@@ -32,8 +32,8 @@ enum { NA = 0, ERR, OK, PAT };
  * rounding across backends and are bitwise equal across thread counts; an
  * EXACT call's results are the same bits on every backend; a SOLVE call's
  * are bitwise equal across thread counts, and across backends within a
- * bound from the conditioning of the solver's matrix (only the CPU has a
- * solver so far). */
+ * bound from the conditioning of the solver's matrix (the CUDA backend's
+ * solver is its own, on cuDSS). */
 enum call_kind { SETUP, COMPUTE, EXACT, SOLVE };
 
 /* The arguments of a call. coo and A give the shapes and types of the

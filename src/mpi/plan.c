@@ -157,74 +157,86 @@ static spg_status make_routes(spg_mpi_plan *P, int size, int me, const int64_t *
     return P->own_k && P->send_k && P->cat && P->buf && P->req ? SPG_SUCCESS : SPG_ERR_ALLOC;
 }
 
-/* own_k and send_k in k order, and the (row in the owner's block, column)
- * of each: send pairs in buf's order, own pairs at own_off in cat's. */
+/* The concatenation's triplets: rows in the owner's block, global columns,
+ * in the index type of the triplets given. */
+typedef struct cat_index {
+    spg_itype t;
+    void *I, *J;
+} cat_index;
+
+static void put(cat_index *c, int64_t t, int64_t i, int64_t j)
+{
+    if (c->t == SPG_INT32)
+        ((int32_t *)c->I)[t] = (int32_t)i, ((int32_t *)c->J)[t] = (int32_t)j;
+    else
+        ((int64_t *)c->I)[t] = i, ((int64_t *)c->J)[t] = j;
+}
+
+/* own_k and send_k in k order; each own triplet's (row in this block,
+ * column) straight into the concatenation at own_off, each sent one's
+ * into sendpairs in buf's order. */
 static void sort_triplets(spg_mpi_plan *P, const spg_coo *coo, unsigned flags,
                           const int64_t *begin, int size, int me, int64_t *pos,
-                          int64_t *sendpairs, int64_t *catpairs)
+                          int64_t *sendpairs, cat_index *cat)
 {
     int64_t nown = 0;
     for (int r = 0; r < P->send.count; r++)
         pos[P->send.rank[r]] = P->send.off[r];
     for (int64_t k = 0; k < coo->nnz; k++) {
-        int64_t i, j, *pair;
+        int64_t i, j;
         if (triplet(coo, flags, k, &i, &j) != 1)
             continue;
         const int p = owner(begin, size, i);
         if (p == me) {
             P->own_k[nown] = k;
-            pair = catpairs + 2 * (P->own_off + nown++);
+            put(cat, P->own_off + nown++, i - begin[me], j);
         } else {
             P->send_k[pos[p]] = k;
-            pair = sendpairs + 2 * pos[p]++;
+            sendpairs[2 * pos[p]] = i - begin[p], sendpairs[2 * pos[p] + 1] = j;
+            pos[p]++;
         }
-        pair[0] = i - begin[p], pair[1] = j;
     }
 }
 
-/* The local plan over the concatenation's pairs, in the triplets' index
- * type. */
-static spg_status local_plan(spg_mpi_plan *P, spg_context *ctx, const spg_coo *coo,
-                             unsigned flags, const int64_t *catpairs)
+/* The received pairs, at their segments' places in recvpairs, into the
+ * concatenation. */
+static void put_received(const spg_mpi_plan *P, const int64_t *recvpairs, cat_index *cat)
 {
-    const size_t is = coo->itype == SPG_INT32 ? 4 : 8;
-    void *I = malloc((size_t)P->len * is + 1), *J = malloc((size_t)P->len * is + 1);
-    spg_status st = I && J ? SPG_SUCCESS : SPG_ERR_ALLOC;
-    if (st == SPG_SUCCESS && coo->itype == SPG_INT32 && P->len > INT32_MAX)
-        st = SPG_ERR_INDEX_OVERFLOW;
-    for (int64_t t = 0; st == SPG_SUCCESS && t < P->len; t++) {
-        if (is == 4)
-            ((int32_t *)I)[t] = (int32_t)catpairs[2 * t], ((int32_t *)J)[t] = (int32_t)catpairs[2 * t + 1];
-        else
-            ((int64_t *)I)[t] = catpairs[2 * t], ((int64_t *)J)[t] = catpairs[2 * t + 1];
-    }
-    const spg_coo cat = {P->info.row_end - P->info.row_begin, coo->n, P->len, coo->itype, I, J};
-    if (st == SPG_SUCCESS)
-        st = spg_plan_create(ctx, &cat, flags & SPG_COMPRESS_ROWS, &P->local);
-    free(I), free(J);
-    return st;
+    for (int r = 0; r < P->recv.count; r++)
+        for (int64_t t = P->recv.off[r]; t < P->recv.off[r] + P->recv.len[r]; t++)
+            put(cat, t, recvpairs[2 * t], recvpairs[2 * t + 1]);
 }
 
-/* Routes every triplet, exchanges the pairs and makes the local plan. */
+/* Routes every triplet, exchanges the pairs and makes the local plan over
+ * the concatenation. recvpairs has a place for every triplet of it, but
+ * only the received segments are written: the pages of the own segment
+ * are never touched. */
 static spg_status exchange_pattern(spg_mpi_plan *P, spg_context *ctx, const spg_coo *coo,
                                    unsigned flags, const int64_t *begin, int size, int me,
                                    int64_t *pos)
 {
+    const size_t is = coo->itype == SPG_INT32 ? 4 : 8;
     int64_t *sendpairs = malloc((size_t)P->info.sent * 16 + 1);
-    int64_t *catpairs = malloc((size_t)P->len * 16 + 1);
-    spg_status st = sendpairs && catpairs ? SPG_SUCCESS : SPG_ERR_ALLOC;
+    int64_t *recvpairs = malloc((size_t)P->len * 16 + 1);
+    cat_index cat = {coo->itype, malloc((size_t)P->len * is + 1), malloc((size_t)P->len * is + 1)};
+    spg_status st = sendpairs && recvpairs && cat.I && cat.J ? SPG_SUCCESS : SPG_ERR_ALLOC;
+    if (st == SPG_SUCCESS && coo->itype == SPG_INT32 && P->len > INT32_MAX)
+        st = SPG_ERR_INDEX_OVERFLOW;
     st = spg_mpi_agree(P->comm, st);
     if (st == SPG_SUCCESS) {
         MPI_Datatype pair;
         MPI_Type_contiguous(2, MPI_INT64_T, &pair);
         MPI_Type_commit(&pair);
-        sort_triplets(P, coo, flags, begin, size, me, pos, sendpairs, catpairs);
-        spg_mpi_start(P, pair, 16, &P->recv, catpairs, &P->send, sendpairs);
+        sort_triplets(P, coo, flags, begin, size, me, pos, sendpairs, &cat);
+        spg_mpi_start(P, pair, 16, &P->recv, recvpairs, &P->send, sendpairs);
         spg_mpi_finish(P);
         MPI_Type_free(&pair);
-        st = spg_mpi_agree(P->comm, local_plan(P, ctx, coo, flags, catpairs));
+        put_received(P, recvpairs, &cat);
+        const spg_coo c = {P->info.row_end - P->info.row_begin, coo->n, P->len, coo->itype,
+                           cat.I, cat.J};
+        st = spg_mpi_agree(P->comm, spg_plan_create(ctx, &c, flags & SPG_COMPRESS_ROWS, &P->local));
     }
-    free(sendpairs), free(catpairs);
+    free(sendpairs), free(recvpairs), free(cat.I), free(cat.J);
     return st;
 }
 
