@@ -3,11 +3,12 @@
  *     mpirun -n P build/spgrad_mpi_bench N [reps] [threads]
  *
  * The triplets of fem2d-N, given by the ranks in contiguous blocks of the
- * element list (strips of the grid), the rows (nodes) split evenly: the
- * off-rank triplets are those of the strips' edges, as a mesh partition
- * gives. Each time is the slowest rank's, after a barrier, the median of
+ * element list (strips of the grid), the rows and columns (nodes) split
+ * evenly: the off-rank triplets are those of the strips' edges, as a mesh
+ * partition gives. Each time is the slowest rank's, after a barrier, the median of
  * reps; the arrays are kept (allocated and touched before the timing).
- * Prints the plan, assembly, pullback and their sum, the values each rank
+ * Prints the plan, assembly, pullback and their sum, the value and
+ * gradient of x' A y (x, y by rows and columns), the values each rank
  * sends per assembly against the minimum (8 bytes per off-rank triplet),
  * and the point-to-point costs between ranks 0 and 1 (a message's latency
  * and the time per byte, from ping-pongs of 8 bytes and 8 MiB) that the
@@ -69,8 +70,34 @@ static void message_costs(int reps, double *alpha, double *beta)
 }
 
 typedef struct timing {
-    double plan, assemble, pullback;
+    double plan, assemble, pullback, value_and_grad;
 } timing;
+
+/* The median of reps value-and-gradients of x' A y (x, y ones: every
+ * entry's product counts), gradients kept. */
+static double value_and_grad(spg_context *ctx, spg_mpi_plan *P, const double *Ax, int reps)
+{
+    spg_mpi_plan_info in;
+    spg_mpi_plan_query(P, &in);
+    const int64_t nr = in.row_end - in.row_begin, nc = in.col_end - in.col_begin;
+    double *x = malloc((size_t)nr * 8 + 8), *y = malloc((size_t)nc * 8 + 8), f;
+    double *dA = calloc((size_t)in.nnz + 1, 8), *dx = calloc((size_t)nr + 1, 8);
+    double *dy = calloc((size_t)nc + 1, 8), *t = malloc((size_t)reps * sizeof *t);
+    for (int64_t i = 0; i < nr; i++)
+        x[i] = 1;
+    for (int64_t j = 0; j < nc; j++)
+        y[j] = 1;
+    spg_mpi_bilinear_value_and_grad(ctx, P, SPG_DOUBLE, Ax, x, y, &f, dA, dx, dy); /* touched */
+    for (int r = 0; r < reps; r++) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        const double t0 = MPI_Wtime();
+        spg_mpi_bilinear_value_and_grad(ctx, P, SPG_DOUBLE, Ax, x, y, &f, dA, dx, dy);
+        t[r] = MPI_Wtime() - t0;
+    }
+    const double m = slowest(t, reps);
+    free(x), free(y), free(dA), free(dx), free(dy), free(t);
+    return m;
+}
 
 /* The medians of reps plans, assemblies and pullbacks of this rank's
  * triplets; *P keeps the last plan. */
@@ -85,7 +112,7 @@ static timing run(spg_context *ctx, const spg_coo *coo, int64_t rows, const doub
             spg_mpi_plan_destroy(*P);
         MPI_Barrier(MPI_COMM_WORLD);
         const double t0 = MPI_Wtime();
-        if (spg_mpi_plan_create(ctx, MPI_COMM_WORLD, coo, rows, 0, P) != SPG_SUCCESS)
+        if (spg_mpi_plan_create(ctx, MPI_COMM_WORLD, coo, rows, rows, 0, P) != SPG_SUCCESS)
             MPI_Abort(MPI_COMM_WORLD, 1);
         t[0][r] = MPI_Wtime() - t0;
     }
@@ -104,7 +131,8 @@ static timing run(spg_context *ctx, const spg_coo *coo, int64_t rows, const doub
         spg_mpi_assemble_pullback(ctx, *P, SPG_DOUBLE, Ax, dV);
         t[2][r] = MPI_Wtime() - t0;
     }
-    const timing T = {slowest(t[0], reps), slowest(t[1], reps), slowest(t[2], reps)};
+    const timing T = {slowest(t[0], reps), slowest(t[1], reps), slowest(t[2], reps),
+                      value_and_grad(ctx, *P, Ax, reps)};
     free(t[0]), free(t[1]), free(t[2]), free(Ax), free(dV);
     return T;
 }
@@ -121,8 +149,9 @@ static void report(int64_t N, int64_t triplets, spg_mpi_plan *P, timing T, int t
         return;
     printf("ranks %d x threads %d, fem2d-%lld: %lld triplets, %lld per rank\n", size, threads,
            (long long)N, (long long)triplets, (long long)(triplets / size));
-    printf("  plan %.2f ms, assemble %.2f ms, pullback %.2f ms, assemble + pullback %.2f ms\n",
-           1e3 * T.plan, 1e3 * T.assemble, 1e3 * T.pullback, 1e3 * (T.assemble + T.pullback));
+    printf("  plan %.2f ms, assemble %.2f ms, pullback %.2f ms, assemble + pullback %.2f ms, "
+           "value and gradient %.2f ms\n", 1e3 * T.plan, 1e3 * T.assemble, 1e3 * T.pullback,
+           1e3 * (T.assemble + T.pullback), 1e3 * T.value_and_grad);
     printf("  off-rank triplets %lld in all, %lld at most per rank to %lld ranks: %lld bytes "
            "sent per assembly (minimum 8 per off-rank triplet: the same), %lld at plan creation\n",
            (long long)total, (long long)most[0], (long long)most[1], (long long)(8 * most[0]),

@@ -88,39 +88,79 @@ static void coo_free(spg_coo *c)
     free((void *)c->I), free((void *)c->J);
 }
 
-/* The entries of view A in storage order with rows of A in [lo, hi), as
- * (row, column, value) of A (the view is of A' by rows); rows of the view
- * shifted by row0. Returns how many; fills i, j, v where not NULL. */
-static int64_t entries(const spg_csc *A, int by_rows, int64_t row0, int64_t lo, int64_t hi,
-                       int64_t *i, int64_t *j, double *v)
+/* How a view's numbers map to A's: by rows the view is of A'; rows of A
+ * are the view's (columns by rows) plus row0; its columns below ncols are
+ * A's c + col0, the others the ghosts' (NULL: none). */
+typedef struct numbering {
+    int by_rows;
+    int64_t row0, col0, ncols;
+    const int64_t *ghost;
+} numbering;
+
+/* The numbering of the one-rank plan's view, and of this rank's block. */
+static numbering global_numbering(int by_rows, int64_t n)
 {
+    return (numbering){by_rows, 0, 0, n, NULL};
+}
+
+static numbering block_numbering(spg_mpi_plan *P, int by_rows)
+{
+    spg_mpi_plan_info in;
+    const int64_t *ghost = NULL;
+    spg_mpi_plan_query(P, &in);
+    CHECK_STATUS(spg_mpi_plan_ghosts(P, &ghost), SPG_SUCCESS);
+    return (numbering){by_rows, in.row_begin, in.col_begin, in.col_end - in.col_begin, ghost};
+}
+
+/* A stored entry: A's row and column, and its place in the values. */
+typedef struct entry {
+    int64_t i, j, p;
+} entry;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    return x->i != y->i ? (x->i > y->i) - (x->i < y->i) : (x->j > y->j) - (x->j < y->j);
+}
+
+/* The entries of view A with rows of A in [lo, hi), by (row, column). */
+static entry *entry_list(const spg_csc *A, const numbering *nb, int64_t lo, int64_t hi,
+                         int64_t *len)
+{
+    entry *e = malloc((size_t)A->nnz * sizeof *e + 1);
     int64_t t = 0;
     for (int64_t c = 0; c < A->n; c++)
         for (int64_t p = spg_iget(A->itype, A->colptr, c); p < spg_iget(A->itype, A->colptr, c + 1); p++) {
             const int64_t r = spg_iget(A->itype, A->rowind, p);
-            const int64_t row = (by_rows ? c : r) + row0, col = by_rows ? r : c;
-            if (row < lo || row >= hi)
-                continue;
-            if (i)
-                i[t] = row, j[t] = col, v[t] = spg_vget(A->dtype, A->values, p);
-            t++;
+            const int64_t vr = nb->by_rows ? c : r, vc = nb->by_rows ? r : c;
+            const int64_t i = vr + nb->row0, j = vc < nb->ncols ? vc + nb->col0 : nb->ghost[vc - nb->ncols];
+            if (i >= lo && i < hi)
+                e[t++] = (entry){i, j, p};
         }
-    return t;
+    qsort(e, (size_t)t, sizeof *e, cmp_entry);
+    *len = t;
+    return e;
 }
 
-/* This rank's block, as a view of Ax, is the reference's rows [b, e):
- * the same entries in the same order, bitwise the same values. */
-static int same_block(const spg_csc *R, const spg_csc *L, int by_rows, int64_t b, int64_t e)
+/* This rank's block L (values Lv) has the entries of the reference R in
+ * rows [b, e); each value within K u of mag (R's layout; NULL: bitwise
+ * the same as R's values Rv). */
+static int same_entries(const spg_csc *R, const numbering *nr, const void *Rv, const void *mag,
+                        const spg_csc *L, const numbering *nl, const void *Lv, int64_t b,
+                        int64_t e, double K)
 {
-    const int64_t len = entries(R, by_rows, 0, b, e, NULL, NULL, NULL);
-    int64_t *ri = malloc((size_t)len * 8 + 8), *rj = malloc((size_t)len * 8 + 8);
-    int64_t *li = malloc((size_t)len * 8 + 8), *lj = malloc((size_t)len * 8 + 8);
-    double *rv = malloc((size_t)len * 8 + 8), *lv = malloc((size_t)len * 8 + 8);
-    entries(R, by_rows, 0, b, e, ri, rj, rv);
-    int ok = L->nnz == len && entries(L, by_rows, b, b, e, li, lj, lv) == len;
-    for (int64_t t = 0; ok && t < len; t++)
-        ok = ri[t] == li[t] && rj[t] == lj[t] && !memcmp(&rv[t], &lv[t], sizeof rv[t]);
-    free(ri), free(rj), free(li), free(lj), free(rv), free(lv);
+    int64_t lr, ll;
+    entry *er = entry_list(R, nr, b, e, &lr), *el = entry_list(L, nl, b, e, &ll);
+    const spg_dtype dt = R->dtype;
+    int ok = lr == ll && ll == L->nnz;
+    for (int64_t t = 0; ok && t < lr; t++) {
+        const double r = spg_vget(dt, Rv, er[t].p), l = spg_vget(dt, Lv, el[t].p);
+        ok = er[t].i == el[t].i && er[t].j == el[t].j &&
+             (mag ? fabs(r - l) <= K * spg_unit(dt) * spg_vget(dt, mag, er[t].p)
+                  : !memcmp((const char *)Rv + er[t].p * (int64_t)spg_vsize(dt),
+                            (const char *)Lv + el[t].p * (int64_t)spg_vsize(dt), spg_vsize(dt)));
+    }
+    free(er), free(el);
     return ok;
 }
 
@@ -130,16 +170,15 @@ static double cotangent(spg_dtype dt, int64_t i, int64_t j, int64_t n)
     return spg_round(dt, noise((uint64_t)(i * n + j) + 12345));
 }
 
-/* dAx[s] = cotangent of stored entry s of view A (of A' by rows), rows
- * shifted by row0. */
-static void *cotangents(const spg_csc *A, int by_rows, int64_t row0, int64_t n)
+/* dAx[p] = cotangent of each stored entry of view A. */
+static void *cotangents(const spg_csc *A, const numbering *nb, int64_t n)
 {
+    int64_t len;
+    entry *e = entry_list(A, nb, INT64_MIN, INT64_MAX, &len);
     void *d = calloc((size_t)A->nnz + 1, spg_vsize(A->dtype));
-    for (int64_t c = 0; c < A->n; c++)
-        for (int64_t p = spg_iget(A->itype, A->colptr, c); p < spg_iget(A->itype, A->colptr, c + 1); p++) {
-            const int64_t r = spg_iget(A->itype, A->rowind, p);
-            spg_vset(A->dtype, d, p, cotangent(A->dtype, (by_rows ? c : r) + row0, by_rows ? r : c, n));
-        }
+    for (int64_t t = 0; t < len; t++)
+        spg_vset(A->dtype, d, e[t].p, cotangent(A->dtype, e[t].i, e[t].j, n));
+    free(e);
     return d;
 }
 
@@ -193,10 +232,234 @@ typedef struct setup {
     int threads;
 } setup;
 
+/* ---- operations on the distributed A against the one-rank plan ---------- */
+
+/* A vector of length len fixed by seed: full mantissas of either sign
+ * between 1/4 and 8, so that the products of many entries weigh alike in
+ * a sum, and its bits depend on the order. */
+static void *vector(spg_dtype dt, int64_t len, uint64_t seed)
+{
+    void *v = calloc((size_t)len + 1, spg_vsize(dt));
+    for (int64_t t = 0; t < len; t++) {
+        spg_rng r = {(seed + (uint64_t)t) * 0x9e3779b97f4a7c15u + 1};
+        const double mant = 1 + spg_rng_unit(&r);
+        const int e = (int)spg_rng_below(&r, 5) - 2;
+        spg_vset(dt, v, t, spg_round(dt, (spg_rng_below(&r, 2) ? -1 : 1) * ldexp(mant, e)));
+    }
+    return v;
+}
+
+static void *absolute(spg_dtype dt, const void *v, int64_t len)
+{
+    void *a = calloc((size_t)len + 1, spg_vsize(dt));
+    for (int64_t t = 0; t < len; t++)
+        spg_vset(dt, a, t, fabs(spg_vget(dt, v, t)));
+    return a;
+}
+
+static void *copy(spg_dtype dt, const void *v, int64_t len)
+{
+    void *c = calloc((size_t)len + 1, spg_vsize(dt));
+    memcpy(c, v, (size_t)len * spg_vsize(dt));
+    return c;
+}
+
+/* got[t] within K u mag[t] of ref[t], t < len. */
+static int close_all(spg_dtype dt, const void *got, const void *ref, const void *mag, int64_t len,
+                     double K)
+{
+    int ok = 1;
+    for (int64_t t = 0; ok && t < len; t++)
+        ok = fabs(spg_vget(dt, got, t) - spg_vget(dt, ref, t)) <= K * spg_unit(dt) * spg_vget(dt, mag, t);
+    return ok;
+}
+
+/* The most entries in a row or a column of R (m x n): the longest sum
+ * any result takes. */
+static int64_t longest(const spg_csc *R)
+{
+    int64_t most = 0, *rows = calloc((size_t)R->m + 1, sizeof *rows);
+    for (int64_t c = 0; c < R->n; c++) {
+        const int64_t p0 = spg_iget(R->itype, R->colptr, c), p1 = spg_iget(R->itype, R->colptr, c + 1);
+        most = p1 - p0 > most ? p1 - p0 : most;
+        for (int64_t p = p0; p < p1; p++)
+            rows[spg_iget(R->itype, R->rowind, p)]++;
+    }
+    for (int64_t i = 0; i < R->m; i++)
+        most = rows[i] > most ? rows[i] : most;
+    free(rows);
+    return most;
+}
+
+/* What the operations compare against: the one-rank plan's A (by
+ * columns) and |A|, the global vectors u (length n, by columns) and w
+ * (length m, by rows), their magnitudes, this rank's block and layout. */
+typedef struct forms {
+    spg_dtype dt;
+    spg_csc R, Rabs, L;
+    numbering nr, nl;
+    void *u, *w, *ua, *wa, *Ax;
+    int64_t rb, re, cb, ce;
+    double K; /* bounds: K u times the magnitude of the result */
+} forms;
+
+/* y = 1.5 op(A) x - 0.5 y both ways, against the one-rank SpMV. */
+static void check_spmv(spg_mpi_plan *P, const forms *F, spg_op op, const char *what)
+{
+    const spg_dtype dt = F->dt;
+    const int n_ = op == SPG_OP_N;
+    const void *xg = n_ ? F->u : F->w, *xa = n_ ? F->ua : F->wa;
+    const void *yg = n_ ? F->w : F->u, *ya = n_ ? F->wa : F->ua;
+    const int64_t len = n_ ? F->R.m : F->R.n, lo = n_ ? F->rb : F->cb, hi = n_ ? F->re : F->ce;
+    const size_t vs = spg_vsize(dt);
+    void *yr = copy(dt, yg, len), *ym = copy(dt, ya, len), *y = copy(dt, (const char *)yg + lo * vs, hi - lo);
+    CHECK_STATUS(spg_spmv(ctx, op, 1.5, &F->R, xg, -0.5, yr), SPG_SUCCESS);
+    CHECK_STATUS(spg_spmv(ctx, op, 1.5, &F->Rabs, xa, 0.5, ym), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_spmv(ctx, P, op, 1.5, dt, F->Ax, (const char *)xg + (n_ ? F->cb : F->rb) * vs,
+                              -0.5, y), SPG_SUCCESS);
+    if (!CHECK(close_all(dt, y, (char *)yr + lo * vs, (char *)ym + lo * vs, hi - lo, F->K)))
+        fprintf(stderr, "  rank %d, %s: SpMV op %d differs\n", me, what, op);
+    free(yr), free(ym), free(y);
+}
+/* dx += 1.5 op(A)' dy and dA += 1.5 dy x' (op N; x dy' for op T) from
+ * zero, against the one-rank pullback. */
+static void check_spmv_pullback(spg_mpi_plan *P, const forms *F, spg_op op, const char *what)
+{
+    const spg_dtype dt = F->dt;
+    const size_t vs = spg_vsize(dt);
+    const int n_ = op == SPG_OP_N; /* x and dx by columns, dy by rows */
+    const void *xg = n_ ? F->u : F->w, *xa = n_ ? F->ua : F->wa;
+    const void *dyg = n_ ? F->w : F->u, *dya = n_ ? F->wa : F->ua;
+    const int64_t len = n_ ? F->R.n : F->R.m, lo = n_ ? F->cb : F->rb, hi = n_ ? F->ce : F->re;
+    const int64_t ylo = n_ ? F->rb : F->cb;
+    void *dAr = calloc((size_t)F->R.nnz + 1, vs), *dAm = calloc((size_t)F->R.nnz + 1, vs);
+    void *dxr = calloc((size_t)len + 1, vs), *dxm = calloc((size_t)len + 1, vs);
+    void *dA = calloc((size_t)F->L.nnz + 1, vs), *dx = calloc((size_t)(hi - lo) + 1, vs);
+    CHECK_STATUS(spg_spmv_pullback(ctx, op, 1.5, &F->R, xg, dyg, dAr, dxr), SPG_SUCCESS);
+    CHECK_STATUS(spg_spmv_pullback(ctx, op, 1.5, &F->Rabs, xa, dya, dAm, dxm), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_spmv_pullback(ctx, P, op, 1.5, dt, F->Ax, (const char *)xg + lo * vs,
+                                       (const char *)dyg + ylo * vs, dA, dx), SPG_SUCCESS);
+    if (!CHECK(close_all(dt, dx, (char *)dxr + lo * vs, (char *)dxm + lo * vs, hi - lo, F->K)))
+        fprintf(stderr, "  rank %d, %s: SpMV op %d pullback's dx differs\n", me, what, op);
+    if (!CHECK(same_entries(&F->R, &F->nr, dAr, dAm, &F->L, &F->nl, dA, F->rb, F->re, F->K)))
+        fprintf(stderr, "  rank %d, %s: SpMV op %d pullback's dA differs\n", me, what, op);
+    free(dAr), free(dAm), free(dxr), free(dxm), free(dA), free(dx);
+}
+
+/* f = w' A u against a long double sum: the exact sum of the products
+ * rounded in double (2 roundings each) is off by at most 2u sum |t|, f by
+ * u |f| more, the reference by (nnz + 2) 2^-64 sum |t|. */
+static void check_f(const forms *F, double f, const char *what)
+{
+    const spg_csc *R = &F->R;
+    long double ref = 0, mag = 0;
+    for (int64_t c = 0; c < R->n; c++)
+        for (int64_t p = spg_iget(R->itype, R->colptr, c); p < spg_iget(R->itype, R->colptr, c + 1); p++) {
+            const int64_t i = spg_iget(R->itype, R->rowind, p);
+            const long double t = (long double)spg_vget(F->dt, F->w, i) *
+                                  spg_vget(F->dt, R->values, p) * spg_vget(F->dt, F->u, c);
+            ref += t, mag += fabsl(t);
+        }
+    const long double bound = 0x1p-53 * fabsl(ref) + (0x1p-52 + (R->nnz + 2) * 0x1p-63) * mag;
+    if (!CHECK(fabsl(f - ref) <= bound))
+        fprintf(stderr, "  rank %d, %s: f %.17g, sum %.17Lg, bound %Lg\n", me, what, f, ref, bound);
+}
+
+/* f on every layout (against the plan S of one rank per process, the
+ * same bits), then value and gradient against the one-rank pullback. */
+static void check_bilinear_calls(spg_mpi_plan *P, spg_mpi_plan *S, const void *As, const forms *F,
+                                 const char *what)
+{
+    const spg_dtype dt = F->dt;
+    const size_t vs = spg_vsize(dt);
+    const void *w = (const char *)F->w + F->rb * vs, *u = (const char *)F->u + F->cb * vs;
+    double f = 0, fs = 1, fv = 2;
+    CHECK_STATUS(spg_mpi_bilinear(ctx, P, dt, F->Ax, w, u, &f), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_bilinear(ctx, S, dt, As, F->w, F->u, &fs), SPG_SUCCESS);
+    if (!CHECK(!memcmp(&f, &fs, sizeof f)))
+        fprintf(stderr, "  rank %d, %s: f %.17g here, %.17g on one rank\n", me, what, f, fs);
+    check_f(F, f, what);
+    void *dAr = calloc((size_t)F->R.nnz + 1, vs), *dAm = calloc((size_t)F->R.nnz + 1, vs);
+    void *dxr = calloc((size_t)F->R.m + 1, vs), *dxm = calloc((size_t)F->R.m + 1, vs);
+    void *dyr = calloc((size_t)F->R.n + 1, vs), *dym = calloc((size_t)F->R.n + 1, vs);
+    void *dA = calloc((size_t)F->L.nnz + 1, vs), *dx = calloc((size_t)(F->re - F->rb) + 1, vs);
+    void *dy = calloc((size_t)(F->ce - F->cb) + 1, vs);
+    CHECK_STATUS(spg_bilinear_pullback(ctx, &F->R, F->w, F->u, 1.0, dAr, dxr, dyr), SPG_SUCCESS);
+    CHECK_STATUS(spg_bilinear_pullback(ctx, &F->Rabs, F->wa, F->ua, 1.0, dAm, dxm, dym), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_bilinear_value_and_grad(ctx, P, dt, F->Ax, w, u, &fv, dA, dx, dy),
+                 SPG_SUCCESS);
+    int ok = !memcmp(&f, &fv, sizeof f);
+    ok = ok && close_all(dt, dx, (char *)dxr + F->rb * vs, (char *)dxm + F->rb * vs, F->re - F->rb, F->K);
+    ok = ok && close_all(dt, dy, (char *)dyr + F->cb * vs, (char *)dym + F->cb * vs, F->ce - F->cb, F->K);
+    ok = ok && same_entries(&F->R, &F->nr, dAr, dAm, &F->L, &F->nl, dA, F->rb, F->re, F->K);
+    if (!CHECK(ok))
+        fprintf(stderr, "  rank %d, %s: value and gradient differ\n", me, what);
+    free(dAr), free(dAm), free(dxr), free(dxm), free(dyr), free(dym), free(dA), free(dx), free(dy);
+}
+
+/* dV += 0.75 x[I] y[J] from zero against the one-rank COO pullback of
+ * the concatenation rc, where this rank's triplets start at off. */
+static void check_coo_bilinear(spg_mpi_plan *P, const forms *F, const spg_coo *rc,
+                               unsigned flags, int64_t nv, int64_t off, const char *what)
+{
+    const spg_dtype dt = F->dt;
+    const size_t vs = spg_vsize(dt);
+    void *dVr = calloc((size_t)rc->nnz + 1, vs), *dVm = calloc((size_t)rc->nnz + 1, vs);
+    void *dV = calloc((size_t)nv + 1, vs);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, rc, flags, dt, F->w, F->u, 0.75, dVr), SPG_SUCCESS);
+    CHECK_STATUS(spg_coo_bilinear_pullback(ctx, rc, flags, dt, F->wa, F->ua, 0.75, dVm), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_coo_bilinear_pullback(ctx, P, dt, (const char *)F->w + F->rb * vs,
+                                               (const char *)F->u + F->cb * vs, 0.75, dV),
+                 SPG_SUCCESS);
+    if (!CHECK(close_all(dt, dV, (char *)dVr + off * vs, (char *)dVm + off * vs, nv, 3)))
+        fprintf(stderr, "  rank %d, %s: COO bilinear pullback differs\n", me, what);
+    free(dVr), free(dVm), free(dV);
+}
+
+/* Every operation on the distributed A (this rank's block Ax, its
+ * triplets start at off in the concatenation rc) against the one-rank
+ * plan's, by columns. */
+static void check_forms(spg_mpi_plan *P, const spg_coo *rc, const problem *cat, int64_t nv,
+                        setup c, const void *Ax, int64_t off, const char *what)
+{
+    const spg_dtype dt = c.dt;
+    const size_t vs = spg_vsize(dt);
+    spg_plan *ref = NULL;
+    spg_mpi_plan *S = NULL;
+    spg_mpi_plan_info in;
+    spg_mpi_plan_query(P, &in);
+    CHECK_STATUS(spg_plan_create(ctx, rc, c.flags & ~SPG_COMPRESS_ROWS, &ref), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_SELF, rc, cat->m, cat->n, c.flags, &S),
+                 SPG_SUCCESS);
+    void *Vc = problem_values(cat, dt), *Ar = calloc((size_t)spg_plan_nnz(ref) + 1, vs);
+    void *As = calloc((size_t)spg_plan_nnz(ref) + 1, vs);
+    CHECK_STATUS(spg_assemble(ctx, ref, dt, Vc, Ar), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_assemble(ctx, S, dt, Vc, As), SPG_SUCCESS);
+    forms F = {.dt = dt, .Ax = (void *)Ax, .rb = in.row_begin, .re = in.row_end,
+               .cb = in.col_begin, .ce = in.col_end};
+    spg_plan_csc(ref, dt, Ar, &F.R);
+    F.Rabs = F.R, F.Rabs.values = absolute(dt, Ar, F.R.nnz);
+    spg_mpi_plan_csc(P, dt, Ax, &F.L);
+    F.nr = global_numbering(0, cat->n), F.nl = block_numbering(P, (c.flags & SPG_COMPRESS_ROWS) != 0);
+    F.u = vector(dt, cat->n, 7000), F.w = vector(dt, cat->m, 9000);
+    F.ua = absolute(dt, F.u, cat->n), F.wa = absolute(dt, F.w, cat->m);
+    F.K = 2.0 * (double)(longest(&F.R) + 3);
+    for (int op = 0; op < 2; op++) {
+        check_spmv(P, &F, (spg_op)op, what);
+        check_spmv_pullback(P, &F, (spg_op)op, what);
+    }
+    check_bilinear_calls(P, S, As, &F, what);
+    check_coo_bilinear(P, &F, rc, c.flags, nv, off, what);
+    free(Vc), free(Ar), free(As), free((void *)F.Rabs.values);
+    free(F.u), free(F.w), free(F.ua), free(F.wa);
+    spg_mpi_plan_destroy(S);
+    spg_plan_destroy(ref);
+}
+
 /* The forward and the pullback of the distributed plan of g's shares
  * against the one-rank plan of their concatenation (reference R). */
-static void check_against(spg_mpi_plan *P, const spg_plan *ref, const problem *mine,
-                          const problem *cat, setup c, const char *what)
+static void check_against(spg_mpi_plan *P, const spg_plan *ref, const spg_coo *rc,
+                          const problem *mine, const problem *cat, setup c, const char *what)
 {
     const int by_rows = (c.flags & SPG_COMPRESS_ROWS) != 0;
     const size_t vs = spg_vsize(c.dt);
@@ -209,9 +472,10 @@ static void check_against(spg_mpi_plan *P, const spg_plan *ref, const problem *m
     CHECK_STATUS(spg_mpi_assemble(ctx, P, c.dt, V, Ax), SPG_SUCCESS);
     spg_plan_csc(ref, c.dt, Ac, &R);
     CHECK_STATUS(spg_mpi_plan_csc(P, c.dt, Ax, &L), SPG_SUCCESS);
-    if (!CHECK(same_block(&R, &L, by_rows, in.row_begin, in.row_end)))
+    const numbering nr = global_numbering(by_rows, cat->n), nl = block_numbering(P, by_rows);
+    if (!CHECK(same_entries(&R, &nr, Ac, NULL, &L, &nl, Ax, in.row_begin, in.row_end, 0)))
         fprintf(stderr, "  rank %d, %s: block differs from one rank's\n", me, what);
-    void *dAc = cotangents(&R, by_rows, 0, cat->n), *dA = cotangents(&L, by_rows, in.row_begin, cat->n);
+    void *dAc = cotangents(&R, &nr, cat->n), *dA = cotangents(&L, &nl, cat->n);
     void *dV = start_dV(mine, c.dt), *dVc = start_dV(cat, c.dt);
     CHECK_STATUS(spg_assemble_pullback(ctx, ref, c.dt, dAc, dVc), SPG_SUCCESS);
     CHECK_STATUS(spg_mpi_assemble_pullback(ctx, P, c.dt, dA, dV), SPG_SUCCESS);
@@ -221,6 +485,7 @@ static void check_against(spg_mpi_plan *P, const spg_plan *ref, const problem *m
     if (!CHECK(!memcmp(dV, (char *)dVc + (size_t)off * vs, (size_t)mine->nnz * vs)))
         fprintf(stderr, "  rank %d, %s: dV differs from one rank's\n", me, what);
     check_identity(P, mine, c.dt, V, Ax, dA);
+    check_forms(P, rc, cat, mine->nnz, c, Ax, off, what);
     free(V), free(Vc), free(Ax), free(Ac), free(dAc), free(dA), free(dV), free(dVc);
 }
 
@@ -234,8 +499,8 @@ static void run_case(const problem *g, setup c, const char *what)
     CHECK_STATUS(spg_context_set_threads(ctx, c.threads), SPG_SUCCESS);
     CHECK_STATUS(spg_plan_create(ctx, &rc, c.flags, &ref), SPG_SUCCESS);
     if (CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows_of(c.o, me, g->m),
-                                         c.flags, &P), SPG_SUCCESS))
-        check_against(P, ref, &mine, &cat, c, what);
+                                         rows_of(c.o, me, g->n), c.flags, &P), SPG_SUCCESS))
+        check_against(P, ref, &rc, &mine, &cat, c, what);
     spg_mpi_plan_destroy(P);
     spg_plan_destroy(ref);
     coo_free(&lc), coo_free(&rc);
@@ -364,6 +629,7 @@ static void test_finite_difference(const problem *g)
     spg_coo lc = coo_of(&mine, SPG_INT64, 0);
     spg_mpi_plan *P = NULL;
     if (CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows_of(NONE_ON_1, me, g->m),
+                                         rows_of(EVEN, me, g->n),
                                          g->has_negative ? SPG_SKIP_NEGATIVE : 0, &P),
                      SPG_SUCCESS))
         check_finite_difference(P, &mine);
@@ -371,13 +637,48 @@ static void test_finite_difference(const problem *g)
     coo_free(&lc), problem_free(&mine);
 }
 
+/* f = x' A y on a diagonal 2^60, 1, -2^60 (x = y = 1, the triplets spread
+ * cyclically): exactly 1, where a sum in double in any order of the ranks'
+ * shares gives 0 or 2^60 +- 1 rounded; then with an infinite entry, inf. */
+static void test_exact_sum(void)
+{
+    problem g = problem_new("exact", 3, 3, 3);
+    const double V[] = {0x1p60, 1, -0x1p60};
+    for (int64_t k = 0; k < 3; k++)
+        g.I[k] = g.J[k] = k, g.V[k] = V[k];
+    for (int dt = 0; dt < 2; dt++) {
+        problem mine = share(&g, CYCLIC, me, me + 1);
+        spg_coo lc = coo_of(&mine, SPG_INT32, 0);
+        spg_mpi_plan *P = NULL;
+        const int64_t rows = rows_of(EVEN, me, 3);
+        double f = 0;
+        if (CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows, rows, 0, &P),
+                         SPG_SUCCESS)) {
+            void *Vm = problem_values(&mine, (spg_dtype)dt), *Ax = calloc(4, 8);
+            void *one = calloc(4, 8);
+            for (int t = 0; t < 3; t++)
+                spg_vset((spg_dtype)dt, one, t, 1);
+            CHECK_STATUS(spg_mpi_assemble(ctx, P, (spg_dtype)dt, Vm, Ax), SPG_SUCCESS);
+            CHECK_STATUS(spg_mpi_bilinear(ctx, P, (spg_dtype)dt, Ax, one, one, &f), SPG_SUCCESS);
+            CHECK(f == 1);
+            spg_vset((spg_dtype)dt, Ax, 0, me == 0 && rows > 0 ? INFINITY : spg_vget((spg_dtype)dt, Ax, 0));
+            CHECK_STATUS(spg_mpi_bilinear(ctx, P, (spg_dtype)dt, Ax, one, one, &f), SPG_SUCCESS);
+            CHECK(isinf(f) && f > 0);
+            free(Vm), free(Ax), free(one);
+        }
+        spg_mpi_plan_destroy(P);
+        coo_free(&lc), problem_free(&mine);
+    }
+    problem_free(&g);
+}
+
 /* Plan creation where one rank's arguments are bad: every rank fails
  * with want[rank] and leaves *plan as it was. */
-static void create_fails(spg_context *c, const spg_coo *coo, int64_t rows, unsigned flags,
-                         const spg_status *want, const char *what)
+static void create_fails(spg_context *c, const spg_coo *coo, int64_t rows, int64_t cols,
+                         unsigned flags, const spg_status *want, const char *what)
 {
     spg_mpi_plan *const marked = (spg_mpi_plan *)&ctx, *P = marked;
-    const spg_status st = spg_mpi_plan_create(c, MPI_COMM_WORLD, coo, rows, flags, &P);
+    const spg_status st = spg_mpi_plan_create(c, MPI_COMM_WORLD, coo, rows, cols, flags, &P);
     if (!CHECK(st == want[me] && P == marked))
         fprintf(stderr, "  rank %d, %s: status %d, wanted %d\n", me, what, st, want[me]);
 }
@@ -386,37 +687,39 @@ static void test_create_errors(const problem *g)
 {
     problem mine = share(g, CYCLIC, me, me + 1);
     spg_coo lc = coo_of(&mine, SPG_INT64, 0), bad = lc;
-    const int64_t rows = rows_of(EVEN, me, g->m), last = size - 1;
+    const int64_t rows = rows_of(EVEN, me, g->m), cols = rows_of(EVEN, me, g->n), last = size - 1;
     spg_status want[MAX_RANKS];
     int64_t *I = (int64_t *)lc.I, i0 = I[0];
     for (int p = 0; p < size; p++)
         want[p] = SPG_ERR_INDEX_RANGE;
     if (me == last)
         I[0] = g->m; /* out of range on the last rank */
-    create_fails(ctx, &lc, rows, 0, want, "a row out of range on the last rank");
+    create_fails(ctx, &lc, rows, cols, 0, want, "a row out of range on the last rank");
     if (size > 1) { /* and a negative index on rank 0: the lowest rank's status elsewhere */
         if (me == 0)
             I[0] = -1;
         for (int p = 0; p < last; p++)
             want[p] = SPG_ERR_NEGATIVE_INDEX;
-        create_fails(ctx, &lc, rows, 0, want, "a negative index on rank 0");
+        create_fails(ctx, &lc, rows, cols, 0, want, "a negative index on rank 0");
     }
     I[0] = i0;
     for (int p = 0; p < size; p++)
         want[p] = SPG_ERR_DIMENSION;
-    create_fails(ctx, &lc, rows + (me == 0), 0, want, "rows adding up to m + 1");
+    create_fails(ctx, &lc, rows + (me == 0), cols, 0, want, "rows adding up to m + 1");
+    create_fails(ctx, &lc, rows, cols + (me == last), 0, want, "columns adding up to n + 1");
     bad.m = g->m + (me == last);
-    create_fails(ctx, &bad, rows, 0, want, "another m on the last rank");
+    create_fails(ctx, &bad, rows, cols, 0, want, "another m on the last rank");
     for (int p = 0; p < size; p++)
         want[p] = SPG_ERR_NULL_POINTER;
-    create_fails(me == 0 ? NULL : ctx, &lc, rows, 0, want, "no context on rank 0");
+    create_fails(me == 0 ? NULL : ctx, &lc, rows, cols, 0, want, "no context on rank 0");
     if (size > 1) {
         for (int p = 0; p < size; p++)
             want[p] = SPG_ERR_INVALID_VALUE;
-        create_fails(ctx, &lc, rows, me == last ? SPG_ONE_BASED : 0, want, "other flags");
+        create_fails(ctx, &lc, rows, cols, me == last ? SPG_ONE_BASED : 0, want, "other flags");
     }
     spg_mpi_plan *P = NULL;
-    CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_NULL, &lc, rows, 0, &P), SPG_ERR_INVALID_VALUE);
+    CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_NULL, &lc, rows, cols, 0, &P),
+                 SPG_ERR_INVALID_VALUE);
     coo_free(&lc), problem_free(&mine);
 }
 
@@ -428,6 +731,38 @@ static void call_fails(spg_status st, spg_status want, const void *out, const vo
         fprintf(stderr, "  rank %d, %s: status %d, wanted %d\n", me, what, st, want);
 }
 
+/* The operations on A where one rank's arguments are bad: every rank
+ * fails, its outputs as they were (Ax: the block's values). */
+static void test_form_errors(spg_mpi_plan *P, const double *Ax, int64_t nv)
+{
+    spg_mpi_plan_info in;
+    spg_mpi_plan_query(P, &in);
+    const int64_t nr = in.row_end - in.row_begin, nc = in.col_end - in.col_begin;
+    const int last = size - 1;
+    double *xr = vector(SPG_DOUBLE, nr, 1), *xc = vector(SPG_DOUBLE, nc, 2);
+    double *yr = vector(SPG_DOUBLE, nr, 3), *y0 = copy(SPG_DOUBLE, yr, nr);
+    double *dc = vector(SPG_DOUBLE, nc, 4), *d0 = copy(SPG_DOUBLE, dc, nc);
+    double *dA = vector(SPG_DOUBLE, in.nnz, 5), *dA0 = copy(SPG_DOUBLE, dA, in.nnz);
+    double *dV = vector(SPG_DOUBLE, nv, 6), *dV0 = copy(SPG_DOUBLE, dV, nv), f = 3;
+    const size_t rb = (size_t)nr * 8, cb = (size_t)nc * 8;
+    call_fails(spg_mpi_spmv(ctx, P, me == 0 ? (spg_op)7 : SPG_OP_N, 1, SPG_DOUBLE, Ax, xc, 0, yr),
+               SPG_ERR_INVALID_VALUE, yr, y0, rb, "SpMV with a bad op on rank 0");
+    call_fails(spg_mpi_spmv(ctx, P, SPG_OP_N, 1, SPG_DOUBLE, Ax, me == last ? NULL : xc, 0, yr),
+               SPG_ERR_NULL_POINTER, yr, y0, rb, "SpMV with no x on the last rank");
+    call_fails(spg_mpi_spmv_pullback(ctx, P, SPG_OP_T, 1, SPG_DOUBLE, me == 0 ? NULL : Ax, xr, dc,
+                                     dA, NULL),
+               SPG_ERR_PATTERN_GRADIENT, dA, dA0, (size_t)in.nnz * 8, "dA of a pattern on rank 0");
+    call_fails(spg_mpi_bilinear(ctx, P, SPG_DOUBLE, Ax, xr, xc, me == last ? NULL : &f),
+               SPG_ERR_NULL_POINTER, &f, &(double){3}, 8, "f not given on the last rank");
+    call_fails(spg_mpi_bilinear_value_and_grad(ctx, P, SPG_DOUBLE, Ax, xr, me == 0 ? NULL : xc, &f,
+                                               NULL, NULL, dc),
+               SPG_ERR_NULL_POINTER, dc, d0, cb, "no y on rank 0");
+    call_fails(spg_mpi_coo_bilinear_pullback(ctx, P, SPG_DOUBLE, xr, xc, 1, me == last ? NULL : dV),
+               SPG_ERR_NULL_POINTER, dV, dV0, (size_t)nv * 8, "no dV on the last rank");
+    free(xr), free(xc), free(yr), free(y0), free(dc), free(d0), free(dA), free(dA0), free(dV),
+        free(dV0);
+}
+
 /* Assembly and its pullback where one rank's arguments are bad. */
 static void test_call_errors(const problem *g)
 {
@@ -435,7 +770,8 @@ static void test_call_errors(const problem *g)
     spg_coo lc = coo_of(&mine, SPG_INT64, 0);
     spg_mpi_plan *P = NULL;
     spg_mpi_plan_info in;
-    if (!CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows_of(EVEN, me, g->m), 0, &P),
+    if (!CHECK_STATUS(spg_mpi_plan_create(ctx, MPI_COMM_WORLD, &lc, rows_of(EVEN, me, g->m),
+                                          rows_of(EVEN, me, g->n), 0, &P),
                       SPG_SUCCESS))
         return;
     spg_mpi_plan_query(P, &in);
@@ -455,11 +791,16 @@ static void test_call_errors(const problem *g)
                SPG_ERR_NULL_POINTER, dV, dV0, vb, "pullback with no context on the last rank");
     call_fails(spg_mpi_assemble_pullback(ctx, P, SPG_DOUBLE, A0, me == 0 ? NULL : dV),
                SPG_ERR_NULL_POINTER, dV, dV0, vb, "pullback with no dV on rank 0");
+    CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, V, Ax), SPG_SUCCESS);
+    test_form_errors(P, Ax, mine.nnz);
     spg_csc A;
     CHECK_STATUS(spg_mpi_assemble(ctx, NULL, SPG_DOUBLE, V, Ax), SPG_ERR_NULL_POINTER);
     CHECK_STATUS(spg_mpi_plan_query(NULL, &in), SPG_ERR_NULL_POINTER);
     CHECK_STATUS(spg_mpi_plan_query(P, NULL), SPG_ERR_NULL_POINTER);
     CHECK_STATUS(spg_mpi_plan_csc(NULL, SPG_DOUBLE, Ax, &A), SPG_ERR_NULL_POINTER);
+    const int64_t *ghost;
+    CHECK_STATUS(spg_mpi_plan_ghosts(NULL, &ghost), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(spg_mpi_plan_ghosts(P, NULL), SPG_ERR_NULL_POINTER);
     spg_mpi_plan_destroy(P);
     spg_mpi_plan_destroy(NULL);
     free(V), free(Ax), free(A0), free(dV), free(dV0);
@@ -478,6 +819,7 @@ int main(int argc, char **argv)
     problem ps[] = {fem_problem(30), problem_random("random", 97, 89, 5000, 3, 11),
                     problem_random("tiny", 3, 2, 5, 0, 3), problem_new("empty", 5, 4, 0)};
     test_finite_difference(&ps[1]);
+    test_exact_sum();
     for (size_t q = 0; q < sizeof ps / sizeof ps[0]; q++) {
         vary(&ps[q]);
         run_problem(&ps[q]);

@@ -17,8 +17,8 @@ spg_status spg_mpi_agree(MPI_Comm comm, spg_status st)
     return out[0] == INT_MAX ? SPG_SUCCESS : (spg_status)out[1];
 }
 
-void spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg_mpi_route *in,
-                   void *inbuf, const spg_mpi_route *out, const void *outbuf)
+int spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg_mpi_route *in,
+                  void *inbuf, const spg_mpi_route *out, const void *outbuf)
 {
     for (int r = 0; r < in->count; r++)
         MPI_Irecv((char *)inbuf + (size_t)in->off[r] * size, in->len[r], t, in->rank[r], 0,
@@ -26,9 +26,62 @@ void spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg
     for (int r = 0; r < out->count; r++)
         MPI_Isend((const char *)outbuf + (size_t)out->off[r] * size, out->len[r], t,
                   out->rank[r], 0, P->comm, &P->req[in->count + r]);
+    return in->count + out->count;
 }
 
-void spg_mpi_finish(const spg_mpi_plan *P)
+void spg_mpi_finish(const spg_mpi_plan *P, int requests)
 {
-    MPI_Waitall(P->send.count + P->recv.count, P->req, MPI_STATUSES_IGNORE);
+    MPI_Waitall(requests, P->req, MPI_STATUSES_IGNORE);
+}
+
+MPI_Datatype spg_mpi_type(spg_dtype dtype)
+{
+    return dtype == SPG_DOUBLE ? MPI_DOUBLE : MPI_FLOAT;
+}
+
+size_t spg_mpi_vsize(spg_dtype dtype)
+{
+    return dtype == SPG_DOUBLE ? sizeof(double) : sizeof(float);
+}
+
+void spg_mpi_gather(spg_dtype dtype, const void *in, const int64_t *k, int64_t len, void *out)
+{
+    if (dtype == SPG_DOUBLE)
+        for (int64_t t = 0; t < len; t++)
+            ((double *)out)[t] = ((const double *)in)[k[t]];
+    else
+        for (int64_t t = 0; t < len; t++)
+            ((float *)out)[t] = ((const float *)in)[k[t]];
+}
+
+void spg_mpi_scatter_add(spg_dtype dtype, const void *in, const int64_t *k, int64_t len,
+                         void *out)
+{
+    if (dtype == SPG_DOUBLE)
+        for (int64_t t = 0; t < len; t++)
+            ((double *)out)[k[t]] += ((const double *)in)[t];
+    else
+        for (int64_t t = 0; t < len; t++)
+            ((float *)out)[k[t]] += ((const float *)in)[t];
+}
+
+void spg_mpi_negative_zeros(spg_dtype dtype, void *x, int64_t len)
+{
+    if (dtype == SPG_DOUBLE)
+        for (int64_t t = 0; t < len; t++)
+            ((double *)x)[t] = -0.0;
+    else
+        for (int64_t t = 0; t < len; t++)
+            ((float *)x)[t] = -0.0f;
+}
+
+spg_status spg_mpi_check_call(spg_context *ctx, spg_dtype dtype)
+{
+    spg_backend backend;
+    if (!ctx)
+        return SPG_ERR_NULL_POINTER;
+    spg_context_backend(ctx, &backend);
+    if (backend != SPG_BACKEND_CPU)
+        return SPG_ERR_NOT_BUILT;
+    return dtype == SPG_FLOAT || dtype == SPG_DOUBLE ? SPG_SUCCESS : SPG_ERR_INVALID_VALUE;
 }

@@ -14,11 +14,14 @@ typedef struct spg_mpi_route {
 } spg_mpi_route;
 
 /* The concatenation: the triplets in this rank's rows, in (rank, k)
- * order, its own at own_off; the local plan is made over it. */
+ * order, its own at own_off; the local plan is made over it. The block's
+ * columns: this rank's own (x entries col_begin .. col_begin + ncols - 1)
+ * first, then the ghosts, the other ranks' columns it reaches, ascending. */
 struct spg_mpi_plan {
     MPI_Comm comm;
     spg_mpi_plan_info info;
     spg_plan *local;
+    int by_rows;          /* the local plan's view is of the block's transpose */
     int64_t len;          /* triplets of the concatenation */
     int64_t own_off;      /* where this rank's own triplets start in it */
     int64_t *own_k;       /* those triplets, in k order (info.nnz_coo at most) */
@@ -27,7 +30,14 @@ struct spg_mpi_plan {
     spg_mpi_route recv;   /* segments of cat from the other ranks */
     void *cat;            /* len values */
     void *buf;            /* info.sent values */
-    MPI_Request *req;     /* send.count + recv.count */
+    int64_t *ghost;       /* global column of each ghost (info.ghosts) */
+    spg_mpi_route hrecv;  /* segments of the ghosts, from their owners */
+    spg_mpi_route hsend;  /* segments of hbuf, to the ranks whose ghosts they are */
+    int64_t nhsend;       /* values in hbuf */
+    int64_t *hsend_col;   /* this rank's column of each */
+    void *hbuf;           /* nhsend values */
+    void *xext, *zext;    /* ncols + ghosts values each */
+    MPI_Request *req;     /* for the larger of the two exchanges */
 };
 
 /* The status every rank returns, from each rank's own: its own where it
@@ -35,11 +45,38 @@ struct spg_mpi_plan {
 spg_status spg_mpi_agree(MPI_Comm comm, spg_status st);
 
 /* Starts receiving each segment of in's buffer from its rank and sending
- * each segment of out's; values of type t, size bytes each. */
-void spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg_mpi_route *in,
-                   void *inbuf, const spg_mpi_route *out, const void *outbuf);
+ * each segment of out's; values of type t, size bytes each. Returns the
+ * requests started, for spg_mpi_finish. */
+int spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg_mpi_route *in,
+                  void *inbuf, const spg_mpi_route *out, const void *outbuf);
+void spg_mpi_finish(const spg_mpi_plan *P, int requests);
 
-/* Waits for what spg_mpi_start started. */
-void spg_mpi_finish(const spg_mpi_plan *P);
+/* The MPI type and size of a value type. */
+MPI_Datatype spg_mpi_type(spg_dtype dtype);
+size_t spg_mpi_vsize(spg_dtype dtype);
+
+/* out[t] = in[k[t]]; out[k[t]] += in[t]; x[t] = -0 (t < len): the sum
+ * -0 + d is d for every d, -0 included. */
+void spg_mpi_gather(spg_dtype dtype, const void *in, const int64_t *k, int64_t len, void *out);
+void spg_mpi_scatter_add(spg_dtype dtype, const void *in, const int64_t *k, int64_t len,
+                         void *out);
+void spg_mpi_negative_zeros(spg_dtype dtype, void *x, int64_t len);
+
+/* An exact sum of doubles (exact.c): spg_exact_add adds a value,
+ * spg_exact_carry brings every digit but the last into [0, 2^32) (before
+ * the ranks' digits are summed), spg_exact_value rounds the sum once. */
+#define SPG_EXACT_DIGITS 72 /* 2^-1074 .. 2^1230: room for 2^200 sums of the largest */
+typedef struct spg_exact {
+    int64_t d[SPG_EXACT_DIGITS];
+    int64_t adds;   /* since the last carry */
+    double special; /* the sum of the non-finite values */
+} spg_exact;
+
+void spg_exact_add(spg_exact *x, double v);
+void spg_exact_carry(spg_exact *x);
+double spg_exact_value(const spg_exact *x);
+
+/* The checks of a call's context and value type, on this rank. */
+spg_status spg_mpi_check_call(spg_context *ctx, spg_dtype dtype);
 
 #endif

@@ -14,8 +14,8 @@ static int64_t index_at(spg_itype t, const void *a, int64_t k)
 }
 
 /* The arguments one rank checks alone. */
-static spg_status check_local(spg_context *ctx, const spg_coo *coo, int64_t rows, unsigned flags,
-                              spg_mpi_plan **plan)
+static spg_status check_local(spg_context *ctx, const spg_coo *coo, int64_t rows, int64_t cols,
+                              unsigned flags, spg_mpi_plan **plan)
 {
     const unsigned allowed = SPG_ONE_BASED | SPG_SKIP_NEGATIVE | SPG_COMPRESS_ROWS;
     spg_backend backend;
@@ -27,7 +27,7 @@ static spg_status check_local(spg_context *ctx, const spg_coo *coo, int64_t rows
     if ((coo->itype != SPG_INT32 && coo->itype != SPG_INT64) || coo->nnz < 0 || (flags & ~allowed))
         return SPG_ERR_INVALID_VALUE;
     if (coo->m < 0 || coo->n < 0 || coo->m == INT64_MAX || coo->n == INT64_MAX || rows < 0 ||
-        rows > coo->m)
+        rows > coo->m || cols < 0 || cols > coo->n)
         return SPG_ERR_DIMENSION;
     if (coo->nnz > 0 && (!coo->I || !coo->J))
         return SPG_ERR_NULL_POINTER;
@@ -36,28 +36,38 @@ static spg_status check_local(spg_context *ctx, const spg_coo *coo, int64_t rows
     return SPG_SUCCESS;
 }
 
+/* Collective: each rank's first index from the ranks' counts in rank
+ * order (first[size] = total); SPG_ERR_DIMENSION where they do not add up
+ * to total. */
+static spg_status firsts(MPI_Comm comm, int size, int64_t count, int64_t total, int64_t *first)
+{
+    MPI_Allgather(&count, 1, MPI_INT64_T, first + 1, 1, MPI_INT64_T, comm);
+    first[0] = 0;
+    for (int p = 0; p < size; p++) {
+        if (first[p + 1] > total - first[p])
+            return SPG_ERR_DIMENSION; /* more than total */
+        first[p + 1] += first[p];
+    }
+    return first[size] == total ? SPG_SUCCESS : SPG_ERR_DIMENSION;
+}
+
 /* Collective: m, n, the flags and the index type are the same on every
- * rank, and the row counts add up to m; begin[p] gets rank p's first row
- * (begin[size] = m). */
+ * rank, and the row and column counts add up to m and n; begin[p] and
+ * cbegin[p] get rank p's first row and column. */
 static spg_status check_shapes(MPI_Comm comm, int size, const spg_coo *coo, int64_t rows,
-                               unsigned flags, int64_t *begin)
+                               int64_t cols, unsigned flags, int64_t *begin, int64_t *cbegin)
 {
     int64_t mine[8] = {coo->m, coo->n, flags, coo->itype}, most[8];
     for (int q = 0; q < 4; q++)
         mine[4 + q] = -mine[q]; /* the maximum of -x is minus the minimum */
     MPI_Allreduce(mine, most, 8, MPI_INT64_T, MPI_MAX, comm);
-    MPI_Allgather(&rows, 1, MPI_INT64_T, begin + 1, 1, MPI_INT64_T, comm);
+    const spg_status by_rows = firsts(comm, size, rows, coo->m, begin);
+    const spg_status by_cols = firsts(comm, size, cols, coo->n, cbegin);
     if (most[0] != -most[4] || most[1] != -most[5])
         return SPG_ERR_DIMENSION;
     if (most[2] != -most[6] || most[3] != -most[7])
         return SPG_ERR_INVALID_VALUE;
-    begin[0] = 0;
-    for (int p = 0; p < size; p++) {
-        if (begin[p + 1] > coo->m - begin[p])
-            return SPG_ERR_DIMENSION; /* more rows than m */
-        begin[p + 1] += begin[p];
-    }
-    return begin[size] == coo->m ? SPG_SUCCESS : SPG_ERR_DIMENSION;
+    return by_rows != SPG_SUCCESS ? by_rows : by_cols;
 }
 
 /* Triplet k's zero-based (i, j): 1 kept, 0 skipped, or the status that
@@ -74,19 +84,26 @@ static int triplet(const spg_coo *coo, unsigned flags, int64_t k, int64_t *i, in
     return 1;
 }
 
-/* The rank whose rows hold row i: the last p with begin[p] <= i (ranks
- * with no rows share their begin with the next one). */
-static int owner(const int64_t *begin, int size, int64_t i)
+/* The last q < len with a[q] <= v, for ascending a with a[0] <= v. */
+static int64_t last_at_most(const int64_t *a, int64_t len, int64_t v)
 {
-    int lo = 0, hi = size;
+    int64_t lo = 0, hi = len;
     while (hi - lo > 1) {
-        const int mid = lo + (hi - lo) / 2;
-        if (begin[mid] <= i)
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (a[mid] <= v)
             lo = mid;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* The rank whose rows (or columns) hold index i, from the ranks' first
+ * ones: the last p with begin[p] <= i (ranks with none share their begin
+ * with the next one). */
+static int owner(const int64_t *begin, int size, int64_t i)
+{
+    return (int)last_at_most(begin, size, i);
 }
 
 /* cnt[p]: the kept triplets in rank p's rows; the first bad triplet's
@@ -207,6 +224,46 @@ static void put_received(const spg_mpi_plan *P, const int64_t *recvpairs, cat_in
             put(cat, t, recvpairs[2 * t], recvpairs[2 * t + 1]);
 }
 
+static int64_t get(const cat_index *c, const void *a, int64_t t)
+{
+    return c->t == SPG_INT32 ? ((const int32_t *)a)[t] : ((const int64_t *)a)[t];
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The block's columns: j - col_begin for this rank's own, ncols + the
+ * ghost's place for the others' (P->ghost, ascending and unique). */
+static spg_status compact_columns(spg_mpi_plan *P, cat_index *cat)
+{
+    const int64_t cb = P->info.col_begin, ce = P->info.col_end, ncols = ce - cb;
+    int64_t n = 0, u = 0;
+    for (int64_t t = 0; t < P->len; t++)
+        n += get(cat, cat->J, t) < cb || get(cat, cat->J, t) >= ce;
+    int64_t *g = malloc((size_t)n * sizeof *g + 1);
+    if (!g)
+        return SPG_ERR_ALLOC;
+    for (int64_t t = 0; t < P->len; t++)
+        if (get(cat, cat->J, t) < cb || get(cat, cat->J, t) >= ce)
+            g[u++] = get(cat, cat->J, t);
+    qsort(g, (size_t)n, sizeof *g, cmp_index);
+    u = 0;
+    for (int64_t q = 0; q < n; q++)
+        if (q == 0 || g[q] != g[q - 1])
+            g[u++] = g[q];
+    P->ghost = g, P->info.ghosts = u;
+    if (cat->t == SPG_INT32 && ncols + u > INT32_MAX)
+        return SPG_ERR_INDEX_OVERFLOW;
+    for (int64_t t = 0; t < P->len; t++) {
+        const int64_t j = get(cat, cat->J, t);
+        put(cat, t, get(cat, cat->I, t), j >= cb && j < ce ? j - cb : ncols + last_at_most(g, u, j));
+    }
+    return SPG_SUCCESS;
+}
+
 /* Routes every triplet, exchanges the pairs and makes the local plan over
  * the concatenation. recvpairs has a place for every triplet of it, but
  * only the received segments are written: the pages of the own segment
@@ -228,15 +285,63 @@ static spg_status exchange_pattern(spg_mpi_plan *P, spg_context *ctx, const spg_
         MPI_Type_contiguous(2, MPI_INT64_T, &pair);
         MPI_Type_commit(&pair);
         sort_triplets(P, coo, flags, begin, size, me, pos, sendpairs, &cat);
-        spg_mpi_start(P, pair, 16, &P->recv, recvpairs, &P->send, sendpairs);
-        spg_mpi_finish(P);
+        spg_mpi_finish(P, spg_mpi_start(P, pair, 16, &P->recv, recvpairs, &P->send, sendpairs));
         MPI_Type_free(&pair);
         put_received(P, recvpairs, &cat);
-        const spg_coo c = {P->info.row_end - P->info.row_begin, coo->n, P->len, coo->itype,
-                           cat.I, cat.J};
-        st = spg_mpi_agree(P->comm, spg_plan_create(ctx, &c, flags & SPG_COMPRESS_ROWS, &P->local));
+        st = compact_columns(P, &cat);
+        const int64_t ncols = P->info.col_end - P->info.col_begin;
+        const spg_coo c = {P->info.row_end - P->info.row_begin, ncols + P->info.ghosts, P->len,
+                           coo->itype, cat.I, cat.J};
+        if (st == SPG_SUCCESS)
+            st = spg_plan_create(ctx, &c, flags & SPG_COMPRESS_ROWS, &P->local);
+        st = spg_mpi_agree(P->comm, st);
     }
     free(sendpairs), free(recvpairs), free(cat.I), free(cat.J);
+    return st;
+}
+
+/* The halo's routes, from how many ghosts this rank needs from each rank;
+ * its buffers; the requests of the larger of the two exchanges. */
+static spg_status halo_routes(spg_mpi_plan *P, int size, int me, const int64_t *need,
+                              const int64_t *give)
+{
+    int64_t ghosts;
+    spg_status st = route(need, size, me, 0, &P->hrecv, &ghosts, NULL);
+    if (st == SPG_SUCCESS)
+        st = route(give, size, me, 0, &P->hsend, &P->nhsend, NULL);
+    if (st != SPG_SUCCESS)
+        return st;
+    const int64_t ext = P->info.col_end - P->info.col_begin + P->info.ghosts;
+    const int reqs = P->send.count + P->recv.count, hreqs = P->hsend.count + P->hrecv.count;
+    MPI_Request *req = realloc(P->req, (size_t)(reqs > hreqs ? reqs : hreqs) * sizeof *req + 1);
+    if (req)
+        P->req = req;
+    P->hsend_col = malloc((size_t)P->nhsend * sizeof *P->hsend_col + 1);
+    P->hbuf = malloc((size_t)P->nhsend * sizeof(double) + 1);
+    P->xext = malloc((size_t)ext * sizeof(double) + 1);
+    P->zext = malloc((size_t)ext * sizeof(double) + 1);
+    return req && P->hsend_col && P->hbuf && P->xext && P->zext ? SPG_SUCCESS : SPG_ERR_ALLOC;
+}
+
+/* The halo: each rank asks the owners of its ghosts for them once, and
+ * keeps which of its columns it sends to whom (hsend_col). */
+static spg_status make_halo(spg_mpi_plan *P, int size, int me, const int64_t *cbegin)
+{
+    int64_t *need = calloc((size_t)size, sizeof *need), *give = calloc((size_t)size, sizeof *give);
+    spg_status st = spg_mpi_agree(P->comm, need && give ? SPG_SUCCESS : SPG_ERR_ALLOC);
+    if (st == SPG_SUCCESS) {
+        for (int64_t g = 0; g < P->info.ghosts; g++)
+            need[owner(cbegin, size, P->ghost[g])]++;
+        MPI_Alltoall(need, 1, MPI_INT64_T, give, 1, MPI_INT64_T, P->comm);
+        st = spg_mpi_agree(P->comm, halo_routes(P, size, me, need, give));
+    }
+    if (st == SPG_SUCCESS) { /* the ghosts' global columns to their owners */
+        const int n = spg_mpi_start(P, MPI_INT64_T, 8, &P->hsend, P->hsend_col, &P->hrecv, P->ghost);
+        spg_mpi_finish(P, n);
+        for (int64_t t = 0; t < P->nhsend; t++)
+            P->hsend_col[t] -= P->info.col_begin;
+    }
+    free(need), free(give);
     return st;
 }
 
@@ -247,33 +352,34 @@ void spg_mpi_plan_destroy(spg_mpi_plan *P)
     if (P->comm != MPI_COMM_NULL)
         MPI_Comm_free(&P->comm);
     spg_plan_destroy(P->local);
-    spg_mpi_route *routes[] = {&P->send, &P->recv};
-    for (int r = 0; r < 2; r++)
+    spg_mpi_route *routes[] = {&P->send, &P->recv, &P->hsend, &P->hrecv};
+    for (int r = 0; r < 4; r++)
         free(routes[r]->rank), free(routes[r]->off), free(routes[r]->len);
     free(P->own_k), free(P->send_k), free(P->cat), free(P->buf), free(P->req);
+    free(P->ghost), free(P->hsend_col), free(P->hbuf), free(P->xext), free(P->zext);
     free(P);
 }
 
 /* The checks, then the counts of triplets per owner: every rank passes
  * both agreements or returns. */
 static spg_status check_all(spg_context *ctx, MPI_Comm comm, int size, const spg_coo *coo,
-                            int64_t rows, unsigned flags, spg_mpi_plan **plan, int alloc_failed,
-                            int64_t *begin, int64_t *cnt)
+                            int64_t rows, int64_t cols, unsigned flags, spg_mpi_plan **plan,
+                            int alloc_failed, int64_t *begin, int64_t *cbegin, int64_t *cnt)
 {
-    spg_status st = check_local(ctx, coo, rows, flags, plan);
+    spg_status st = check_local(ctx, coo, rows, cols, flags, plan);
     if (st == SPG_SUCCESS && alloc_failed)
         st = SPG_ERR_ALLOC;
     st = spg_mpi_agree(comm, st);
     if (st != SPG_SUCCESS)
         return st;
-    st = check_shapes(comm, size, coo, rows, flags, begin);
+    st = check_shapes(comm, size, coo, rows, cols, flags, begin, cbegin);
     if (st == SPG_SUCCESS)
         st = count(coo, flags, begin, size, cnt);
     return spg_mpi_agree(comm, st);
 }
 
 spg_status spg_mpi_plan_create(spg_context *ctx, MPI_Comm comm, const spg_coo *coo,
-                               int64_t rows, unsigned flags, spg_mpi_plan **plan)
+                               int64_t rows, int64_t cols, unsigned flags, spg_mpi_plan **plan)
 {
     if (comm == MPI_COMM_NULL)
         return SPG_ERR_INVALID_VALUE; /* no ranks to agree with */
@@ -281,28 +387,33 @@ spg_status spg_mpi_plan_create(spg_context *ctx, MPI_Comm comm, const spg_coo *c
     MPI_Comm_size(comm, &size);
     MPI_Comm_rank(comm, &me);
     int64_t *begin = malloc(((size_t)size + 1) * sizeof *begin);
+    int64_t *cbegin = malloc(((size_t)size + 1) * sizeof *cbegin);
     int64_t *cnt = calloc((size_t)size, sizeof *cnt), *rcnt = calloc((size_t)size, sizeof *rcnt);
     spg_mpi_plan *P = calloc(1, sizeof *P);
     if (P)
         P->comm = MPI_COMM_NULL;
-    spg_status st = check_all(ctx, comm, size, coo, rows, flags, plan,
-                              !(begin && cnt && rcnt && P), begin, cnt);
+    spg_status st = check_all(ctx, comm, size, coo, rows, cols, flags, plan,
+                              !(begin && cbegin && cnt && rcnt && P), begin, cbegin, cnt);
     if (st == SPG_SUCCESS) {
         MPI_Comm_dup(comm, &P->comm);
         MPI_Alltoall(cnt, 1, MPI_INT64_T, rcnt, 1, MPI_INT64_T, comm);
-        P->info = (spg_mpi_plan_info){
-            .row_begin = begin[me], .row_end = begin[me + 1], .nnz_coo = coo->nnz};
+        P->by_rows = (flags & SPG_COMPRESS_ROWS) != 0;
+        P->info = (spg_mpi_plan_info){.row_begin = begin[me], .row_end = begin[me + 1],
+                                      .col_begin = cbegin[me], .col_end = cbegin[me + 1],
+                                      .nnz_coo = coo->nnz};
         st = spg_mpi_agree(comm, make_routes(P, size, me, cnt, rcnt));
     }
     if (st == SPG_SUCCESS) /* cnt, no longer needed, keeps the positions in buf */
         st = exchange_pattern(P, ctx, coo, flags, begin, size, me, cnt);
+    if (st == SPG_SUCCESS)
+        st = make_halo(P, size, me, cbegin);
     if (st == SPG_SUCCESS) {
         P->info.nnz = spg_plan_nnz(P->local);
         *plan = P;
         P = NULL;
     }
     spg_mpi_plan_destroy(P);
-    free(begin), free(cnt), free(rcnt);
+    free(begin), free(cbegin), free(cnt), free(rcnt);
     return st;
 }
 
@@ -318,4 +429,12 @@ spg_status spg_mpi_plan_csc(const spg_mpi_plan *plan, spg_dtype dtype, const voi
                             spg_csc *A)
 {
     return plan ? spg_plan_csc(plan->local, dtype, values, A) : SPG_ERR_NULL_POINTER;
+}
+
+spg_status spg_mpi_plan_ghosts(const spg_mpi_plan *plan, const int64_t **ghosts)
+{
+    if (!plan || !ghosts)
+        return SPG_ERR_NULL_POINTER;
+    *ghosts = plan->ghost;
+    return SPG_SUCCESS;
 }

@@ -1,0 +1,105 @@
+/* Exact sums of doubles: the sum held as an integer in units of 2^-1074
+ * (the least subnormal), in base-2^32 digits kept in int64 so that 2^29
+ * additions fit before the carries must move; rounded once, to nearest
+ * with ties to even. Digits add as integers, so the ranks' sums add up
+ * exactly in any order (MPI_SUM). */
+#include <math.h>
+#include <string.h>
+
+#include "mpi_internal.h"
+
+#define DIGIT 4294967296.0 /* 2^32 */
+
+void spg_exact_add(spg_exact *x, double v)
+{
+    if (v == 0)
+        return;
+    if (!isfinite(v)) {
+        x->special += v; /* inf, -inf and NaN: their own sum */
+        return;
+    }
+    int e;
+    const double m = frexp(v, &e); /* v = m 2^e, 1/2 <= |m| < 1 */
+    uint64_t a = (uint64_t)fabs(ldexp(m, 53));
+    int64_t p = (int64_t)e - 53 + 1074; /* v = +-a 2^(p - 1074) */
+    if (p < 0) /* subnormal: the bits shifted out are zeros */
+        a >>= -p, p = 0;
+    const int L = (int)(p / 32), s = (int)(p % 32);
+    const uint64_t lo = (a & 0xffffffffu) << s, hi = (a >> 32) << s;
+    const int64_t sign = v < 0 ? -1 : 1;
+    x->d[L] += sign * (int64_t)(lo & 0xffffffffu);
+    x->d[L + 1] += sign * (int64_t)((lo >> 32) + (hi & 0xffffffffu));
+    x->d[L + 2] += sign * (int64_t)(hi >> 32);
+    if (++x->adds == (1 << 29))
+        spg_exact_carry(x);
+}
+
+void spg_exact_carry(spg_exact *x)
+{
+    for (int i = 0; i + 1 < SPG_EXACT_DIGITS; i++) {
+        const int64_t low = x->d[i] & 0xffffffff; /* the digit, in [0, 2^32) */
+        x->d[i + 1] += (x->d[i] - low) / (int64_t)DIGIT;
+        x->d[i] = low;
+    }
+    x->adds = 0;
+}
+
+/* Bit b of the carried magnitude (0 below bit 0). */
+static int bit(const int64_t *d, int64_t b)
+{
+    return b >= 0 && (d[b / 32] >> (b % 32)) & 1;
+}
+
+/* Whether any bit at b or below is set. */
+static int any_below(const int64_t *d, int64_t b)
+{
+    if (b < 0)
+        return 0;
+    const int64_t L = b / 32;
+    const int s = (int)(b % 32);
+    const uint64_t mask = s == 31 ? 0xffffffffu : ((uint64_t)2 << s) - 1;
+    if ((uint64_t)d[L] & mask)
+        return 1;
+    for (int64_t i = 0; i < L; i++)
+        if (d[i])
+            return 1;
+    return 0;
+}
+
+/* The carried magnitude (all digits in [0, 2^32)) rounded to a double. */
+static double round_magnitude(const int64_t *d)
+{
+    int top = SPG_EXACT_DIGITS - 1;
+    while (top >= 0 && d[top] == 0)
+        top--;
+    if (top < 0)
+        return 0;
+    int64_t T = 32 * (int64_t)top + 31; /* the leading bit */
+    while (!bit(d, T))
+        T--;
+    uint64_t keep = 0; /* bits T - 52 .. T */
+    for (int64_t b = T; b >= T - 52; b--)
+        keep = keep << 1 | (uint64_t)bit(d, b);
+    if (T < 53) /* below 2^-1021: exact */
+        return ldexp((double)keep, (int)(T - 52 - 1074));
+    /* to nearest: up past half, and at half to even */
+    if (bit(d, T - 53) && (any_below(d, T - 54) || (keep & 1)))
+        keep++;
+    return ldexp((double)keep, (int)(T - 52 - 1074));
+}
+
+double spg_exact_value(const spg_exact *x)
+{
+    if (x->special != 0 || isnan(x->special))
+        return x->special;
+    spg_exact c = *x;
+    spg_exact_carry(&c);
+    const int negative = c.d[SPG_EXACT_DIGITS - 1] < 0;
+    if (negative) { /* the magnitude: every digit negated, carried again */
+        for (int i = 0; i < SPG_EXACT_DIGITS; i++)
+            c.d[i] = -c.d[i];
+        spg_exact_carry(&c);
+    }
+    const double m = round_magnitude(c.d);
+    return negative ? -m : m;
+}
