@@ -1,8 +1,10 @@
 /* Exact sums of doubles: the sum held as an integer in units of 2^-1074
  * (the least subnormal), in base-2^32 digits kept in int64 so that 2^29
  * additions fit before the carries must move; rounded once, to nearest
- * with ties to even. Digits add as integers, so the ranks' sums add up
- * exactly in any order (MPI_SUM). */
+ * with ties to even. A value first adds its 53-bit mantissa to the bin of
+ * its exponent (an int64 add), and a bin moves into the digits every 2^10
+ * mantissas. Digits add as integers, so the ranks' sums add up exactly in
+ * any order (MPI_SUM). */
 #include <math.h>
 #include <string.h>
 
@@ -10,23 +12,14 @@
 
 #define DIGIT 4294967296.0 /* 2^32 */
 
-void spg_exact_add(spg_exact *x, double v)
+/* digits += a 2^p (units of 2^-1074), a < 2^63 in magnitude: three
+ * digits, each by less than 2^33 */
+static void add_shifted(spg_exact *x, int64_t a, int64_t p)
 {
-    if (v == 0)
-        return;
-    if (!isfinite(v)) {
-        x->special += v; /* inf, -inf and NaN: their own sum */
-        return;
-    }
-    int e;
-    const double m = frexp(v, &e); /* v = m 2^e, 1/2 <= |m| < 1 */
-    uint64_t a = (uint64_t)fabs(ldexp(m, 53));
-    int64_t p = (int64_t)e - 53 + 1074; /* v = +-a 2^(p - 1074) */
-    if (p < 0) /* subnormal: the bits shifted out are zeros */
-        a >>= -p, p = 0;
+    const uint64_t mag = a < 0 ? (uint64_t)0 - (uint64_t)a : (uint64_t)a;
     const int L = (int)(p / 32), s = (int)(p % 32);
-    const uint64_t lo = (a & 0xffffffffu) << s, hi = (a >> 32) << s;
-    const int64_t sign = v < 0 ? -1 : 1;
+    const uint64_t lo = (mag & 0xffffffffu) << s, hi = (mag >> 32) << s;
+    const int64_t sign = a < 0 ? -1 : 1;
     x->d[L] += sign * (int64_t)(lo & 0xffffffffu);
     x->d[L + 1] += sign * (int64_t)((lo >> 32) + (hi & 0xffffffffu));
     x->d[L + 2] += sign * (int64_t)(hi >> 32);
@@ -34,8 +27,36 @@ void spg_exact_add(spg_exact *x, double v)
         spg_exact_carry(x);
 }
 
+/* The bin of position p into the digits. */
+static void flush(spg_exact *x, int p)
+{
+    add_shifted(x, x->bin[p], p);
+    x->bin[p] = 0, x->count[p] = 0;
+}
+
+void spg_exact_add(spg_exact *x, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    const int e = (int)(bits >> 52 & 0x7ff);
+    const int64_t frac = (int64_t)(bits & (((uint64_t)1 << 52) - 1));
+    if (e == 0x7ff) {
+        x->special += v; /* inf, -inf and NaN: their own sum */
+        return;
+    }
+    /* v = +-m 2^(p - 1074): m the 53-bit mantissa (subnormal: p = 0) */
+    const int p = e ? e - 1 : 0;
+    const int64_t m = e ? frac | (int64_t)1 << 52 : frac;
+    x->bin[p] += bits >> 63 ? -m : m;
+    if (++x->count[p] == SPG_EXACT_BIN_ADDS) /* 2^10 mantissas: under 2^63 */
+        flush(x, p);
+}
+
 void spg_exact_carry(spg_exact *x)
 {
+    for (int p = 0; p < SPG_EXACT_BINS; p++)
+        if (x->count[p])
+            flush(x, p);
     for (int i = 0; i + 1 < SPG_EXACT_DIGITS; i++) {
         const int64_t low = x->d[i] & 0xffffffff; /* the digit, in [0, 2^32) */
         x->d[i + 1] += (x->d[i] - low) / (int64_t)DIGIT;

@@ -65,11 +65,15 @@ void spg_mpi_negative_zeros(spg_dtype dtype, void *x, int64_t len);
 /* An exact sum of doubles (exact.c): spg_exact_add adds a value,
  * spg_exact_carry brings every digit but the last into [0, 2^32) (before
  * the ranks' digits are summed), spg_exact_value rounds the sum once. */
-#define SPG_EXACT_DIGITS 72 /* 2^-1074 .. 2^1230: room for 2^200 sums of the largest */
+#define SPG_EXACT_DIGITS 72   /* 2^-1074 .. 2^1230: room for 2^200 sums of the largest */
+#define SPG_EXACT_BINS 2046    /* the binary exponents of finite doubles */
+#define SPG_EXACT_BIN_ADDS 1024
 typedef struct spg_exact {
     int64_t d[SPG_EXACT_DIGITS];
-    int64_t adds;   /* since the last carry */
-    double special; /* the sum of the non-finite values */
+    int64_t adds;                    /* into the digits since the last carry */
+    double special;                  /* the sum of the non-finite values */
+    int64_t bin[SPG_EXACT_BINS];     /* mantissas not yet in the digits, by exponent */
+    uint16_t count[SPG_EXACT_BINS];  /* how many */
 } spg_exact;
 
 void spg_exact_add(spg_exact *x, double v);
