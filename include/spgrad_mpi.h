@@ -22,10 +22,12 @@
  * the same bits from run to run and for any thread count.
  *
  * Collective calls: every rank of the plan's communicator makes the call,
- * with its own arguments. Arguments are checked on every rank before
- * anything is exchanged or written; where they are bad on any rank, the
- * call fails on every rank: a rank whose own arguments are bad returns
- * their status, the others that of the lowest such rank. A NULL plan
+ * with its own arrays and the same value type, op and choice of gradients
+ * (SPG_ERR_INVALID_VALUE on every rank where these differ; a NULL array
+ * of length 0 goes with any choice). Arguments are checked on every rank
+ * before anything is exchanged or written; where they are bad on any
+ * rank, the call fails on every rank: a rank whose own arguments are bad
+ * returns their status, the others that of the lowest such rank. A NULL plan
  * cannot reach the other ranks: it is the one argument that must be good
  * everywhere. MPI failures go to the communicator's error handler.
  *
@@ -51,8 +53,9 @@ typedef struct spg_mpi_plan spg_mpi_plan;
  * SPG_COMPRESS_ROWS as for spg_plan_create, the same on every rank. Its
  * bad triplets are reported as spg_plan_create reports them. Its memory:
  * the local plan, two indices per triplet, the exchange buffers (a double
- * per triplet sent and per triplet of its rows), two doubles per column of
- * its block and O(ranks) counts. */
+ * per triplet sent and per triplet of its rows), three values per column
+ * of its block (two doubles and, for a ghost, its global column), an index
+ * and a double per value it sends to others' ghosts, and O(ranks) counts. */
 SPG_API spg_status spg_mpi_plan_create(spg_context *ctx, MPI_Comm comm, const spg_coo *coo,
                                        int64_t rows, int64_t cols, unsigned flags,
                                        spg_mpi_plan **plan);
@@ -116,9 +119,10 @@ SPG_API spg_status spg_mpi_spmv_pullback(spg_context *ctx, spg_mpi_plan *plan, s
                                          const void *x, const void *dy, void *dA, void *dx);
 
 /* Collective. f = x' A y, x by rows and y by columns, on every rank: the
- * products x_i a_ij y_j, each rounded in double, summed exactly and
- * rounded once (a non-finite product makes f their sum), so f is the same
- * bits for any number of ranks and threads and any layout. */
+ * products (x_i a_ij) y_j, computed in double, summed exactly and rounded
+ * once to nearest (an exact zero is +0; non-finite products make f their
+ * sum, any NaN the one NaN), so f is the same bits for any number of
+ * ranks and threads and any layout. */
 SPG_API spg_status spg_mpi_bilinear(spg_context *ctx, spg_mpi_plan *plan, spg_dtype dtype,
                                     const void *Ax, const void *x, const void *y, double *f);
 

@@ -209,17 +209,25 @@ static void check_identity(spg_mpi_plan *P, const problem *mine, spg_dtype dt, c
     CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, one, c), SPG_SUCCESS);
     CHECK_STATUS(spg_mpi_assemble(ctx, P, SPG_DOUBLE, mag, S), SPG_SUCCESS);
     CHECK_STATUS(spg_mpi_assemble_pullback(ctx, P, dt, dAx, dV), SPG_SUCCESS);
-    long double sum[3] = {0, 0, 0}, all[3]; /* <dAx, Ax>, <dV, V>, bound */
+    /* <dAx, Ax>, <dV, V>, the assembly's bound, their terms' sizes and counts */
+    long double sum[7] = {0, 0, 0, 0, 0, (long double)in.nnz, (long double)mine->nnz}, all[7];
     for (int64_t s = 0; s < in.nnz; s++) {
-        const long double d = spg_vget(dt, dAx, s);
-        sum[0] += d * spg_vget(dt, Ax, s);
-        sum[2] += fabsl(d) * ((c[s] - 1) * spg_unit(dt) * S[s] * (1 + c[s] * 0x1p-53) + 0x1p-60 * S[s]);
+        const long double d = spg_vget(dt, dAx, s), t = d * spg_vget(dt, Ax, s);
+        sum[0] += t, sum[3] += fabsl(t);
+        sum[2] += fabsl(d) * (c[s] - 1) * spg_unit(dt) * S[s] * (1 + c[s] * 0x1p-53);
     }
-    for (int64_t k = 0; k < mine->nnz; k++)
-        sum[1] += (long double)spg_vget(dt, dV, k) * spg_vget(dt, V, k);
-    MPI_Allreduce(sum, all, 3, MPI_LONG_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    if (!CHECK(fabsl(all[0] - all[1]) <= all[2]))
-        fprintf(stderr, "  identity: %Lg against %Lg, bound %Lg\n", all[0], all[1], all[2]);
+    for (int64_t k = 0; k < mine->nnz; k++) {
+        const long double t = (long double)spg_vget(dt, dV, k) * spg_vget(dt, V, k);
+        sum[1] += t, sum[4] += fabsl(t);
+    }
+    MPI_Allreduce(sum, all, 7, MPI_LONG_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    /* in long double each product rounds once and a sum of n terms n
+     * times more (the ranks' partial sums among them): (n + 1) 2^-63 of
+     * the terms' sizes bounds each side */
+    const long double bound = all[2] + (all[5] + size + 1) * 0x1p-63L * all[3] +
+                              (all[6] + size + 1) * 0x1p-63L * all[4];
+    if (!CHECK(fabsl(all[0] - all[1]) <= bound))
+        fprintf(stderr, "  identity: %Lg against %Lg, bound %Lg\n", all[0], all[1], bound);
     free(one), free(mag), free(c), free(S), free(dV);
 }
 
@@ -337,8 +345,10 @@ static void check_spmv_pullback(spg_mpi_plan *P, const forms *F, spg_op op, cons
     void *dA = calloc((size_t)F->L.nnz + 1, vs), *dx = calloc((size_t)(hi - lo) + 1, vs);
     CHECK_STATUS(spg_spmv_pullback(ctx, op, 1.5, &F->R, xg, dyg, dAr, dxr), SPG_SUCCESS);
     CHECK_STATUS(spg_spmv_pullback(ctx, op, 1.5, &F->Rabs, xa, dya, dAm, dxm), SPG_SUCCESS);
+    /* a rank with no entries, or no values of dx, passes NULL for them */
     CHECK_STATUS(spg_mpi_spmv_pullback(ctx, P, op, 1.5, dt, F->Ax, (const char *)xg + lo * vs,
-                                       (const char *)dyg + ylo * vs, dA, dx), SPG_SUCCESS);
+                                       (const char *)dyg + ylo * vs, F->L.nnz ? dA : NULL,
+                                       hi > lo ? dx : NULL), SPG_SUCCESS);
     if (!CHECK(close_all(dt, dx, (char *)dxr + lo * vs, (char *)dxm + lo * vs, hi - lo, F->K)))
         fprintf(stderr, "  rank %d, %s: SpMV op %d pullback's dx differs\n", me, what, op);
     if (!CHECK(same_entries(&F->R, &F->nr, dAr, dAm, &F->L, &F->nl, dA, F->rb, F->re, F->K)))
@@ -386,8 +396,9 @@ static void check_bilinear_calls(spg_mpi_plan *P, spg_mpi_plan *S, const void *A
     void *dy = calloc((size_t)(F->ce - F->cb) + 1, vs);
     CHECK_STATUS(spg_bilinear_pullback(ctx, &F->R, F->w, F->u, 1.0, dAr, dxr, dyr), SPG_SUCCESS);
     CHECK_STATUS(spg_bilinear_pullback(ctx, &F->Rabs, F->wa, F->ua, 1.0, dAm, dxm, dym), SPG_SUCCESS);
-    CHECK_STATUS(spg_mpi_bilinear_value_and_grad(ctx, P, dt, F->Ax, w, u, &fv, dA, dx, dy),
-                 SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_bilinear_value_and_grad(ctx, P, dt, F->Ax, w, u, &fv, F->L.nnz ? dA : NULL,
+                                                 F->re > F->rb ? dx : NULL,
+                                                 F->ce > F->cb ? dy : NULL), SPG_SUCCESS);
     int ok = !memcmp(&f, &fv, sizeof f);
     ok = ok && close_all(dt, dx, (char *)dxr + F->rb * vs, (char *)dxm + F->rb * vs, F->re - F->rb, F->K);
     ok = ok && close_all(dt, dy, (char *)dyr + F->cb * vs, (char *)dym + F->cb * vs, F->ce - F->cb, F->K);
@@ -395,6 +406,53 @@ static void check_bilinear_calls(spg_mpi_plan *P, spg_mpi_plan *S, const void *A
     if (!CHECK(ok))
         fprintf(stderr, "  rank %d, %s: value and gradient differ\n", me, what);
     free(dAr), free(dAm), free(dxr), free(dxm), free(dyr), free(dym), free(dA), free(dx), free(dy);
+}
+
+/* The pullbacks with some gradients only, the same on every rank:
+ * spg_mpi_bilinear_pullback's dx and dy (df = 0.75) and the SpMV N
+ * pullback's dx alone, against the one-rank pullbacks. */
+static void check_partial_pullbacks(spg_mpi_plan *P, const forms *F, const char *what)
+{
+    const spg_dtype dt = F->dt;
+    const size_t vs = spg_vsize(dt);
+    const int64_t nr = F->re - F->rb, nc = F->ce - F->cb;
+    const void *w = (const char *)F->w + F->rb * vs, *u = (const char *)F->u + F->cb * vs;
+    void *dxr = calloc((size_t)F->R.m + 1, vs), *dxm = calloc((size_t)F->R.m + 1, vs);
+    void *dyr = calloc((size_t)F->R.n + 1, vs), *dym = calloc((size_t)F->R.n + 1, vs);
+    void *dx = calloc((size_t)nr + 1, vs), *dy = calloc((size_t)nc + 1, vs);
+    CHECK_STATUS(spg_bilinear_pullback(ctx, &F->R, F->w, F->u, 0.75, NULL, dxr, dyr), SPG_SUCCESS);
+    CHECK_STATUS(spg_bilinear_pullback(ctx, &F->Rabs, F->wa, F->ua, 0.75, NULL, dxm, dym),
+                 SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_bilinear_pullback(ctx, P, dt, F->Ax, w, u, 0.75, NULL, dx, dy), SPG_SUCCESS);
+    int ok = close_all(dt, dx, (char *)dxr + F->rb * vs, (char *)dxm + F->rb * vs, nr, F->K) &&
+             close_all(dt, dy, (char *)dyr + F->cb * vs, (char *)dym + F->cb * vs, nc, F->K);
+    memset(dyr, 0, (size_t)F->R.n * vs), memset(dym, 0, (size_t)F->R.n * vs), memset(dy, 0, (size_t)nc * vs);
+    CHECK_STATUS(spg_spmv_pullback(ctx, SPG_OP_N, 1.5, &F->R, F->u, F->w, NULL, dyr), SPG_SUCCESS);
+    CHECK_STATUS(spg_spmv_pullback(ctx, SPG_OP_N, 1.5, &F->Rabs, F->ua, F->wa, NULL, dym), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_spmv_pullback(ctx, P, SPG_OP_N, 1.5, dt, F->Ax, u, w, NULL, dy), SPG_SUCCESS);
+    ok = ok && close_all(dt, dy, (char *)dyr + F->cb * vs, (char *)dym + F->cb * vs, nc, F->K);
+    if (!CHECK(ok))
+        fprintf(stderr, "  rank %d, %s: a partial pullback differs\n", me, what);
+    free(dxr), free(dxm), free(dyr), free(dym), free(dx), free(dy);
+}
+
+/* y = A x with beta = 0 does not read y (NaN there stays out). */
+static void check_beta_zero(spg_mpi_plan *P, const forms *F, const char *what)
+{
+    const spg_dtype dt = F->dt;
+    const size_t vs = spg_vsize(dt);
+    const int64_t nr = F->re - F->rb;
+    void *yr = calloc((size_t)F->R.m + 1, vs), *ym = calloc((size_t)F->R.m + 1, vs);
+    void *y = calloc((size_t)nr + 1, vs);
+    for (int64_t i = 0; i < nr; i++)
+        spg_vset(dt, y, i, NAN);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1.5, &F->R, F->u, 0.0, yr), SPG_SUCCESS);
+    CHECK_STATUS(spg_spmv(ctx, SPG_OP_N, 1.5, &F->Rabs, F->ua, 0.0, ym), SPG_SUCCESS);
+    CHECK_STATUS(spg_mpi_spmv(ctx, P, SPG_OP_N, 1.5, dt, F->Ax, (const char *)F->u + F->cb * vs, 0.0, y),
+                 SPG_SUCCESS);
+    if (!CHECK(close_all(dt, y, (char *)yr + F->rb * vs, (char *)ym + F->rb * vs, nr, F->K)))
+        fprintf(stderr, "  rank %d, %s: SpMV with beta 0 differs\n", me, what);
+    free(yr), free(ym), free(y);
 }
 
 /* dV += 0.75 x[I] y[J] from zero against the one-rank COO pullback of
@@ -449,6 +507,8 @@ static void check_forms(spg_mpi_plan *P, const spg_coo *rc, const problem *cat, 
         check_spmv_pullback(P, &F, (spg_op)op, what);
     }
     check_bilinear_calls(P, S, As, &F, what);
+    check_partial_pullbacks(P, &F, what);
+    check_beta_zero(P, &F, what);
     check_coo_bilinear(P, &F, rc, c.flags, nv, off, what);
     free(Vc), free(Ar), free(As), free((void *)F.Rabs.values);
     free(F.u), free(F.w), free(F.ua), free(F.wa);
@@ -759,6 +819,15 @@ static void test_form_errors(spg_mpi_plan *P, const double *Ax, int64_t nv)
                SPG_ERR_NULL_POINTER, dc, d0, cb, "no y on rank 0");
     call_fails(spg_mpi_coo_bilinear_pullback(ctx, P, SPG_DOUBLE, xr, xc, 1, me == last ? NULL : dV),
                SPG_ERR_NULL_POINTER, dV, dV0, (size_t)nv * 8, "no dV on the last rank");
+    if (size > 1) { /* what must be alike on every rank */
+        call_fails(spg_mpi_assemble_pullback(ctx, P, me == last ? SPG_FLOAT : SPG_DOUBLE, Ax, dV),
+                   SPG_ERR_INVALID_VALUE, dV, dV0, (size_t)nv * 8, "float on the last rank");
+        call_fails(spg_mpi_spmv(ctx, P, me == 0 ? SPG_OP_T : SPG_OP_N, 1, SPG_DOUBLE, Ax, xc, 0, yr),
+                   SPG_ERR_INVALID_VALUE, yr, y0, rb, "op T on rank 0 only");
+        call_fails(spg_mpi_spmv_pullback(ctx, P, SPG_OP_N, 1, SPG_DOUBLE, Ax, xc, xr,
+                                         me == 0 ? dA : NULL, NULL),
+                   SPG_ERR_INVALID_VALUE, dA, dA0, (size_t)in.nnz * 8, "dA asked for on rank 0 only");
+    }
     free(xr), free(xc), free(yr), free(y0), free(dc), free(d0), free(dA), free(dA0), free(dV),
         free(dV0);
 }

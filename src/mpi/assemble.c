@@ -19,7 +19,9 @@ spg_status spg_mpi_assemble(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype, 
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = check(ctx, dtype, V, P->info.nnz_coo, Ax, P->info.nnz);
+    spg_status st = spg_mpi_same(P->comm, dtype, SPG_OP_N, 0, NULL, NULL, NULL);
+    if (st == SPG_SUCCESS)
+        st = check(ctx, dtype, V, P->info.nnz_coo, Ax, P->info.nnz);
     if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS)
         return st;
     const int64_t nown = P->len - P->info.received;
@@ -36,7 +38,9 @@ spg_status spg_mpi_assemble_pullback(spg_context *ctx, spg_mpi_plan *P, spg_dtyp
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = check(ctx, dtype, dAx, P->info.nnz, dV, P->info.nnz_coo);
+    spg_status st = spg_mpi_same(P->comm, dtype, SPG_OP_N, 0, NULL, NULL, NULL);
+    if (st == SPG_SUCCESS)
+        st = check(ctx, dtype, dAx, P->info.nnz, dV, P->info.nnz_coo);
     if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS)
         return st;
     const int64_t nown = P->len - P->info.received;

@@ -27,11 +27,13 @@ static void add_shifted(spg_exact *x, int64_t a, int64_t p)
         spg_exact_carry(x);
 }
 
-/* The bin of position p into the digits. */
+/* The bin of position p into the digits (emptied first: a carry that
+ * add_shifted starts flushes the bins again). */
 static void flush(spg_exact *x, int p)
 {
-    add_shifted(x, x->bin[p], p);
+    const int64_t a = x->bin[p];
     x->bin[p] = 0, x->count[p] = 0;
+    add_shifted(x, a, p);
 }
 
 void spg_exact_add(spg_exact *x, double v)
@@ -52,16 +54,23 @@ void spg_exact_add(spg_exact *x, double v)
         flush(x, p);
 }
 
+/* Every digit but the last into [0, 2^32), the carries moved up. */
+static void carry_digits(int64_t *d)
+{
+    for (int i = 0; i + 1 < SPG_EXACT_DIGITS; i++) {
+        const int64_t low = d[i] & 0xffffffff; /* the digit, in [0, 2^32) */
+        d[i + 1] += (d[i] - low) / (int64_t)DIGIT;
+        d[i] = low;
+    }
+}
+
 void spg_exact_carry(spg_exact *x)
 {
+    x->adds = 0;
     for (int p = 0; p < SPG_EXACT_BINS; p++)
         if (x->count[p])
             flush(x, p);
-    for (int i = 0; i + 1 < SPG_EXACT_DIGITS; i++) {
-        const int64_t low = x->d[i] & 0xffffffff; /* the digit, in [0, 2^32) */
-        x->d[i + 1] += (x->d[i] - low) / (int64_t)DIGIT;
-        x->d[i] = low;
-    }
+    carry_digits(x->d);
     x->adds = 0;
 }
 
@@ -109,18 +118,21 @@ static double round_magnitude(const int64_t *d)
     return ldexp((double)keep, (int)(T - 52 - 1074));
 }
 
-double spg_exact_value(const spg_exact *x)
+double spg_exact_value(const int64_t *digits, double special)
 {
-    if (x->special != 0 || isnan(x->special))
-        return x->special;
-    spg_exact c = *x;
-    spg_exact_carry(&c);
-    const int negative = c.d[SPG_EXACT_DIGITS - 1] < 0;
+    if (isnan(special))
+        return NAN; /* one NaN, whatever the payloads and the order */
+    if (special != 0)
+        return special;
+    int64_t d[SPG_EXACT_DIGITS];
+    memcpy(d, digits, sizeof d);
+    carry_digits(d);
+    const int negative = d[SPG_EXACT_DIGITS - 1] < 0;
     if (negative) { /* the magnitude: every digit negated, carried again */
         for (int i = 0; i < SPG_EXACT_DIGITS; i++)
-            c.d[i] = -c.d[i];
-        spg_exact_carry(&c);
+            d[i] = -d[i];
+        carry_digits(d);
     }
-    const double m = round_magnitude(c.d);
-    return negative ? -m : m;
+    const double m = round_magnitude(d);
+    return negative ? -m : m; /* an exact zero is +0 */
 }

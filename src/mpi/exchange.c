@@ -17,6 +17,27 @@ spg_status spg_mpi_agree(MPI_Comm comm, spg_status st)
     return out[0] == INT_MAX ? SPG_SUCCESS : (spg_status)out[1];
 }
 
+spg_status spg_mpi_same(MPI_Comm comm, spg_dtype dtype, spg_op op, int n,
+                        const void *const *grad, const int64_t *len, int *ask)
+{
+    int64_t mine[4 + 2 * SPG_MPI_GRADS] = {dtype, op, -(int64_t)dtype, -(int64_t)op};
+    int64_t most[4 + 2 * SPG_MPI_GRADS];
+    for (int g = 0; g < n; g++) { /* asked for; refused (NULL where there is something) */
+        mine[4 + 2 * g] = grad[g] != NULL;
+        mine[5 + 2 * g] = grad[g] == NULL && len[g] > 0;
+    }
+    MPI_Allreduce(mine, most, 4 + 2 * n, MPI_INT64_T, MPI_MAX, comm);
+    spg_status st = SPG_SUCCESS;
+    if (most[0] != -most[2] || most[1] != -most[3])
+        st = SPG_ERR_INVALID_VALUE; /* the maximum of -x is minus the minimum */
+    for (int g = 0; g < n; g++) {
+        ask[g] = most[4 + 2 * g] != 0;
+        if (ask[g] && most[5 + 2 * g])
+            st = SPG_ERR_INVALID_VALUE;
+    }
+    return st;
+}
+
 int spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg_mpi_route *in,
                   void *inbuf, const spg_mpi_route *out, const void *outbuf)
 {

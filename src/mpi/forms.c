@@ -86,7 +86,9 @@ spg_status spg_mpi_spmv(spg_context *ctx, spg_mpi_plan *P, spg_op op, double alp
     if (!P)
         return SPG_ERR_NULL_POINTER;
     const int by_cols = op == SPG_OP_N; /* x by columns, y by rows */
-    spg_status st = spg_mpi_check_call(ctx, dtype);
+    spg_status st = spg_mpi_same(P->comm, dtype, op, 0, NULL, NULL, NULL);
+    if (st == SPG_SUCCESS)
+        st = spg_mpi_check_call(ctx, dtype);
     if (st == SPG_SUCCESS && op != SPG_OP_N && op != SPG_OP_T)
         st = SPG_ERR_INVALID_VALUE;
     if (st == SPG_SUCCESS)
@@ -107,10 +109,11 @@ spg_status spg_mpi_spmv(spg_context *ctx, spg_mpi_plan *P, spg_op op, double alp
     return st;
 }
 
-/* The arguments of the SpMV pullback, on this rank. */
+/* The arguments of the SpMV pullback, on this rank, where any rank asks
+ * for dA (ask[0]) or dx (ask[1]). */
 static spg_status check_spmv_pullback(spg_context *ctx, const spg_mpi_plan *P, spg_op op,
                                       spg_dtype dt, const void *Ax, const void *x,
-                                      const void *dy, const void *dA, const void *dx)
+                                      const void *dy, const void *dA, const int *ask)
 {
     const int by_cols = op == SPG_OP_N; /* x by columns, dy by rows */
     spg_status st = spg_mpi_check_call(ctx, dt);
@@ -118,9 +121,9 @@ static spg_status check_spmv_pullback(spg_context *ctx, const spg_mpi_plan *P, s
         st = SPG_ERR_INVALID_VALUE;
     if (st == SPG_SUCCESS && dA && !Ax)
         st = SPG_ERR_PATTERN_GRADIENT;
-    if (st == SPG_SUCCESS && (dA || dx))
+    if (st == SPG_SUCCESS && (ask[0] || ask[1]))
         st = need(dy, by_cols ? nrows(P) : ncols(P));
-    if (st == SPG_SUCCESS && dA)
+    if (st == SPG_SUCCESS && (ask[0] || ask[1]))
         st = need(x, by_cols ? ncols(P) : nrows(P));
     return st;
 }
@@ -131,8 +134,13 @@ spg_status spg_mpi_spmv_pullback(spg_context *ctx, spg_mpi_plan *P, spg_op op, d
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = check_spmv_pullback(ctx, P, op, dtype, Ax, x, dy, dA, dx);
-    if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS || (!dA && !dx))
+    const void *grad[] = {dA, dx};
+    const int64_t len[] = {P->info.nnz, op == SPG_OP_N ? ncols(P) : nrows(P)};
+    int ask[2];
+    spg_status st = spg_mpi_same(P->comm, dtype, op, 2, grad, len, ask);
+    if (st == SPG_SUCCESS)
+        st = check_spmv_pullback(ctx, P, op, dtype, Ax, x, dy, dA, ask);
+    if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS || (!ask[0] && !ask[1]))
         return st;
     spg_csc A;
     const spg_op vop = view(P, dtype, Ax, op, &A);
@@ -140,12 +148,12 @@ spg_status spg_mpi_spmv_pullback(spg_context *ctx, spg_mpi_plan *P, spg_op op, d
         halo(P, dtype, dy, P->xext);
         return spg_spmv_pullback(ctx, vop, alpha, &A, x, P->xext, dA, dx);
     }
-    if (dA)
+    if (ask[0])
         halo(P, dtype, x, P->xext);
-    if (dx)
+    if (ask[1])
         start_ext(P, dtype, dx, P->zext);
-    st = spg_spmv_pullback(ctx, vop, alpha, &A, P->xext, dy, dA, dx ? P->zext : NULL);
-    if (dx)
+    st = spg_spmv_pullback(ctx, vop, alpha, &A, P->xext, dy, dA, ask[1] ? P->zext : NULL);
+    if (ask[1])
         reverse_halo(P, dtype, P->zext, dx);
     return st;
 }
@@ -166,8 +174,10 @@ static int64_t index_at(spg_itype t, const void *a, int64_t k)
 static double exact_f(spg_mpi_plan *P, spg_dtype dt, const void *Ax, const void *x)
 {
     spg_csc A;
-    spg_exact acc, all;
-    memset(&acc, 0, sizeof acc), memset(&all, 0, sizeof all);
+    spg_exact acc;
+    int64_t digits[SPG_EXACT_DIGITS];
+    double special = 0;
+    memset(&acc, 0, sizeof acc);
     spg_plan_csc(P->local, dt, Ax, &A);
     for (int64_t c = 0; c < A.n; c++)
         for (int64_t p = index_at(A.itype, A.colptr, c); p < index_at(A.itype, A.colptr, c + 1); p++) {
@@ -177,40 +187,52 @@ static double exact_f(spg_mpi_plan *P, spg_dtype dt, const void *Ax, const void 
             spg_exact_add(&acc, value_at(dt, x, i) * a * value_at(dt, P->xext, j));
         }
     spg_exact_carry(&acc); /* digits in [0, 2^32): the ranks' sums fit */
-    MPI_Allreduce(acc.d, all.d, SPG_EXACT_DIGITS, MPI_INT64_T, MPI_SUM, P->comm);
-    MPI_Allreduce(&acc.special, &all.special, 1, MPI_DOUBLE, MPI_SUM, P->comm);
-    return spg_exact_value(&all);
+    MPI_Allreduce(acc.d, digits, SPG_EXACT_DIGITS, MPI_INT64_T, MPI_SUM, P->comm);
+    MPI_Allreduce(&acc.special, &special, 1, MPI_DOUBLE, MPI_SUM, P->comm);
+    return spg_exact_value(digits, special);
 }
 
-/* The bilinear pullback on the block, y by its columns in xext: dy's
- * ghost part goes back to its owners. */
+/* The bilinear pullback on the block, y by its columns in xext, where
+ * any rank asks for dy (ask_dy): dy's ghost part goes back to its
+ * owners. */
 static spg_status bilinear_grads(spg_context *ctx, spg_mpi_plan *P, spg_dtype dt,
                                  const void *Ax, const void *x, double df, void *dA, void *dx,
-                                 void *dy)
+                                 void *dy, int ask_dy)
 {
     spg_csc A;
     view(P, dt, Ax, SPG_OP_N, &A);
-    if (dy)
+    if (ask_dy)
         start_ext(P, dt, dy, P->zext);
-    void *dyx = dy ? P->zext : NULL;
+    void *dyx = ask_dy ? P->zext : NULL;
     const spg_status st = P->by_rows /* x' A y = y' A' x */
                               ? spg_bilinear_pullback(ctx, &A, P->xext, x, df, dA, dyx, dx)
                               : spg_bilinear_pullback(ctx, &A, x, P->xext, df, dA, dx, dyx);
-    if (dy)
+    if (ask_dy)
         reverse_halo(P, dt, P->zext, dy);
     return st;
 }
 
-/* The arguments of the bilinear calls, on this rank. */
-static spg_status check_bilinear(spg_context *ctx, const spg_mpi_plan *P, spg_dtype dt,
-                                 const void *Ax, const void *x, const void *y, const void *dA)
+/* The arguments of the bilinear calls: the same type and the same
+ * gradients asked for on every rank (ask: dA, dx, dy), then this rank's
+ * own. f: where the call gives f. */
+static spg_status check_bilinear(spg_context *ctx, spg_mpi_plan *P, spg_dtype dt,
+                                 const void *Ax, const void *x, const void *y, const double *f,
+                                 int gives_f, void *const *grad, int *ask)
 {
-    spg_status st = spg_mpi_check_call(ctx, dt);
-    if (st == SPG_SUCCESS && dA && !Ax)
+    const int64_t len[] = {P->info.nnz, nrows(P), ncols(P)};
+    spg_status st = spg_mpi_same(P->comm, dt, SPG_OP_N, grad ? 3 : 0, (const void *const *)grad,
+                                 len, ask);
+    if (st == SPG_SUCCESS)
+        st = spg_mpi_check_call(ctx, dt);
+    if (st == SPG_SUCCESS && grad && grad[0] && !Ax)
         st = SPG_ERR_PATTERN_GRADIENT;
+    if (st == SPG_SUCCESS && gives_f && !f)
+        st = SPG_ERR_NULL_POINTER;
     if (st == SPG_SUCCESS)
         st = need(x, nrows(P));
-    return st == SPG_SUCCESS ? need(y, ncols(P)) : st;
+    if (st == SPG_SUCCESS)
+        st = need(y, ncols(P));
+    return spg_mpi_agree(P->comm, st);
 }
 
 spg_status spg_mpi_bilinear(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype, const void *Ax,
@@ -218,10 +240,8 @@ spg_status spg_mpi_bilinear(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype, 
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = check_bilinear(ctx, P, dtype, Ax, x, y, NULL);
-    if (st == SPG_SUCCESS && !f)
-        st = SPG_ERR_NULL_POINTER;
-    if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS)
+    const spg_status st = check_bilinear(ctx, P, dtype, Ax, x, y, f, 1, NULL, NULL);
+    if (st != SPG_SUCCESS)
         return st;
     halo(P, dtype, y, P->xext);
     *f = exact_f(P, dtype, Ax, x);
@@ -234,11 +254,13 @@ spg_status spg_mpi_bilinear_pullback(spg_context *ctx, spg_mpi_plan *P, spg_dtyp
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = check_bilinear(ctx, P, dtype, Ax, x, y, dA);
-    if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS || (!dA && !dx && !dy))
+    void *grad[] = {dA, dx, dy};
+    int ask[3];
+    const spg_status st = check_bilinear(ctx, P, dtype, Ax, x, y, NULL, 0, grad, ask);
+    if (st != SPG_SUCCESS || (!ask[0] && !ask[1] && !ask[2]))
         return st;
     halo(P, dtype, y, P->xext);
-    return bilinear_grads(ctx, P, dtype, Ax, x, df, dA, dx, dy);
+    return bilinear_grads(ctx, P, dtype, Ax, x, df, dA, dx, dy, ask[2]);
 }
 
 spg_status spg_mpi_bilinear_value_and_grad(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype,
@@ -247,14 +269,16 @@ spg_status spg_mpi_bilinear_value_and_grad(spg_context *ctx, spg_mpi_plan *P, sp
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = check_bilinear(ctx, P, dtype, Ax, x, y, dA);
-    if (st == SPG_SUCCESS && !f)
-        st = SPG_ERR_NULL_POINTER;
-    if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS)
+    void *grad[] = {dA, dx, dy};
+    int ask[3];
+    const spg_status st = check_bilinear(ctx, P, dtype, Ax, x, y, f, 1, grad, ask);
+    if (st != SPG_SUCCESS)
         return st;
     halo(P, dtype, y, P->xext);
     *f = exact_f(P, dtype, Ax, x);
-    return dA || dx || dy ? bilinear_grads(ctx, P, dtype, Ax, x, 1.0, dA, dx, dy) : SPG_SUCCESS;
+    if (!ask[0] && !ask[1] && !ask[2])
+        return SPG_SUCCESS;
+    return bilinear_grads(ctx, P, dtype, Ax, x, 1.0, dA, dx, dy, ask[2]);
 }
 
 spg_status spg_mpi_coo_bilinear_pullback(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype,
@@ -263,7 +287,13 @@ spg_status spg_mpi_coo_bilinear_pullback(spg_context *ctx, spg_mpi_plan *P, spg_
     if (!P)
         return SPG_ERR_NULL_POINTER;
     void *dA = malloc((size_t)P->info.nnz * spg_mpi_vsize(dtype) + 1);
-    spg_status st = check_bilinear(ctx, P, dtype, NULL, x, y, NULL);
+    spg_status st = spg_mpi_same(P->comm, dtype, SPG_OP_N, 0, NULL, NULL, NULL);
+    if (st == SPG_SUCCESS)
+        st = spg_mpi_check_call(ctx, dtype);
+    if (st == SPG_SUCCESS)
+        st = need(x, nrows(P));
+    if (st == SPG_SUCCESS)
+        st = need(y, ncols(P));
     if (st == SPG_SUCCESS)
         st = need(dV, P->info.nnz_coo);
     if (st == SPG_SUCCESS && !dA)

@@ -44,6 +44,15 @@ struct spg_mpi_plan {
  * failed, else that of the lowest failing rank. Collective. */
 spg_status spg_mpi_agree(MPI_Comm comm, spg_status st);
 
+/* Collective: whether every rank gives the same value type and op, and
+ * asks for the same of the n gradients grad (lengths len; a NULL array
+ * of length 0 asks for nothing and refuses nothing): SPG_ERR_INVALID_VALUE
+ * on every rank where they differ. ask[g]: whether any rank asks for
+ * gradient g, so that every rank takes part in its exchanges. */
+#define SPG_MPI_GRADS 3
+spg_status spg_mpi_same(MPI_Comm comm, spg_dtype dtype, spg_op op, int n,
+                        const void *const *grad, const int64_t *len, int *ask);
+
 /* Starts receiving each segment of in's buffer from its rank and sending
  * each segment of out's; values of type t, size bytes each. Returns the
  * requests started, for spg_mpi_finish. */
@@ -63,8 +72,9 @@ void spg_mpi_scatter_add(spg_dtype dtype, const void *in, const int64_t *k, int6
 void spg_mpi_negative_zeros(spg_dtype dtype, void *x, int64_t len);
 
 /* An exact sum of doubles (exact.c): spg_exact_add adds a value,
- * spg_exact_carry brings every digit but the last into [0, 2^32) (before
- * the ranks' digits are summed), spg_exact_value rounds the sum once. */
+ * spg_exact_carry moves the bins into the digits and brings every digit
+ * but the last into [0, 2^32) (so that the ranks' digits can be summed),
+ * spg_exact_value rounds the sum of digits and non-finite values once. */
 #define SPG_EXACT_DIGITS 72   /* 2^-1074 .. 2^1230: room for 2^200 sums of the largest */
 #define SPG_EXACT_BINS 2046    /* the binary exponents of finite doubles */
 #define SPG_EXACT_BIN_ADDS 1024
@@ -78,7 +88,7 @@ typedef struct spg_exact {
 
 void spg_exact_add(spg_exact *x, double v);
 void spg_exact_carry(spg_exact *x);
-double spg_exact_value(const spg_exact *x);
+double spg_exact_value(const int64_t *digits, double special);
 
 /* The checks of a call's context and value type, on this rank. */
 spg_status spg_mpi_check_call(spg_context *ctx, spg_dtype dtype);

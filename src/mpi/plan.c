@@ -254,12 +254,13 @@ static spg_status compact_columns(spg_mpi_plan *P, cat_index *cat)
     for (int64_t q = 0; q < n; q++)
         if (q == 0 || g[q] != g[q - 1])
             g[u++] = g[q];
-    P->ghost = g, P->info.ghosts = u;
+    int64_t *kept = realloc(g, (size_t)u * sizeof *g + 1); /* the duplicates gone */
+    P->ghost = kept ? kept : g, P->info.ghosts = u;
     if (cat->t == SPG_INT32 && ncols + u > INT32_MAX)
         return SPG_ERR_INDEX_OVERFLOW;
     for (int64_t t = 0; t < P->len; t++) {
         const int64_t j = get(cat, cat->J, t);
-        put(cat, t, get(cat, cat->I, t), j >= cb && j < ce ? j - cb : ncols + last_at_most(g, u, j));
+        put(cat, t, get(cat, cat->I, t), j >= cb && j < ce ? j - cb : ncols + last_at_most(P->ghost, u, j));
     }
     return SPG_SUCCESS;
 }
