@@ -5,13 +5,17 @@
  * segments go back to the ranks they came from. */
 #include "mpi_internal.h"
 
-static spg_status check(spg_context *ctx, spg_dtype dtype, const void *in, int64_t in_len,
-                        const void *out, int64_t out_len)
+/* Collective: the same value type on every rank, then each rank's
+ * context and arrays (in of in_len values, out of out_len), agreed. */
+static spg_status check(spg_context *ctx, const spg_mpi_plan *P, spg_dtype dtype, const void *in,
+                        int64_t in_len, const void *out, int64_t out_len)
 {
-    const spg_status st = spg_mpi_check_call(ctx, dtype);
+    spg_status st = spg_mpi_same(P->comm, dtype, SPG_OP_N, 0, NULL, NULL, NULL);
+    if (st == SPG_SUCCESS)
+        st = spg_mpi_check_call(ctx, dtype);
     if (st == SPG_SUCCESS && ((in_len > 0 && !in) || (out_len > 0 && !out)))
-        return SPG_ERR_NULL_POINTER;
-    return st;
+        st = SPG_ERR_NULL_POINTER;
+    return spg_mpi_agree(P->comm, st);
 }
 
 spg_status spg_mpi_assemble(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype, const void *V,
@@ -19,10 +23,8 @@ spg_status spg_mpi_assemble(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype, 
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = spg_mpi_same(P->comm, dtype, SPG_OP_N, 0, NULL, NULL, NULL);
-    if (st == SPG_SUCCESS)
-        st = check(ctx, dtype, V, P->info.nnz_coo, Ax, P->info.nnz);
-    if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS)
+    spg_status st = check(ctx, P, dtype, V, P->info.nnz_coo, Ax, P->info.nnz);
+    if (st != SPG_SUCCESS)
         return st;
     const int64_t nown = P->len - P->info.received;
     const size_t vs = spg_mpi_vsize(dtype);
@@ -38,10 +40,8 @@ spg_status spg_mpi_assemble_pullback(spg_context *ctx, spg_mpi_plan *P, spg_dtyp
 {
     if (!P)
         return SPG_ERR_NULL_POINTER;
-    spg_status st = spg_mpi_same(P->comm, dtype, SPG_OP_N, 0, NULL, NULL, NULL);
-    if (st == SPG_SUCCESS)
-        st = check(ctx, dtype, dAx, P->info.nnz, dV, P->info.nnz_coo);
-    if ((st = spg_mpi_agree(P->comm, st)) != SPG_SUCCESS)
+    spg_status st = check(ctx, P, dtype, dAx, P->info.nnz, dV, P->info.nnz_coo);
+    if (st != SPG_SUCCESS)
         return st;
     const int64_t nown = P->len - P->info.received;
     const size_t vs = spg_mpi_vsize(dtype);

@@ -55,6 +55,11 @@ void spg_mpi_finish(const spg_mpi_plan *P, int requests)
     MPI_Waitall(requests, P->req, MPI_STATUSES_IGNORE);
 }
 
+int64_t spg_mpi_index(spg_itype t, const void *a, int64_t k)
+{
+    return t == SPG_INT32 ? ((const int32_t *)a)[k] : ((const int64_t *)a)[k];
+}
+
 MPI_Datatype spg_mpi_type(spg_dtype dtype)
 {
     return dtype == SPG_DOUBLE ? MPI_DOUBLE : MPI_FLOAT;

@@ -163,13 +163,8 @@ static double value_at(spg_dtype dt, const void *a, int64_t k)
     return dt == SPG_DOUBLE ? ((const double *)a)[k] : ((const float *)a)[k];
 }
 
-static int64_t index_at(spg_itype t, const void *a, int64_t k)
-{
-    return t == SPG_INT32 ? ((const int32_t *)a)[k] : ((const int64_t *)a)[k];
-}
-
-/* f = sum over the block of x_i a_ij y_j (y by the block's columns, in
- * xext), each product rounded in double, summed exactly over every rank
+/* f = sum over the block of (x_i a_ij) y_j (y by the block's columns, in
+ * xext), each product computed in double, summed exactly over every rank
  * and rounded once. */
 static double exact_f(spg_mpi_plan *P, spg_dtype dt, const void *Ax, const void *x)
 {
@@ -180,8 +175,8 @@ static double exact_f(spg_mpi_plan *P, spg_dtype dt, const void *Ax, const void 
     memset(&acc, 0, sizeof acc);
     spg_plan_csc(P->local, dt, Ax, &A);
     for (int64_t c = 0; c < A.n; c++)
-        for (int64_t p = index_at(A.itype, A.colptr, c); p < index_at(A.itype, A.colptr, c + 1); p++) {
-            const int64_t r = index_at(A.itype, A.rowind, p);
+        for (int64_t p = spg_mpi_index(A.itype, A.colptr, c); p < spg_mpi_index(A.itype, A.colptr, c + 1); p++) {
+            const int64_t r = spg_mpi_index(A.itype, A.rowind, p);
             const int64_t i = P->by_rows ? c : r, j = P->by_rows ? r : c;
             const double a = Ax ? value_at(dt, Ax, p) : 1;
             spg_exact_add(&acc, value_at(dt, x, i) * a * value_at(dt, P->xext, j));

@@ -60,6 +60,9 @@ int spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg_
                   void *inbuf, const spg_mpi_route *out, const void *outbuf);
 void spg_mpi_finish(const spg_mpi_plan *P, int requests);
 
+/* a[k] of an index array of type t */
+int64_t spg_mpi_index(spg_itype t, const void *a, int64_t k);
+
 /* The MPI type and size of a value type. */
 MPI_Datatype spg_mpi_type(spg_dtype dtype);
 size_t spg_mpi_vsize(spg_dtype dtype);

@@ -8,11 +8,6 @@
 
 #include "mpi_internal.h"
 
-static int64_t index_at(spg_itype t, const void *a, int64_t k)
-{
-    return t == SPG_INT32 ? ((const int32_t *)a)[k] : ((const int64_t *)a)[k];
-}
-
 /* The arguments one rank checks alone. */
 static spg_status check_local(spg_context *ctx, const spg_coo *coo, int64_t rows, int64_t cols,
                               unsigned flags, spg_mpi_plan **plan)
@@ -74,7 +69,7 @@ static spg_status check_shapes(MPI_Comm comm, int size, const spg_coo *coo, int6
  * spg_plan_create gives it. */
 static int triplet(const spg_coo *coo, unsigned flags, int64_t k, int64_t *i, int64_t *j)
 {
-    const int64_t r = index_at(coo->itype, coo->I, k), c = index_at(coo->itype, coo->J, k);
+    const int64_t r = spg_mpi_index(coo->itype, coo->I, k), c = spg_mpi_index(coo->itype, coo->J, k);
     const int64_t base = (flags & SPG_ONE_BASED) ? 1 : 0;
     if (r < 0 || c < 0)
         return (flags & SPG_SKIP_NEGATIVE) ? 0 : SPG_ERR_NEGATIVE_INDEX;
@@ -224,11 +219,6 @@ static void put_received(const spg_mpi_plan *P, const int64_t *recvpairs, cat_in
             put(cat, t, recvpairs[2 * t], recvpairs[2 * t + 1]);
 }
 
-static int64_t get(const cat_index *c, const void *a, int64_t t)
-{
-    return c->t == SPG_INT32 ? ((const int32_t *)a)[t] : ((const int64_t *)a)[t];
-}
-
 static int cmp_index(const void *a, const void *b)
 {
     const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -241,14 +231,18 @@ static spg_status compact_columns(spg_mpi_plan *P, cat_index *cat)
 {
     const int64_t cb = P->info.col_begin, ce = P->info.col_end, ncols = ce - cb;
     int64_t n = 0, u = 0;
-    for (int64_t t = 0; t < P->len; t++)
-        n += get(cat, cat->J, t) < cb || get(cat, cat->J, t) >= ce;
+    for (int64_t t = 0; t < P->len; t++) {
+        const int64_t j = spg_mpi_index(cat->t, cat->J, t);
+        n += j < cb || j >= ce;
+    }
     int64_t *g = malloc((size_t)n * sizeof *g + 1);
     if (!g)
         return SPG_ERR_ALLOC;
-    for (int64_t t = 0; t < P->len; t++)
-        if (get(cat, cat->J, t) < cb || get(cat, cat->J, t) >= ce)
-            g[u++] = get(cat, cat->J, t);
+    for (int64_t t = 0; t < P->len; t++) {
+        const int64_t j = spg_mpi_index(cat->t, cat->J, t);
+        if (j < cb || j >= ce)
+            g[u++] = j;
+    }
     qsort(g, (size_t)n, sizeof *g, cmp_index);
     u = 0;
     for (int64_t q = 0; q < n; q++)
@@ -259,8 +253,8 @@ static spg_status compact_columns(spg_mpi_plan *P, cat_index *cat)
     if (cat->t == SPG_INT32 && ncols + u > INT32_MAX)
         return SPG_ERR_INDEX_OVERFLOW;
     for (int64_t t = 0; t < P->len; t++) {
-        const int64_t j = get(cat, cat->J, t);
-        put(cat, t, get(cat, cat->I, t), j >= cb && j < ce ? j - cb : ncols + last_at_most(P->ghost, u, j));
+        const int64_t i = spg_mpi_index(cat->t, cat->I, t), j = spg_mpi_index(cat->t, cat->J, t);
+        put(cat, t, i, j >= cb && j < ce ? j - cb : ncols + last_at_most(P->ghost, u, j));
     }
     return SPG_SUCCESS;
 }
