@@ -1,12 +1,15 @@
 /* The distributed layer's speed (spgrad_mpi.h), run under mpirun:
  *
- *     mpirun -n P build/spgrad_mpi_bench N [reps] [threads]
+ *     mpirun -n P build/spgrad_mpi_bench N [reps] [threads] [dealt]
  *
  * The triplets of fem2d-N, given by the ranks in contiguous blocks of the
  * element list (strips of the grid), the rows and columns (nodes) split
  * evenly: the off-rank triplets are those of the strips' edges, as a mesh
- * partition gives. Each time is the slowest rank's, after a barrier, the median of
- * reps; the arrays are kept (allocated and touched before the timing).
+ * partition gives. With "dealt", the triangles are dealt out in turn
+ * (rank p gets triangles p, p + P, ...): a mesh not partitioned at all,
+ * where (P - 1) / P of the triplets are off-rank. Each time is the
+ * slowest rank's, after a barrier, the median of reps; the arrays are
+ * kept (allocated and touched before the timing).
  * Prints the plan, assembly, pullback and their sum, the value and
  * gradient of x' A y (x, y by rows and columns), the values each rank
  * sends per assembly against the minimum (8 bytes per off-rank triplet),
@@ -22,6 +25,22 @@
 #include "spgrad_mpi.h"
 
 static int me, size;
+
+/* This rank's triangles, dealt out in turn: their 9 triplets each. */
+static spg_coo deal(const spg_fem2d *f, double **V)
+{
+    const int64_t tri = f->triplets / 9, mine = tri / size + (me < tri % size);
+    int32_t *I = malloc((size_t)mine * 9 * sizeof *I + 1), *J = malloc((size_t)mine * 9 * sizeof *J + 1);
+    *V = malloc((size_t)mine * 9 * sizeof **V + 1);
+    if (!I || !J || !*V)
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    for (int64_t e = me, k = 0; e < tri; e += size, k += 9) {
+        memcpy(I + k, f->I + 9 * e, 9 * sizeof *I);
+        memcpy(J + k, f->J + 9 * e, 9 * sizeof *J);
+        memcpy(*V + k, f->V + 9 * e, 9 * sizeof **V);
+    }
+    return (spg_coo){f->nodes, f->nodes, 9 * mine, SPG_INT32, I, J};
+}
 
 static int cmp(const void *a, const void *b)
 {
@@ -138,7 +157,8 @@ static timing run(spg_context *ctx, const spg_coo *coo, int64_t rows, const doub
 }
 
 /* Rank 0 prints one table row and the exchange's bytes. */
-static void report(int64_t N, int64_t triplets, spg_mpi_plan *P, timing T, int threads)
+static void report(int64_t N, int64_t triplets, spg_mpi_plan *P, timing T, int threads,
+                   int dealt)
 {
     spg_mpi_plan_info in;
     spg_mpi_plan_query(P, &in);
@@ -147,8 +167,8 @@ static void report(int64_t N, int64_t triplets, spg_mpi_plan *P, timing T, int t
     MPI_Allreduce(&in.sent, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
     if (me != 0)
         return;
-    printf("ranks %d x threads %d, fem2d-%lld: %lld triplets, %lld per rank\n", size, threads,
-           (long long)N, (long long)triplets, (long long)(triplets / size));
+    printf("ranks %d x threads %d, fem2d-%lld%s: %lld triplets, %lld per rank\n", size, threads,
+           (long long)N, dealt ? " dealt" : "", (long long)triplets, (long long)(triplets / size));
     printf("  plan %.2f ms, assemble %.2f ms, pullback %.2f ms, assemble + pullback %.2f ms, "
            "value and gradient %.2f ms\n", 1e3 * T.plan, 1e3 * T.assemble, 1e3 * T.pullback,
            1e3 * (T.assemble + T.pullback), 1e3 * T.value_and_grad);
@@ -165,20 +185,23 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     const int64_t N = argc > 1 ? atoll(argv[1]) : 1000;
     const int reps = argc > 2 ? atoi(argv[2]) : 7, threads = argc > 3 ? atoi(argv[3]) : 1;
+    const int dealt = argc > 4 && strcmp(argv[4], "dealt") == 0;
     spg_fem2d f;
     spg_context *ctx = NULL;
-    if (reps < 1 || spg_fem2d_make(N, &f) != 0 ||
+    if (reps < 1 || (argc > 4 && !dealt) || spg_fem2d_make(N, &f) != 0 ||
         spg_context_create(SPG_BACKEND_CPU, &ctx) != SPG_SUCCESS ||
         spg_context_set_threads(ctx, threads) != SPG_SUCCESS) {
-        fprintf(stderr, "usage: spgrad_mpi_bench N [reps] [threads] (fem2d-N, N >= 2)\n");
+        fprintf(stderr, "usage: spgrad_mpi_bench N [reps] [threads] [dealt] (fem2d-N, N >= 2)\n");
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     const int64_t k0 = f.triplets * me / size, k1 = f.triplets * (me + 1) / size;
     const int64_t rows = f.nodes / size + (me < f.nodes % size);
-    const spg_coo coo = {f.nodes, f.nodes, k1 - k0, SPG_INT32, f.I + k0, f.J + k0};
+    double *V = f.V + k0;
+    const spg_coo coo = dealt ? deal(&f, &V)
+                              : (spg_coo){f.nodes, f.nodes, k1 - k0, SPG_INT32, f.I + k0, f.J + k0};
     spg_mpi_plan *P = NULL;
-    const timing T = run(ctx, &coo, rows, f.V + k0, reps, &P);
-    report(N, f.triplets, P, T, threads);
+    const timing T = run(ctx, &coo, rows, V, reps, &P);
+    report(N, f.triplets, P, T, threads, dealt);
     if (size > 1) {
         double alpha, beta;
         message_costs(reps, &alpha, &beta);
@@ -188,6 +211,8 @@ int main(int argc, char **argv)
     }
     spg_mpi_plan_destroy(P);
     spg_context_destroy(ctx);
+    if (dealt)
+        free((void *)coo.I), free((void *)coo.J), free(V);
     spg_fem2d_free(&f);
     MPI_Finalize();
     return 0;

@@ -1,8 +1,10 @@
 /* Distributed assembly and its pullback. Forward: the values of the
- * triplets in other ranks' rows go to their owners, the local plan sums
- * the concatenation in (rank, k) order. Pullback: the local plan's
- * pullback gives each triplet of the concatenation its dAx, and the same
- * segments go back to the ranks they came from. */
+ * triplets in other ranks' rows go to their owners, and the local plan
+ * sums the concatenation in (rank, k) order. With a shared part, it sums
+ * while they travel, and the shared part's plan sums again, once they are
+ * in, the entries they reach. Pullback: each received triplet gets its
+ * dAx (from the shared part's pullback, or the local plan's) and sends it
+ * back to the rank it came from, while the own triplets get theirs. */
 #include "mpi_internal.h"
 
 /* Collective: the same value type on every rank, then each rank's
@@ -28,11 +30,23 @@ spg_status spg_mpi_assemble(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype, 
         return st;
     const int64_t nown = P->len - P->info.received;
     const size_t vs = spg_mpi_vsize(dtype);
+    void *in = P->shared ? P->scat : P->cat;
     spg_mpi_gather(dtype, V, P->send_k, P->info.sent, P->buf);
-    const int n = spg_mpi_start(P, spg_mpi_type(dtype), vs, &P->recv, P->cat, &P->send, P->buf);
+    const int n = spg_mpi_start(P, spg_mpi_type(dtype), vs, &P->recv, in, &P->send, P->buf);
     spg_mpi_gather(dtype, V, P->own_k, nown, (char *)P->cat + (size_t)P->own_off * vs);
+    if (!P->shared) {
+        spg_mpi_finish(P, n);
+        return spg_assemble(ctx, P->local, dtype, P->cat, Ax);
+    }
+    /* while they travel: every entry, the shared ones wrong until below */
+    st = spg_assemble(ctx, P->local, dtype, P->cat, Ax);
+    spg_mpi_gather(dtype, V, P->sown_k, P->nsown, (char *)P->scat + (size_t)P->own_off * vs);
     spg_mpi_finish(P, n);
-    return spg_assemble(ctx, P->local, dtype, P->cat, Ax);
+    if (st == SPG_SUCCESS)
+        st = spg_assemble(ctx, P->shared, dtype, P->scat, P->sval);
+    if (st == SPG_SUCCESS)
+        spg_mpi_scatter(dtype, P->sval, P->spos, P->nspos, Ax);
+    return st;
 }
 
 spg_status spg_mpi_assemble_pullback(spg_context *ctx, spg_mpi_plan *P, spg_dtype dtype,
@@ -45,10 +59,20 @@ spg_status spg_mpi_assemble_pullback(spg_context *ctx, spg_mpi_plan *P, spg_dtyp
         return st;
     const int64_t nown = P->len - P->info.received;
     const size_t vs = spg_mpi_vsize(dtype);
-    spg_mpi_negative_zeros(dtype, P->cat, P->len);
-    /* cat[t] = dAx[slot(t)]; had it failed, every -0 added leaves dV as it was */
-    st = spg_assemble_pullback(ctx, P->local, dtype, dAx, P->cat);
-    const int n = spg_mpi_start(P, spg_mpi_type(dtype), vs, &P->send, P->buf, &P->recv, P->cat);
+    /* out[t] = dAx[slot(t)] for the received triplets first; had it
+     * failed, every -0 added leaves dV as it was */
+    void *out = P->shared ? P->scat : P->cat;
+    if (P->shared)
+        spg_mpi_gather(dtype, dAx, P->spos, P->nspos, P->sval);
+    spg_mpi_negative_zeros(dtype, out, P->shared ? P->nscat : P->len);
+    st = P->shared ? spg_assemble_pullback(ctx, P->shared, dtype, P->sval, P->scat)
+                   : spg_assemble_pullback(ctx, P->local, dtype, dAx, P->cat);
+    const int n = spg_mpi_start(P, spg_mpi_type(dtype), vs, &P->send, P->buf, &P->recv, out);
+    if (P->shared) { /* while they travel: the own triplets' */
+        spg_mpi_negative_zeros(dtype, P->cat, P->len);
+        const spg_status own = spg_assemble_pullback(ctx, P->local, dtype, dAx, P->cat);
+        st = st != SPG_SUCCESS ? st : own;
+    }
     spg_mpi_scatter_add(dtype, (char *)P->cat + (size_t)P->own_off * vs, P->own_k, nown, dV);
     spg_mpi_finish(P, n);
     spg_mpi_scatter_add(dtype, P->buf, P->send_k, P->info.sent, dV);

@@ -55,11 +55,6 @@ void spg_mpi_finish(const spg_mpi_plan *P, int requests)
     MPI_Waitall(requests, P->req, MPI_STATUSES_IGNORE);
 }
 
-int64_t spg_mpi_index(spg_itype t, const void *a, int64_t k)
-{
-    return t == SPG_INT32 ? ((const int32_t *)a)[k] : ((const int64_t *)a)[k];
-}
-
 MPI_Datatype spg_mpi_type(spg_dtype dtype)
 {
     return dtype == SPG_DOUBLE ? MPI_DOUBLE : MPI_FLOAT;
@@ -78,6 +73,16 @@ void spg_mpi_gather(spg_dtype dtype, const void *in, const int64_t *k, int64_t l
     else
         for (int64_t t = 0; t < len; t++)
             ((float *)out)[t] = ((const float *)in)[k[t]];
+}
+
+void spg_mpi_scatter(spg_dtype dtype, const void *in, const int64_t *k, int64_t len, void *out)
+{
+    if (dtype == SPG_DOUBLE)
+        for (int64_t t = 0; t < len; t++)
+            ((double *)out)[k[t]] = ((const double *)in)[t];
+    else
+        for (int64_t t = 0; t < len; t++)
+            ((float *)out)[k[t]] = ((const float *)in)[t];
 }
 
 void spg_mpi_scatter_add(spg_dtype dtype, const void *in, const int64_t *k, int64_t len,

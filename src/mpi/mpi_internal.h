@@ -27,9 +27,22 @@ struct spg_mpi_plan {
     int64_t *own_k;       /* those triplets, in k order (info.nnz_coo at most) */
     int64_t *send_k;      /* the triplet of each sent value (info.sent) */
     spg_mpi_route send;   /* segments of buf: by destination, k order within */
-    spg_mpi_route recv;   /* segments of cat from the other ranks */
+    spg_mpi_route recv;   /* segments of scat (or cat) from the other ranks */
     void *cat;            /* len values */
     void *buf;            /* info.sent values */
+    /* The shared part: the stored entries that received triplets reach
+     * (spos, ascending) and a plan over the triplets that reach them
+     * (shared), in the concatenation's order: scat is the concatenation
+     * of the received triplets and the own that share their entries
+     * (sown_k, at own_off), sval the part's values. NULL, 0 where nothing
+     * is received or the part would hold more than 1 / SPG_MPI_SHARED_PART
+     * of the concatenation: its entries are summed twice, and beyond that
+     * the second sum costs more than the wait it hides. Then the received
+     * segments are cat's. */
+    spg_plan *shared;
+    int64_t nspos, nsown, nscat;
+    int64_t *spos, *sown_k;
+    void *scat, *sval;
     int64_t *ghost;       /* global column of each ghost (info.ghosts) */
     spg_mpi_route hrecv;  /* segments of the ghosts, from their owners */
     spg_mpi_route hsend;  /* segments of hbuf, to the ranks whose ghosts they are */
@@ -39,6 +52,8 @@ struct spg_mpi_plan {
     void *xext, *zext;    /* ncols + ghosts values each */
     MPI_Request *req;     /* for the larger of the two exchanges */
 };
+
+#define SPG_MPI_SHARED_PART 8
 
 /* The status every rank returns, from each rank's own: its own where it
  * failed, else that of the lowest failing rank. Collective. */
@@ -61,15 +76,19 @@ int spg_mpi_start(const spg_mpi_plan *P, MPI_Datatype t, size_t size, const spg_
 void spg_mpi_finish(const spg_mpi_plan *P, int requests);
 
 /* a[k] of an index array of type t */
-int64_t spg_mpi_index(spg_itype t, const void *a, int64_t k);
+static inline int64_t spg_mpi_index(spg_itype t, const void *a, int64_t k)
+{
+    return t == SPG_INT32 ? ((const int32_t *)a)[k] : ((const int64_t *)a)[k];
+}
 
 /* The MPI type and size of a value type. */
 MPI_Datatype spg_mpi_type(spg_dtype dtype);
 size_t spg_mpi_vsize(spg_dtype dtype);
 
-/* out[t] = in[k[t]]; out[k[t]] += in[t]; x[t] = -0 (t < len): the sum
- * -0 + d is d for every d, -0 included. */
+/* out[t] = in[k[t]]; out[k[t]] = in[t]; out[k[t]] += in[t]; x[t] = -0
+ * (t < len): the sum -0 + d is d for every d, -0 included. */
 void spg_mpi_gather(spg_dtype dtype, const void *in, const int64_t *k, int64_t len, void *out);
+void spg_mpi_scatter(spg_dtype dtype, const void *in, const int64_t *k, int64_t len, void *out);
 void spg_mpi_scatter_add(spg_dtype dtype, const void *in, const int64_t *k, int64_t len,
                          void *out);
 void spg_mpi_negative_zeros(spg_dtype dtype, void *x, int64_t len);

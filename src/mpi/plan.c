@@ -163,7 +163,9 @@ static spg_status make_routes(spg_mpi_plan *P, int size, int me, const int64_t *
     P->info.sends = P->send.count, P->info.receives = P->recv.count;
     P->own_k = malloc((size_t)cnt[me] * sizeof *P->own_k + 1);
     P->send_k = malloc((size_t)P->info.sent * sizeof *P->send_k + 1);
-    P->cat = malloc((size_t)P->len * sizeof(double) + 1);
+    /* zeros: with a shared part the received values go to scat, and the
+     * local plan's sum reads cat's received places as they are */
+    P->cat = calloc((size_t)P->len + 1, sizeof(double));
     P->buf = malloc((size_t)P->info.sent * sizeof(double) + 1);
     P->req = malloc((size_t)(P->send.count + P->recv.count) * sizeof *P->req + 1);
     return P->own_k && P->send_k && P->cat && P->buf && P->req ? SPG_SUCCESS : SPG_ERR_ALLOC;
@@ -259,6 +261,119 @@ static spg_status compact_columns(spg_mpi_plan *P, cat_index *cat)
     return SPG_SUCCESS;
 }
 
+/* The local plan's stored entry at block entry (i, j), which exists: a
+ * search in its column of A (its row where the plan stores rows). */
+static int64_t entry(const spg_mpi_plan *P, const spg_csc *A, int64_t i, int64_t j)
+{
+    const int64_t col = P->by_rows ? i : j, row = P->by_rows ? j : i;
+    int64_t lo = spg_mpi_index(A->itype, A->colptr, col);
+    int64_t hi = spg_mpi_index(A->itype, A->colptr, col + 1);
+    while (hi - lo > 1) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (spg_mpi_index(A->itype, A->rowind, mid) <= row)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Whether triplet t of the concatenation c reaches a shared entry: every
+ * received one does; an own one where its entry is marked in hit (its
+ * row first, in row, to keep the searches to the rows that received
+ * triplets reach). */
+static int shared(const spg_mpi_plan *P, const spg_coo *c, const spg_csc *A,
+                  const unsigned char *row, const unsigned char *hit, int64_t t)
+{
+    if (t < P->own_off || t >= P->own_off + (P->len - P->info.received))
+        return 1;
+    const int64_t i = spg_mpi_index(c->itype, c->I, t);
+    return row[i] && hit[entry(P, A, i, spg_mpi_index(c->itype, c->J, t))];
+}
+
+/* Marks the entries that received triplets reach (hit) and their rows
+ * (row); counts them, and the own triplets that reach them. */
+static void mark_shared(spg_mpi_plan *P, const spg_coo *c, const spg_csc *A, unsigned char *row,
+                        unsigned char *hit)
+{
+    const int64_t own_end = P->own_off + (P->len - P->info.received);
+    const int64_t from[2] = {0, own_end}, to[2] = {P->own_off, P->len}; /* the received */
+    for (int h = 0; h < 2; h++)
+        for (int64_t t = from[h]; t < to[h]; t++) {
+            const int64_t i = spg_mpi_index(c->itype, c->I, t);
+            const int64_t p = entry(P, A, i, spg_mpi_index(c->itype, c->J, t));
+            P->nspos += !hit[p];
+            hit[p] = 1, row[i] = 1;
+        }
+    for (int64_t t = P->own_off; t < own_end; t++)
+        P->nsown += shared(P, c, A, row, hit, t);
+}
+
+/* The shared part's arrays and the triplets of its plan, into s. */
+static void list_shared(spg_mpi_plan *P, const spg_coo *c, const spg_csc *A,
+                        const unsigned char *row, const unsigned char *hit, cat_index *s)
+{
+    int64_t u = 0, o = 0;
+    for (int64_t p = 0; p < A->nnz; p++)
+        if (hit[p])
+            P->spos[u++] = p;
+    u = 0;
+    for (int64_t t = 0; t < P->len; t++) {
+        if (!shared(P, c, A, row, hit, t))
+            continue;
+        put(s, u++, spg_mpi_index(c->itype, c->I, t), spg_mpi_index(c->itype, c->J, t));
+        if (t >= P->own_off && t < P->own_off + (P->len - P->info.received))
+            P->sown_k[o++] = P->own_k[t - P->own_off];
+    }
+}
+
+/* The shared part of the block (mpi_internal.h), so that the assembly can
+ * sum every other entry while the received values travel, where it holds
+ * at most 1 / SPG_MPI_SHARED_PART of the concatenation. Its plan sums
+ * each of its entries' triplets in the local plan's order, and its
+ * entries are the local plan's at spos: the two sort them alike. The
+ * received segments move to their places in scat. */
+static spg_status make_shared(spg_mpi_plan *P, spg_context *ctx, const spg_coo *c,
+                              unsigned flags)
+{
+    spg_csc A;
+    const int64_t most = P->len / SPG_MPI_SHARED_PART;
+    if (P->info.received == 0 || P->info.received > most ||
+        spg_plan_csc(P->local, SPG_DOUBLE, NULL, &A) != SPG_SUCCESS)
+        return SPG_SUCCESS; /* none (the view of a plan made here cannot fail) */
+    unsigned char *row = calloc((size_t)c->m + 1, 1), *hit = calloc((size_t)A.nnz + 1, 1);
+    if (!row || !hit) {
+        free(row), free(hit);
+        return SPG_ERR_ALLOC;
+    }
+    mark_shared(P, c, &A, row, hit);
+    P->nscat = P->info.received + P->nsown;
+    if (P->nscat > most) {
+        P->nspos = P->nsown = P->nscat = 0;
+        free(row), free(hit);
+        return SPG_SUCCESS;
+    }
+    const size_t is = c->itype == SPG_INT32 ? 4 : 8;
+    cat_index s = {c->itype, malloc((size_t)P->nscat * is + 1), malloc((size_t)P->nscat * is + 1)};
+    P->spos = malloc((size_t)P->nspos * sizeof *P->spos + 1);
+    P->sown_k = malloc((size_t)P->nsown * sizeof *P->sown_k + 1);
+    P->scat = malloc((size_t)P->nscat * sizeof(double) + 1);
+    P->sval = malloc((size_t)P->nspos * sizeof(double) + 1);
+    spg_status st = s.I && s.J && P->spos && P->sown_k && P->scat && P->sval ? SPG_SUCCESS
+                                                                             : SPG_ERR_ALLOC;
+    if (st == SPG_SUCCESS) {
+        list_shared(P, c, &A, row, hit, &s);
+        const spg_coo sc = {c->m, c->n, P->nscat, c->itype, s.I, s.J};
+        st = spg_plan_create(ctx, &sc, flags & SPG_COMPRESS_ROWS, &P->shared);
+        const int64_t nown = P->len - P->info.received;
+        for (int r = 0; r < P->recv.count; r++)
+            if (P->recv.off[r] >= P->own_off) /* after the own triplets */
+                P->recv.off[r] += P->nsown - nown;
+    }
+    free(row), free(hit), free(s.I), free(s.J);
+    return st;
+}
+
 /* Routes every triplet, exchanges the pairs and makes the local plan over
  * the concatenation. recvpairs has a place for every triplet of it, but
  * only the received segments are written: the pages of the own segment
@@ -289,6 +404,8 @@ static spg_status exchange_pattern(spg_mpi_plan *P, spg_context *ctx, const spg_
                            coo->itype, cat.I, cat.J};
         if (st == SPG_SUCCESS)
             st = spg_plan_create(ctx, &c, flags & SPG_COMPRESS_ROWS, &P->local);
+        if (st == SPG_SUCCESS)
+            st = make_shared(P, ctx, &c, flags);
         st = spg_mpi_agree(P->comm, st);
     }
     free(sendpairs), free(recvpairs), free(cat.I), free(cat.J);
@@ -347,11 +464,13 @@ void spg_mpi_plan_destroy(spg_mpi_plan *P)
     if (P->comm != MPI_COMM_NULL)
         MPI_Comm_free(&P->comm);
     spg_plan_destroy(P->local);
+    spg_plan_destroy(P->shared);
     spg_mpi_route *routes[] = {&P->send, &P->recv, &P->hsend, &P->hrecv};
     for (int r = 0; r < 4; r++)
         free(routes[r]->rank), free(routes[r]->off), free(routes[r]->len);
     free(P->own_k), free(P->send_k), free(P->cat), free(P->buf), free(P->req);
     free(P->ghost), free(P->hsend_col), free(P->hbuf), free(P->xext), free(P->zext);
+    free(P->spos), free(P->sown_k), free(P->scat), free(P->sval);
     free(P);
 }
 
