@@ -58,9 +58,10 @@ typedef struct spg_mpi_plan spg_mpi_plan;
  * and a double per value it sends to others' ghosts, and O(ranks) counts.
  * Where the received triplets and the own ones that share their entries
  * are at most an eighth of its rows' triplets, also a plan over those (the
- * shared part), a double per such triplet, an index per own one and an
- * index and a double per entry they reach: with it, spg_mpi_assemble
- * sums every other entry while the values travel. */
+ * shared part: a plan of the block's shape, so its column pointers too), a
+ * double per such triplet, an index per own one and an index and a double
+ * per entry they reach: with it, spg_mpi_assemble sums the block while the
+ * values travel, and the entries they reach once more when they are in. */
 SPG_API spg_status spg_mpi_plan_create(spg_context *ctx, MPI_Comm comm, const spg_coo *coo,
                                        int64_t rows, int64_t cols, unsigned flags,
                                        spg_mpi_plan **plan);

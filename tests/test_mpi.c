@@ -568,7 +568,7 @@ static void run_case(const problem *g, setup c, const char *what)
 }
 
 /* Every split of the triplets with every split of the rows; the flags and
- * types on one of them. */
+ * types on two of them. */
 static void run_problem(const problem *g)
 {
     char what[160];
@@ -581,14 +581,19 @@ static void run_problem(const problem *g)
     const unsigned skip = g->has_negative ? SPG_SKIP_NEGATIVE : 0;
     const unsigned flags[] = {skip | SPG_ONE_BASED, skip | SPG_COMPRESS_ROWS,
                               skip | SPG_ONE_BASED | SPG_COMPRESS_ROWS};
-    for (int f = 0; f < 3; f++)
-        for (int dt = 0; dt < 2; dt++)
-            for (int it = 0; it < 2; it++) {
-                snprintf(what, sizeof what, "%.48s, flags %u, dtype %d, itype %d", g->name, flags[f],
-                         dt, it);
-                run_case(g, (setup){CYCLIC, NONE_ON_1, flags[f], (spg_dtype)dt, (spg_itype)it, 2},
-                         what);
-            }
+    /* cyclic: most triplets received; blocks of a mesh: few, through the
+     * plan's shared part (mpi_internal.h) */
+    const split splits[] = {CYCLIC, BLOCKS};
+    const owners owner[] = {NONE_ON_1, EVEN};
+    for (int w = 0; w < 2; w++)
+        for (int f = 0; f < 3; f++)
+            for (int dt = 0; dt < 2; dt++)
+                for (int it = 0; it < 2; it++) {
+                    snprintf(what, sizeof what, "%.48s, split %d, flags %u, dtype %d, itype %d",
+                             g->name, (int)splits[w], flags[f], dt, it);
+                    run_case(g, (setup){splits[w], owner[w], flags[f], (spg_dtype)dt,
+                                        (spg_itype)it, 1 + (f + dt + it) % 2}, what);
+                }
 }
 
 /* p with values that span 2^40 in magnitude, fixed by the triplet's
@@ -599,14 +604,17 @@ static void vary(problem *p)
         p->V[k] = noise((uint64_t)k);
 }
 
-static problem fem_problem(int64_t N)
+static problem fem_problem(int64_t N, int64_t skip_every)
 {
     spg_fem2d f;
     if (spg_fem2d_make(N, &f) != 0)
         exit(2);
-    problem p = problem_new("fem2d", f.nodes, f.nodes, f.triplets);
+    problem p = problem_new(skip_every ? "fem2d, skipped" : "fem2d", f.nodes, f.nodes, f.triplets);
     for (int64_t k = 0; k < f.triplets; k++)
         p.I[k] = f.I[k], p.J[k] = f.J[k];
+    for (int64_t k = 0; skip_every && k < f.triplets; k += skip_every)
+        (k % 2 ? p.I : p.J)[k] = -1; /* skipped under SPG_SKIP_NEGATIVE */
+    p.has_negative = skip_every > 0;
     spg_fem2d_free(&f);
     return p;
 }
@@ -885,8 +893,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "test_mpi: at most %d ranks, and a CPU context\n", MAX_RANKS);
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
-    problem ps[] = {fem_problem(30), problem_random("random", 97, 89, 5000, 3, 11),
-                    problem_random("tiny", 3, 2, 5, 0, 3), problem_new("empty", 5, 4, 0)};
+    problem ps[] = {fem_problem(30, 0), problem_random("random", 97, 89, 5000, 3, 11),
+                    problem_random("tiny", 3, 2, 5, 0, 3), problem_new("empty", 5, 4, 0),
+                    fem_problem(30, 97)};
     test_finite_difference(&ps[1]);
     test_exact_sum();
     for (size_t q = 0; q < sizeof ps / sizeof ps[0]; q++) {

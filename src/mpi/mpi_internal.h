@@ -35,10 +35,10 @@ struct spg_mpi_plan {
      * (shared), in the concatenation's order: scat is the concatenation
      * of the received triplets and the own that share their entries
      * (sown_k, at own_off), sval the part's values. NULL, 0 where nothing
-     * is received or the part would hold more than 1 / SPG_MPI_SHARED_PART
-     * of the concatenation: its entries are summed twice, and beyond that
-     * the second sum costs more than the wait it hides. Then the received
-     * segments are cat's. */
+     * is received, where its memory was not there, or where the part
+     * would hold more than 1 / SPG_MPI_SHARED_PART of the concatenation:
+     * its entries are summed twice, and beyond that the second sum costs
+     * more than the wait it hides. Then the received segments are cat's. */
     spg_plan *shared;
     int64_t nspos, nsown, nscat;
     int64_t *spos, *sown_k;

@@ -163,8 +163,10 @@ static spg_status make_routes(spg_mpi_plan *P, int size, int me, const int64_t *
     P->info.sends = P->send.count, P->info.receives = P->recv.count;
     P->own_k = malloc((size_t)cnt[me] * sizeof *P->own_k + 1);
     P->send_k = malloc((size_t)P->info.sent * sizeof *P->send_k + 1);
-    /* zeros: with a shared part the received values go to scat, and the
-     * local plan's sum reads cat's received places as they are */
+    /* with a shared part the received values go to scat, and the local
+     * plan's sum reads cat's received places as they are (zeros, then
+     * whatever a pullback left): it sums them only into entries that the
+     * shared part's sum overwrites */
     P->cat = calloc((size_t)P->len + 1, sizeof(double));
     P->buf = malloc((size_t)P->info.sent * sizeof(double) + 1);
     P->req = malloc((size_t)(P->send.count + P->recv.count) * sizeof *P->req + 1);
@@ -327,51 +329,58 @@ static void list_shared(spg_mpi_plan *P, const spg_coo *c, const spg_csc *A,
     }
 }
 
+/* No shared part: the assembly waits for the received values. */
+static void drop_shared(spg_mpi_plan *P)
+{
+    spg_plan_destroy(P->shared);
+    free(P->spos), free(P->sown_k), free(P->scat), free(P->sval);
+    P->shared = NULL, P->spos = P->sown_k = NULL, P->scat = P->sval = NULL;
+    P->nspos = P->nsown = P->nscat = 0;
+}
+
 /* The shared part of the block (mpi_internal.h), so that the assembly can
  * sum every other entry while the received values travel, where it holds
- * at most 1 / SPG_MPI_SHARED_PART of the concatenation. Its plan sums
- * each of its entries' triplets in the local plan's order, and its
- * entries are the local plan's at spos: the two sort them alike. The
- * received segments move to their places in scat. */
-static spg_status make_shared(spg_mpi_plan *P, spg_context *ctx, const spg_coo *c,
-                              unsigned flags)
+ * at most 1 / SPG_MPI_SHARED_PART of the concatenation and its memory is
+ * there (else the plan goes without). Its plan sums each of its entries'
+ * triplets in the local plan's order, and its entries are the local
+ * plan's at spos: the two sort them alike. The received segments move to
+ * their places in scat. */
+static void make_shared(spg_mpi_plan *P, spg_context *ctx, const spg_coo *c, unsigned flags)
 {
     spg_csc A;
     const int64_t most = P->len / SPG_MPI_SHARED_PART;
     if (P->info.received == 0 || P->info.received > most ||
         spg_plan_csc(P->local, SPG_DOUBLE, NULL, &A) != SPG_SUCCESS)
-        return SPG_SUCCESS; /* none (the view of a plan made here cannot fail) */
+        return; /* none (the view of a plan made here cannot fail) */
     unsigned char *row = calloc((size_t)c->m + 1, 1), *hit = calloc((size_t)A.nnz + 1, 1);
-    if (!row || !hit) {
-        free(row), free(hit);
-        return SPG_ERR_ALLOC;
-    }
-    mark_shared(P, c, &A, row, hit);
-    P->nscat = P->info.received + P->nsown;
-    if (P->nscat > most) {
-        P->nspos = P->nsown = P->nscat = 0;
-        free(row), free(hit);
-        return SPG_SUCCESS;
-    }
     const size_t is = c->itype == SPG_INT32 ? 4 : 8;
-    cat_index s = {c->itype, malloc((size_t)P->nscat * is + 1), malloc((size_t)P->nscat * is + 1)};
-    P->spos = malloc((size_t)P->nspos * sizeof *P->spos + 1);
-    P->sown_k = malloc((size_t)P->nsown * sizeof *P->sown_k + 1);
-    P->scat = malloc((size_t)P->nscat * sizeof(double) + 1);
-    P->sval = malloc((size_t)P->nspos * sizeof(double) + 1);
-    spg_status st = s.I && s.J && P->spos && P->sown_k && P->scat && P->sval ? SPG_SUCCESS
-                                                                             : SPG_ERR_ALLOC;
-    if (st == SPG_SUCCESS) {
+    cat_index s = {c->itype, NULL, NULL};
+    int ok = row && hit;
+    if (ok) {
+        mark_shared(P, c, &A, row, hit);
+        P->nscat = P->info.received + P->nsown;
+        ok = P->nscat <= most;
+    }
+    if (ok) {
+        s.I = malloc((size_t)P->nscat * is + 1), s.J = malloc((size_t)P->nscat * is + 1);
+        P->spos = malloc((size_t)P->nspos * sizeof *P->spos + 1);
+        P->sown_k = malloc((size_t)P->nsown * sizeof *P->sown_k + 1);
+        P->scat = malloc((size_t)P->nscat * sizeof(double) + 1);
+        P->sval = malloc((size_t)P->nspos * sizeof(double) + 1);
+        ok = s.I && s.J && P->spos && P->sown_k && P->scat && P->sval;
+    }
+    if (ok) {
         list_shared(P, c, &A, row, hit, &s);
         const spg_coo sc = {c->m, c->n, P->nscat, c->itype, s.I, s.J};
-        st = spg_plan_create(ctx, &sc, flags & SPG_COMPRESS_ROWS, &P->shared);
-        const int64_t nown = P->len - P->info.received;
-        for (int r = 0; r < P->recv.count; r++)
-            if (P->recv.off[r] >= P->own_off) /* after the own triplets */
-                P->recv.off[r] += P->nsown - nown;
+        ok = spg_plan_create(ctx, &sc, flags & SPG_COMPRESS_ROWS, &P->shared) == SPG_SUCCESS;
     }
+    const int64_t nown = P->len - P->info.received;
+    for (int r = 0; ok && r < P->recv.count; r++)
+        if (P->recv.off[r] >= P->own_off) /* after the own triplets */
+            P->recv.off[r] += P->nsown - nown;
+    if (!ok)
+        drop_shared(P);
     free(row), free(hit), free(s.I), free(s.J);
-    return st;
 }
 
 /* Routes every triplet, exchanges the pairs and makes the local plan over
@@ -405,7 +414,7 @@ static spg_status exchange_pattern(spg_mpi_plan *P, spg_context *ctx, const spg_
         if (st == SPG_SUCCESS)
             st = spg_plan_create(ctx, &c, flags & SPG_COMPRESS_ROWS, &P->local);
         if (st == SPG_SUCCESS)
-            st = make_shared(P, ctx, &c, flags);
+            make_shared(P, ctx, &c, flags);
         st = spg_mpi_agree(P->comm, st);
     }
     free(sendpairs), free(recvpairs), free(cat.I), free(cat.J);
@@ -464,13 +473,12 @@ void spg_mpi_plan_destroy(spg_mpi_plan *P)
     if (P->comm != MPI_COMM_NULL)
         MPI_Comm_free(&P->comm);
     spg_plan_destroy(P->local);
-    spg_plan_destroy(P->shared);
+    drop_shared(P);
     spg_mpi_route *routes[] = {&P->send, &P->recv, &P->hsend, &P->hrecv};
     for (int r = 0; r < 4; r++)
         free(routes[r]->rank), free(routes[r]->off), free(routes[r]->len);
     free(P->own_k), free(P->send_k), free(P->cat), free(P->buf), free(P->req);
     free(P->ghost), free(P->hsend_col), free(P->hbuf), free(P->xext), free(P->zext);
-    free(P->spos), free(P->sown_k), free(P->scat), free(P->sval);
     free(P);
 }
 
