@@ -518,7 +518,6 @@ void eigen_rows(std::vector<Row> &rows, EigenPeer &e, const Spg &s)
 #endif
 
 // Round r runs every row once, starting at row r mod rows.size().
-// Round r runs every row once, starting at row r mod rows.size().
 void time_rows(std::vector<Row> &rows, int rounds)
 {
     const size_t c = rows.size();
