@@ -70,8 +70,8 @@ spg_status spg_mpi_assemble_pullback(spg_context *ctx, spg_mpi_plan *P, spg_dtyp
     const int n = spg_mpi_start(P, spg_mpi_type(dtype), vs, &P->send, P->buf, &P->recv, out);
     if (P->shared) { /* while they travel: the own triplets' */
         spg_mpi_negative_zeros(dtype, P->cat, P->len);
-        const spg_status own = spg_assemble_pullback(ctx, P->local, dtype, dAx, P->cat);
-        st = st != SPG_SUCCESS ? st : own;
+        if (st == SPG_SUCCESS)
+            st = spg_assemble_pullback(ctx, P->local, dtype, dAx, P->cat);
     }
     spg_mpi_scatter_add(dtype, (char *)P->cat + (size_t)P->own_off * vs, P->own_k, nown, dV);
     spg_mpi_finish(P, n);
