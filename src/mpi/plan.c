@@ -280,6 +280,18 @@ static int64_t entry(const spg_mpi_plan *P, const spg_csc *A, int64_t i, int64_t
     return lo;
 }
 
+/* Where this rank's own triplets end in the concatenation, and whether
+ * triplet t of it is one of them. */
+static int64_t own_end(const spg_mpi_plan *P)
+{
+    return P->own_off + (P->len - P->info.received);
+}
+
+static int own(const spg_mpi_plan *P, int64_t t)
+{
+    return t >= P->own_off && t < own_end(P);
+}
+
 /* Whether triplet t of the concatenation c reaches a shared entry: every
  * received one does; an own one where its entry is marked in hit (its
  * row first, in row, to keep the searches to the rows that received
@@ -287,7 +299,7 @@ static int64_t entry(const spg_mpi_plan *P, const spg_csc *A, int64_t i, int64_t
 static int shared(const spg_mpi_plan *P, const spg_coo *c, const spg_csc *A,
                   const unsigned char *row, const unsigned char *hit, int64_t t)
 {
-    if (t < P->own_off || t >= P->own_off + (P->len - P->info.received))
+    if (!own(P, t))
         return 1;
     const int64_t i = spg_mpi_index(c->itype, c->I, t);
     return row[i] && hit[entry(P, A, i, spg_mpi_index(c->itype, c->J, t))];
@@ -298,8 +310,7 @@ static int shared(const spg_mpi_plan *P, const spg_coo *c, const spg_csc *A,
 static void mark_shared(spg_mpi_plan *P, const spg_coo *c, const spg_csc *A, unsigned char *row,
                         unsigned char *hit)
 {
-    const int64_t own_end = P->own_off + (P->len - P->info.received);
-    const int64_t from[2] = {0, own_end}, to[2] = {P->own_off, P->len}; /* the received */
+    const int64_t from[2] = {0, own_end(P)}, to[2] = {P->own_off, P->len}; /* the received */
     for (int h = 0; h < 2; h++)
         for (int64_t t = from[h]; t < to[h]; t++) {
             const int64_t i = spg_mpi_index(c->itype, c->I, t);
@@ -307,7 +318,7 @@ static void mark_shared(spg_mpi_plan *P, const spg_coo *c, const spg_csc *A, uns
             P->nspos += !hit[p];
             hit[p] = 1, row[i] = 1;
         }
-    for (int64_t t = P->own_off; t < own_end; t++)
+    for (int64_t t = P->own_off; t < own_end(P); t++)
         P->nsown += shared(P, c, A, row, hit, t);
 }
 
@@ -324,7 +335,7 @@ static void list_shared(spg_mpi_plan *P, const spg_coo *c, const spg_csc *A,
         if (!shared(P, c, A, row, hit, t))
             continue;
         put(s, u++, spg_mpi_index(c->itype, c->I, t), spg_mpi_index(c->itype, c->J, t));
-        if (t >= P->own_off && t < P->own_off + (P->len - P->info.received))
+        if (own(P, t))
             P->sown_k[o++] = P->own_k[t - P->own_off];
     }
 }
