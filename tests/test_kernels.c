@@ -151,16 +151,17 @@ static void test_bilinear_terms(const spg_int *colptr, const spg_int *rowind, co
 
 /* The column body of the sampled outer product, four entries at a time,
  * has the bits of the sum over r in order for each entry, for every rank
- * and column length (remainders of 0 to 3 entries), with padded U and V. */
+ * and column length (remainders of 0 to 3 entries), with padded U and V,
+ * whether V's row j is copied (k <= SPG_K_VROW) or read through ldv. */
 static void test_sampled_outer(const spg_int *colptr, const spg_int *rowind, spg_int nnz)
 {
-    enum { LDU = M + 3, LDV = N + 2, K = 8 };
+    enum { LDU = M + 3, LDV = N + 2, K = SPG_K_VROW + 2 };
     spg_real U[LDU * K], V[LDV * K], dA[M * N], ref[M * N];
     for (int64_t q = 0; q < LDU * K; q++)
         U[q] = (spg_real)(1.0 / (double)(q % 11 + 3) - 0.1); /* inexact sums: order shows */
     for (int64_t q = 0; q < LDV * K; q++)
         V[q] = (spg_real)(1.0 / (double)(q % 13 + 7) + 0.03 * (double)(q % 5));
-    const int64_t ranks[] = {1, 2, 3, 5, K};
+    const int64_t ranks[] = {1, 2, 3, 5, 8, SPG_K_VROW, SPG_K_VROW + 1, K}; /* V's row local, then not */
     for (size_t c = 0; c < sizeof ranks / sizeof *ranks; c++) {
         const int64_t k = ranks[c];
         const spg_real alpha = (spg_real)-0.7;
