@@ -224,11 +224,12 @@ void coo_rows(std::vector<Row> &rows, const Problem &p, Spg &s)
     });
 }
 
-// The least a plan does, serially: count the triplets per column, then put
-// each one's row and number in column order, into new arrays as the plan's
-// (without sorting rows or finding duplicates). Directly, or first by
-// blocks of 2^10 columns and then, block by block, by column inside a
-// block that stays in cache (each block's triplets in a copy of its own).
+// The least a plan does: count the triplets per column, then put each
+// one's row and number in column order, into new arrays as the plan's
+// (without sorting rows or finding duplicates). Serially, directly or
+// first by blocks of 2^10 columns and then, block by block, by column
+// inside a block that stays in cache (each block's triplets in a copy of
+// its own); and directly on spgrad's threads.
 struct Scatter {
     int32_t *row = nullptr, *perm = nullptr;
 };
@@ -279,30 +280,83 @@ void scatter_blocked(const Problem &p, Scatter &s)
     }
 }
 
+// The direct scatter on T threads: each counts its block of triplets per
+// column; the threads split the columns, and give each column's places to
+// the blocks in triplet order; then each puts its block's triplets in
+// place. The same arrays as the direct scatter.
+void scatter_parallel(const Problem &p, Scatter &s, int threads)
+{
+#ifdef _OPENMP
+    const int T = threads > 0 ? threads : omp_get_max_threads();
+    const int64_t n = p.n;
+    int64_t *cnt = alloc<int64_t>((int64_t)T * n), *part = alloc<int64_t>(T + 1);
+    s.row = alloc<int32_t>(p.K), s.perm = alloc<int32_t>(p.K);
+#pragma omp parallel num_threads(T)
+    {
+        const int t = omp_get_thread_num();
+        const int64_t k0 = p.K * t / T, k1 = p.K * (t + 1) / T, j0 = n * t / T, j1 = n * (t + 1) / T;
+        int64_t *c = cnt + t * n, sum = 0;
+        std::fill(c, c + n, 0);
+        for (int64_t k = k0; k < k1; k++)
+            c[p.J[k]]++;
+#pragma omp barrier
+        for (int64_t j = j0; j < j1; j++)
+            for (int u = 0; u < T; u++)
+                sum += cnt[u * n + j];
+        part[t + 1] = sum;
+#pragma omp barrier
+        int64_t q = 0; // where this thread's columns start
+        for (int u = 0; u < t; u++)
+            q += part[u + 1];
+        for (int64_t j = j0; j < j1; j++)
+            for (int u = 0; u < T; u++) {
+                const int64_t len = cnt[u * n + j];
+                cnt[u * n + j] = q, q += len;
+            }
+#pragma omp barrier
+        for (int64_t k = k0; k < k1; k++) {
+            const int64_t at = c[p.J[k]]++;
+            s.row[at] = p.I[k], s.perm[at] = (int32_t)k;
+        }
+    }
+    std::free(cnt), std::free(part);
+#else
+    (void)threads;
+    scatter_direct(p, s);
+#endif
+}
+
 void scatter_free(Scatter &s)
 {
     std::free(s.row), std::free(s.perm);
     s.row = s.perm = nullptr;
 }
 
-// The two scatters give the same arrays.
-bool scatter_check(const Problem &p)
+// The scatters give the same arrays.
+bool scatter_check(const Problem &p, int threads)
 {
     Scatter a, b;
     scatter_direct(p, a), scatter_blocked(p, b);
-    const bool same = std::equal(a.row, a.row + p.K, b.row) &&
-                      std::equal(a.perm, a.perm + p.K, b.perm);
+    bool same = std::equal(a.row, a.row + p.K, b.row) &&
+                std::equal(a.perm, a.perm + p.K, b.perm);
     std::printf("check %-30s %s\n", "blocked scatter = direct", same ? "ok" : "FAILED");
+    scatter_free(b);
+    scatter_parallel(p, b, threads);
+    const bool par = std::equal(a.row, a.row + p.K, b.row) &&
+                     std::equal(a.perm, a.perm + p.K, b.perm);
+    std::printf("check %-30s %s\n", "parallel scatter = direct", par ? "ok" : "FAILED");
     scatter_free(a), scatter_free(b);
-    return same;
+    return same && par;
 }
 
-void scatter_rows(std::vector<Row> &rows, const Problem &p, Scatter &s)
+void scatter_rows(std::vector<Row> &rows, const Problem &p, Scatter &s, int threads)
 {
     add(rows, "bare column scatter (serial)", Kind::scatter, [&p, &s] { scatter_direct(p, s); },
         [&s] { scatter_free(s); });
     add(rows, "bare scatter by blocks (serial)", Kind::scatter,
         [&p, &s] { scatter_blocked(p, s); }, [&s] { scatter_free(s); });
+    add(rows, "bare column scatter (threads)", Kind::scatter,
+        [&p, &s, threads] { scatter_parallel(p, s, threads); }, [&s] { scatter_free(s); });
 }
 
 // The bounds of the checks, through spgrad itself: |V| and ones assembled.
@@ -642,8 +696,8 @@ int main(int argc, char **argv)
     spg_rows(rows, s);
     coo_rows(rows, p, s);
     Scatter sc;
-    scatter_rows(rows, p, sc);
-    bool ok = coo_check(p, s) && scatter_check(p);
+    scatter_rows(rows, p, sc, (int)threads);
+    bool ok = coo_check(p, s) && scatter_check(p, (int)threads);
 #if SPG_PEER_CSPARSE
     Csparse cs;
     ok = cs_setup(cs, p, r, s) && ok;
