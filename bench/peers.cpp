@@ -160,6 +160,7 @@ void coo_loop(const Problem &p, const Spg &s, double *dV)
 // dimension as an unsigned number (a negative index wraps above it).
 bool coo_span(const Problem &p, const Spg &s)
 {
+    (void)s; // its threads, under OpenMP
     const uint32_t last = (uint32_t)p.n - 1;
     unsigned bad = 0;
 #ifdef _OPENMP
@@ -293,6 +294,8 @@ void scatter_parallel(const Problem &p, Scatter &s, int threads)
     s.row = alloc<int32_t>(p.K), s.perm = alloc<int32_t>(p.K);
 #pragma omp parallel num_threads(T)
     {
+        if (omp_get_num_threads() != T)
+            die("parallel scatter", "fewer threads than asked for");
         const int t = omp_get_thread_num();
         const int64_t k0 = p.K * t / T, k1 = p.K * (t + 1) / T, j0 = n * t / T, j1 = n * (t + 1) / T;
         int64_t *c = cnt + t * n, sum = 0;
@@ -322,7 +325,7 @@ void scatter_parallel(const Problem &p, Scatter &s, int threads)
     std::free(cnt), std::free(part);
 #else
     (void)threads;
-    scatter_direct(p, s);
+    scatter_direct(p, s); // not timed: its row is OpenMP's only
 #endif
 }
 
@@ -355,8 +358,12 @@ void scatter_rows(std::vector<Row> &rows, const Problem &p, Scatter &s, int thre
         [&s] { scatter_free(s); });
     add(rows, "bare scatter by blocks (serial)", Kind::scatter,
         [&p, &s] { scatter_blocked(p, s); }, [&s] { scatter_free(s); });
+#ifdef _OPENMP
     add(rows, "bare column scatter (threads)", Kind::scatter,
         [&p, &s, threads] { scatter_parallel(p, s, threads); }, [&s] { scatter_free(s); });
+#else
+    (void)threads;
+#endif
 }
 
 // The bounds of the checks, through spgrad itself: |V| and ones assembled.

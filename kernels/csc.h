@@ -193,7 +193,7 @@ SPG_HD void spg_k_col_outer4(const spg_int *colptr, const spg_int *rowind, int64
 
 /* Ranks up to this have V's row j copied once per column: read through
  * V's stride it is read again for every four entries, since dA might
- * alias it (1.2x on fem3d-80 at k = 8). */
+ * alias it. */
 #define SPG_K_VROW 16
 
 /* dA_p += alpha sum_r U_{i_p r} V_{j r} for the entries of column j, four

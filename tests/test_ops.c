@@ -357,7 +357,26 @@ static void test_quadratic(const mat *M, spg_rng *r)
     free(x), free(dx0), free(dA0), free(ref), free(bound), free(xv), free(dx), free(dA);
 }
 
-/* Rank-k sampled outer products with leading dimensions beyond m and n. */
+/* dA = dA0 + alpha sum_r U_{i r} V_{j r} with the sum in order of r, bit
+ * for bit, on a double matrix */
+static int outer_bits(const mat *M, int64_t k, const double *U, int64_t ldu, const double *V,
+                      int64_t ldv, double alpha, const double *dA0, const void *dA)
+{
+    int same = 1;
+    for (int64_t j = 0; j < M->A.n; j++)
+        for (int64_t p = spg_iget(M->it, M->A.colptr, j);
+             p < spg_iget(M->it, M->A.colptr, j + 1); p++) {
+            const int64_t i = spg_iget(M->it, M->A.rowind, p);
+            double t = U[i] * V[j];
+            for (int64_t q = 1; q < k; q++)
+                t += U[i + q * ldu] * V[j + q * ldv];
+            same &= spg_vget(SPG_DOUBLE, dA, p) == dA0[p] + alpha * t;
+        }
+    return same;
+}
+
+/* Rank-k sampled outer products with leading dimensions beyond m and n:
+ * within rounding, and in double with the bits of the sum in order of r. */
 static void test_sampled_outer(const mat *M, int64_t k, spg_rng *r)
 {
     const int64_t m = M->A.m, n = M->A.n, nnz = M->A.nnz, ldu = m + 2, ldv = n + 1;
@@ -383,6 +402,8 @@ static void test_sampled_outer(const mat *M, int64_t k, spg_rng *r)
                 bound[p] = (k + 3) * M->u * (fabs(dA0[p]) + fabs(alpha) * mag);
             }
         close_to("sampled outer", M, dA, ref, bound, nnz);
+        if (M->dt == SPG_DOUBLE)
+            CHECK(outer_bits(M, k, U, ldu, V, ldv, alpha, dA0, dA));
         /* k = 0 adds nothing */
         for (int64_t p = 0; p < nnz; p++)
             ref[p] = spg_vget(M->dt, dA, p);

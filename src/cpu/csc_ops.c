@@ -328,7 +328,8 @@ static inline void sampled_outer_cols(const spg_csc *A, int64_t k, const spg_rea
 }
 
 /* dA += alpha (U V') on A's pattern, by columns. Ranks 1 to 8 run a body
- * compiled for their k (1.25x at k = 8 on fem3d-80, bench/README.md). */
+ * compiled for their k (with the column body's local row of V, 1.25x at
+ * k = 8 on fem2d-1000 and fem3d-80: bench/README.md). */
 spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA)
