@@ -17,6 +17,7 @@
 // THREADS (0: OpenMP's choice); the peers are serial. A peer not found at
 // build time is compiled out.
 #include <malloc.h>
+#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -72,6 +73,19 @@ template <class T> T *alloc(int64_t count)
     if (!p)
         die("malloc", "out of memory");
     return static_cast<T *>(p);
+}
+
+// An array as the library takes a plan's: huge pages advised (src/alloc.c).
+template <class T> T *alloc_huge(int64_t count)
+{
+    T *p = alloc<T>(count);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const size_t bytes = (size_t)std::max<int64_t>(count, 1) * sizeof(T), huge = (size_t)2 << 20;
+    const size_t head = (huge - (uintptr_t)p % huge) % huge;
+    if (bytes >= 2 * huge)
+        madvise((char *)p + head, (bytes - head) & ~(huge - 1), MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 // The triplets, as the generator made them.
@@ -250,7 +264,7 @@ std::vector<int64_t> column_starts(const Problem &p, int bits)
 void scatter_direct(const Problem &p, Scatter &s)
 {
     std::vector<int64_t> pos = column_starts(p, 0);
-    s.row = alloc<int32_t>(p.K), s.perm = alloc<int32_t>(p.K);
+    s.row = alloc_huge<int32_t>(p.K), s.perm = alloc_huge<int32_t>(p.K);
     for (int64_t k = 0; k < p.K; k++) {
         const int64_t q = pos[(size_t)p.J[k]]++;
         s.row[q] = p.I[k], s.perm[q] = (int32_t)k;
@@ -261,7 +275,7 @@ void scatter_blocked(const Problem &p, Scatter &s)
 {
     std::vector<int64_t> pos = column_starts(p, 0), bpos = column_starts(p, spg_block_bits);
     const std::vector<int64_t> block = bpos;
-    s.row = alloc<int32_t>(p.K), s.perm = alloc<int32_t>(p.K);
+    s.row = alloc_huge<int32_t>(p.K), s.perm = alloc_huge<int32_t>(p.K);
     for (int64_t k = 0; k < p.K; k++) {
         const int64_t q = bpos[(size_t)(p.J[k] >> spg_block_bits)]++;
         s.row[q] = p.I[k], s.perm[q] = (int32_t)k;
@@ -290,8 +304,8 @@ void scatter_parallel(const Problem &p, Scatter &s, int threads)
 #ifdef _OPENMP
     const int T = threads > 0 ? threads : omp_get_max_threads();
     const int64_t n = p.n;
-    int64_t *cnt = alloc<int64_t>((int64_t)T * n), *part = alloc<int64_t>(T + 1);
-    s.row = alloc<int32_t>(p.K), s.perm = alloc<int32_t>(p.K);
+    int64_t *cnt = alloc_huge<int64_t>((int64_t)T * n), *part = alloc<int64_t>(T + 1);
+    s.row = alloc_huge<int32_t>(p.K), s.perm = alloc_huge<int32_t>(p.K);
 #pragma omp parallel num_threads(T)
     {
         if (omp_get_num_threads() != T)
