@@ -161,7 +161,8 @@ static void test_sampled_outer(const spg_int *colptr, const spg_int *rowind, spg
         U[q] = (spg_real)(1.0 / (double)(q % 11 + 3) - 0.1); /* inexact sums: order shows */
     for (int64_t q = 0; q < LDV * K; q++)
         V[q] = (spg_real)(1.0 / (double)(q % 13 + 7) + 0.03 * (double)(q % 5));
-    const int64_t ranks[] = {1, 2, 3, 5, 8, SPG_K_VROW, SPG_K_VROW + 1, K}; /* V's row local, then not */
+    /* V's row local up to SPG_K_VROW, then read through ldv */
+    const int64_t ranks[] = {1, 2, 3, 5, 8, SPG_K_VROW, SPG_K_VROW + 1, K};
     for (size_t c = 0; c < sizeof ranks / sizeof *ranks; c++) {
         const int64_t k = ranks[c];
         const spg_real alpha = (spg_real)-0.7;
