@@ -17,9 +17,6 @@
 // GPU those rows are not registered, and the run says why.
 #include <benchmark/benchmark.h>
 #include <omp.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 #ifdef SPGRAD_HAVE_CUDA
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -43,6 +40,7 @@ extern "C" {
 #include "mmread.h"
 #include "model.h"
 #include "spgrad.h"
+#include "tools.h"
 }
 
 namespace {
@@ -284,14 +282,9 @@ double daxpy_gbs()
 // are on "madvise" (a gather over 4 KiB pages misses the TLB often).
 void *huge_alloc(size_t bytes)
 {
-    void *a = std::malloc(bytes ? bytes : 1);
+    void *a = spg_huge_alloc(bytes);
     if (!a)
         ok(SPG_ERR_ALLOC, "allocation");
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const size_t huge = (size_t)2 << 20, head = (huge - (uintptr_t)a % huge) % huge;
-    if (bytes >= 2 * huge)
-        madvise((char *)a + head, (bytes - head) & ~(huge - 1), MADV_HUGEPAGE);
-#endif
     return a;
 }
 

@@ -17,7 +17,6 @@
 // THREADS (0: OpenMP's choice); the peers are serial. A peer not found at
 // build time is compiled out.
 #include <malloc.h>
-#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -75,17 +74,13 @@ template <class T> T *alloc(int64_t count)
     return static_cast<T *>(p);
 }
 
-// An array as the library takes a plan's: huge pages advised (src/alloc.c).
+// An array as the library takes a plan's: huge pages advised.
 template <class T> T *alloc_huge(int64_t count)
 {
-    T *p = alloc<T>(count);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const size_t bytes = (size_t)std::max<int64_t>(count, 1) * sizeof(T), huge = (size_t)2 << 20;
-    const size_t head = (huge - (uintptr_t)p % huge) % huge;
-    if (bytes >= 2 * huge)
-        madvise((char *)p + head, (bytes - head) & ~(huge - 1), MADV_HUGEPAGE);
-#endif
-    return p;
+    void *p = spg_huge_alloc((size_t)std::max<int64_t>(count, 1) * sizeof(T));
+    if (!p)
+        die("malloc", "out of memory");
+    return static_cast<T *>(p);
 }
 
 // The triplets, as the generator made them.
@@ -353,17 +348,20 @@ void scatter_free(Scatter &s)
 bool scatter_check(const Problem &p, int threads)
 {
     Scatter a, b;
-    scatter_direct(p, a), scatter_blocked(p, b);
-    bool same = std::equal(a.row, a.row + p.K, b.row) &&
-                std::equal(a.perm, a.perm + p.K, b.perm);
-    std::printf("check %-30s %s\n", "blocked scatter = direct", same ? "ok" : "FAILED");
-    scatter_free(b);
+    scatter_direct(p, a);
+    auto equal = [&p, &a, &b](const char *what) {
+        const bool same = std::equal(a.row, a.row + p.K, b.row) &&
+                          std::equal(a.perm, a.perm + p.K, b.perm);
+        std::printf("check %-30s %s\n", what, same ? "ok" : "FAILED");
+        scatter_free(b);
+        return same;
+    };
+    scatter_blocked(p, b);
+    const bool blocked = equal("blocked scatter = direct");
     scatter_parallel(p, b, threads);
-    const bool par = std::equal(a.row, a.row + p.K, b.row) &&
-                     std::equal(a.perm, a.perm + p.K, b.perm);
-    std::printf("check %-30s %s\n", "parallel scatter = direct", par ? "ok" : "FAILED");
-    scatter_free(a), scatter_free(b);
-    return same && par;
+    const bool parallel = equal("parallel scatter = direct");
+    scatter_free(a);
+    return blocked && parallel;
 }
 
 void scatter_rows(std::vector<Row> &rows, const Problem &p, Scatter &s, int threads)
