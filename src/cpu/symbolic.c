@@ -51,9 +51,39 @@ static void sift_down(spg_int *r, spg_int *k, int64_t a, int64_t len)
     }
 }
 
+/* Ascending sort of the keys a[0..len) by insertion. */
+static void sort_keys(uint64_t *a, int64_t len)
+{
+    for (int64_t q = 1; q < len; q++) {
+        const uint64_t v = a[q];
+        int64_t p = q;
+        for (; p > 0 && a[p - 1] > v; p--)
+            a[p] = a[p - 1];
+        a[p] = v;
+    }
+}
+
+/* The sort below for 32-bit indices and len <= SPG_INSERTION_MAX, on one
+ * 64-bit key a pair, r_q k_q as digits base 2^32: each step moves one
+ * word instead of two. Stable as the callers need it, since k ascends on
+ * entry and so ties in r keep their order in the key. */
+static void insertion_sort_keys(spg_int *r, spg_int *k, int64_t len)
+{
+    uint64_t key[SPG_INSERTION_MAX];
+    for (int64_t q = 0; q < len; q++)
+        key[q] = (uint64_t)(uint32_t)r[q] << 32 | (uint32_t)k[q];
+    sort_keys(key, len);
+    for (int64_t q = 0; q < len; q++)
+        r[q] = (spg_int)(key[q] >> 32), k[q] = (spg_int)(uint32_t)key[q];
+}
+
 /* Stable sort of the pairs (r_q, k_q), q < len, by row alone. */
 static void insertion_sort(spg_int *r, spg_int *k, int64_t len)
 {
+    if (sizeof(spg_int) == 4 && len <= SPG_INSERTION_MAX) {
+        insertion_sort_keys(r, k, len);
+        return;
+    }
     for (int64_t q = 1; q < len; q++) {
         const spg_int rq = r[q], kq = k[q];
         int64_t p = q;
@@ -130,7 +160,8 @@ static int64_t row_slot(const spg_int *table, int bits, spg_int i)
  * where the column has more than SPG_INSERTION_MAX distinct rows. */
 static int sort_by_rows(spg_int *r, spg_int *k, int64_t len)
 {
-    spg_int table[2 * SPG_MERGE_MAX], at[2 * SPG_MERGE_MAX], rows[SPG_INSERTION_MAX];
+    spg_int table[2 * SPG_MERGE_MAX], at[2 * SPG_MERGE_MAX];
+    uint64_t rows[SPG_INSERTION_MAX]; /* rows are nonnegative */
     spg_int br[SPG_MERGE_MAX], bk[SPG_MERGE_MAX];
     int bits = 1;
     while (((int64_t)1 << bits) < 2 * len)
@@ -143,19 +174,14 @@ static int sort_by_rows(spg_int *r, spg_int *k, int64_t len)
         if (table[h] == -1) {
             if (d == SPG_INSERTION_MAX)
                 return 0;
-            table[h] = rows[d++] = r[q], at[h] = 0;
+            table[h] = r[q], at[h] = 0;
+            rows[d++] = (uint64_t)r[q];
         }
         at[h]++;
     }
-    for (int64_t a = 1; a < d; a++) {
-        const spg_int v = rows[a];
-        int64_t b = a;
-        for (; b > 0 && rows[b - 1] > v; b--)
-            rows[b] = rows[b - 1];
-        rows[b] = v;
-    }
+    sort_keys(rows, d);
     for (int64_t a = 0, start = 0; a < d; a++) { /* counts become starts */
-        const int64_t h = row_slot(table, bits, rows[a]);
+        const int64_t h = row_slot(table, bits, (spg_int)rows[a]);
         const spg_int c = at[h];
         at[h] = (spg_int)start;
         start += c;
@@ -299,15 +325,17 @@ static void block_places(int nthreads, spg_int *cnt, int64_t T, int64_t n)
             cnt[b * (n + 1) + 1 + j] += start[j];
 }
 
-/* Zeros in the fresh arrays a and b, each thread over its contiguous share.
- * Their first writes would otherwise be the scatter's, from every thread
- * all over both arrays, faulting in the same huge pages at once, which
- * costs far more than this pass (bench/README.md, "Plan creation 5x faster
- * than scipy"). */
+/* One write every 4 KiB into the fresh arrays a and b, each thread over
+ * its contiguous share: the kernel clears each page on that write, so
+ * writing the rest would only add traffic. The first writes would
+ * otherwise be the scatter's, from every thread all over both arrays,
+ * faulting in the same huge pages at once, which costs far more than this
+ * pass (bench/README.md, "Plan creation 5x faster than scipy"). */
 static void first_touch(int nthreads, spg_int *a, spg_int *b, int64_t len)
 {
+    const int64_t page = 4096 / sizeof(spg_int);
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (len > SPG_PARALLEL_MIN)
-    for (int64_t q = 0; q < len; q++)
+    for (int64_t q = 0; q < len; q += page)
         a[q] = b[q] = 0;
 }
 
