@@ -52,20 +52,29 @@ SPG_HD spg_uint spg_k_coo_last(int64_t m, int base)
     return (spg_uint)(m - 1 < SPG_INT_MAX - base ? m - 1 : SPG_INT_MAX - base);
 }
 
-/* 1 when every triplet of [k0, k1) is kept and in range: I_k - base <=
- * spg_k_coo_last(m) as unsigned numbers, where a negative index wraps
- * above every bound, and the same for J; or-ed over the span in a loop
- * without branches that vectorises. */
+/* 1 when every index X_k of [k0, k1) is in range: X_k - base <=
+ * spg_k_coo_last(dim) as unsigned numbers, where a negative index wraps
+ * above every bound; or-ed over the span in a loop without branches that
+ * vectorises. */
+SPG_HD int spg_k_coo_indices_in_range(const spg_int *X, int64_t k0, int64_t k1, int base,
+                                      int64_t dim)
+{
+    if (dim < 1)
+        return k0 >= k1;
+    const spg_uint b = (spg_uint)base, last = spg_k_coo_last(dim, base);
+    unsigned bad = 0;
+    for (int64_t k = k0; k < k1; k++)
+        bad |= (spg_uint)X[k] - b > last;
+    return !bad;
+}
+
+/* 1 when every triplet of [k0, k1) is kept and in range: its I in
+ * [base, base + m) and its J in [base, base + n). */
 SPG_HD int spg_k_coo_span_in_range(const spg_int *I, const spg_int *J, int64_t k0, int64_t k1,
                                    int base, int64_t m, int64_t n)
 {
-    if (m < 1 || n < 1)
-        return k0 >= k1;
-    const spg_uint b = (spg_uint)base, mi = spg_k_coo_last(m, base), ni = spg_k_coo_last(n, base);
-    unsigned bad = 0;
-    for (int64_t k = k0; k < k1; k++)
-        bad |= ((spg_uint)I[k] - b > mi) | ((spg_uint)J[k] - b > ni);
-    return !bad;
+    return spg_k_coo_indices_in_range(I, k0, k1, base, m) &&
+           spg_k_coo_indices_in_range(J, k0, k1, base, n);
 }
 
 /* dV_k += alpha sum_r U_{I_k r} V_{J_k r} for triplet k, known to be kept

@@ -243,7 +243,8 @@ static void test_entry_bodies(const spg_int *colptr, const spg_int *rowind, spg_
 }
 
 /* A span is in range exactly when each of its triplets is: base <= I < base
- * + m and the same for J, at the ends of the index type and of m. */
+ * + m and the same for J, at the ends of the index type and of m; and so is
+ * each index array alone. */
 static void test_span_in_range(void)
 {
     const spg_int edge[] = {0, 1, 2, 4, 5, 6, -1, -2, SPG_INT_MAX, SPG_INT_MAX - 1,
@@ -261,6 +262,8 @@ static void test_span_in_range(void)
                 CHECK(spg_k_coo_span_in_range(I, J, 0, 1, base, m, n) == (col && m > 0));
                 CHECK(spg_k_coo_span_in_range(I, J, 0, 2, base, m, n) == (row && col));
                 CHECK(spg_k_coo_span_in_range(I, J, 2, 2, base, m, n)); /* empty */
+                CHECK(spg_k_coo_indices_in_range(I, 1, 2, base, m) == row);
+                CHECK(spg_k_coo_indices_in_range(J, 0, 1, base, n) == col);
             }
 }
 

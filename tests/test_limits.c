@@ -166,7 +166,9 @@ static void test_plan_work_space(spg_context *ctx)
 }
 
 /* Bad triplets give the status of the first one in triplet order, in plan
- * creation and in every COO pullback alike, on one thread and on several;
+ * creation and in every COO pullback alike, on one thread and on several,
+ * with the two faults in I, or one in I and one in J either way round (plan
+ * creation checks the columns in its count and the rows in its scatter);
  * dV stays untouched. */
 static void test_bad_triplet_order(spg_context *ctx)
 {
@@ -180,30 +182,33 @@ static void test_bad_triplet_order(spg_context *ctx)
         goto done;
     for (int threads = 1; threads <= 3; threads++) {
         spg_context_set_threads(ctx, threads);
-        for (int c = 0; c < 2; c++) {
-            spg_coo small = {3, 3, 3, SPG_INT32, rows[c], J};
-            random_triplets(I, JJ, N_TRIPLETS);  /* the same faults far apart */
-            I[70001] = faults[c][0], I[90001] = faults[c][1];
-            spg_coo big = {DIM, DIM, N_TRIPLETS, SPG_INT32, I, JJ};
-            const spg_coo *coos[] = {&small, &big};
-            for (int s = 0; s < 2; s++) {
-                const spg_coo *coo = coos[s];
-                spg_plan *plan = NULL;
-                for (int64_t k = 0; k < coo->nnz; k++)
-                    dV[k] = 7;
-                CHECK_STATUS(spg_plan_create(ctx, coo, 0, &plan), want[c]);
-                CHECK(plan == NULL);
-                CHECK(spg_coo_bilinear_pullback(ctx, coo, 0, SPG_DOUBLE, x, x, 1, dV) == want[c]);
-                CHECK(spg_coo_spmv_pullback(ctx, coo, 0, SPG_OP_T, SPG_DOUBLE, 1, x, x, dV) ==
-                      want[c]);
-                CHECK(spg_coo_sampled_outer(ctx, coo, 0, SPG_DOUBLE, 1, x, DIM, x, DIM, 1, dV) ==
-                      want[c]);
-                int same = 1;
-                for (int64_t k = 0; k < coo->nnz; k++)
-                    same &= dV[k] == 7;
-                CHECK(same);
+        for (int c = 0; c < 2; c++)
+            for (int in_j = 0; in_j < 3; in_j++) { /* which fault is in J, if any */
+                spg_coo small = {3, 3, 3, SPG_INT32, rows[c], J};
+                random_triplets(I, JJ, N_TRIPLETS); /* the same faults far apart */
+                (in_j == 1 ? JJ : I)[70001] = faults[c][0];
+                (in_j == 2 ? JJ : I)[90001] = faults[c][1];
+                spg_coo big = {DIM, DIM, N_TRIPLETS, SPG_INT32, I, JJ};
+                const spg_coo *coos[] = {&small, &big};
+                for (int s = 0; s < 2; s++) {
+                    const spg_coo *coo = coos[s];
+                    spg_plan *plan = NULL;
+                    for (int64_t k = 0; k < coo->nnz; k++)
+                        dV[k] = 7;
+                    CHECK_STATUS(spg_plan_create(ctx, coo, 0, &plan), want[c]);
+                    CHECK(plan == NULL);
+                    CHECK(spg_coo_bilinear_pullback(ctx, coo, 0, SPG_DOUBLE, x, x, 1, dV) ==
+                          want[c]);
+                    CHECK(spg_coo_spmv_pullback(ctx, coo, 0, SPG_OP_T, SPG_DOUBLE, 1, x, x,
+                                                dV) == want[c]);
+                    CHECK(spg_coo_sampled_outer(ctx, coo, 0, SPG_DOUBLE, 1, x, DIM, x, DIM, 1,
+                                                dV) == want[c]);
+                    int same = 1;
+                    for (int64_t k = 0; k < coo->nnz; k++)
+                        same &= dV[k] == 7;
+                    CHECK(same);
+                }
             }
-        }
     }
     spg_context_set_threads(ctx, 0);
 done:

@@ -247,24 +247,29 @@ static int64_t block_count(int64_t threads, int64_t N, int64_t n)
 #define SPG_SPAN 2048
 
 /* Pass 1 over block b: validate and count its kept triplets per column.
- * Spans whose triplets are all kept and in range (their extremes tell) are
- * counted without a test per triplet; from the first other span on, the
- * block goes triplet by triplet. Returns the index of the block's first bad
- * triplet (*bad its status), or N; *clean is 1 when every span was. */
-static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int *cnt,
-                           spg_status *bad, int *clean)
+ * Spans whose triplets are all kept and in range are counted without a
+ * test per triplet; with rows_later, only their columns are checked here
+ * (the scatter checks the rows). From the first other span on, the block
+ * goes triplet by triplet, or with rows_later stops there. Returns the
+ * index of the block's first bad triplet (*bad its status), or N; *clean
+ * is 1 when every span was. */
+static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, int rows_later,
+                           spg_int *cnt, spg_status *bad, int *clean)
 {
     const spg_int *I = t->I, *J = t->J;
     const int64_t end = spg_block_start(t->nnz, T, b + 1);
     int64_t k = spg_block_start(t->nnz, T, b);
     for (; k < end; k += SPG_SPAN) {
         const int64_t e = min64(k + SPG_SPAN, end);
-        if (!spg_k_coo_span_in_range(I, J, k, e, t->base, t->m, t->n))
+        if (rows_later ? !spg_k_coo_indices_in_range(J, k, e, t->base, t->n)
+                       : !spg_k_coo_span_in_range(I, J, k, e, t->base, t->m, t->n))
             break;
         for (int64_t q = k; q < e; q++)
             cnt[J[q] - t->base]++;
     }
     *clean = k >= end;
+    if (rows_later)
+        return t->nnz;
     for (; k < end; k++) {
         int64_t i, j;
         int r = read_triplet(t, k, &i, &j);
@@ -280,19 +285,25 @@ static int64_t count_block(const spg_triplets *t, int64_t T, int64_t b, spg_int 
 
 /* Pass 2 over block b, backwards: each kept triplet to the place before
  * the block's last free one in its column; pos holds the end of the
- * block's places per column, and their start once done. */
-static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean,
-                          spg_int *pos, spg_int *row, spg_int *perm)
+ * block's places per column, and their start once done. Returns 0 when a
+ * row of a clean block is out of range (m >= 1), which only a count with
+ * rows_later lets through, else 1. */
+static int scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean,
+                         spg_int *pos, spg_int *row, spg_int *perm)
 {
     const spg_int *I = t->I, *J = t->J;
     const int64_t begin = spg_block_start(t->nnz, T, b);
-    if (clean) { /* every triplet kept and in range */
+    if (clean) { /* every triplet kept, its column in range */
+        const spg_uint base = (spg_uint)t->base, last = spg_k_coo_last(t->m, t->base);
+        unsigned out = 0;
         for (int64_t k = spg_block_start(t->nnz, T, b + 1); k-- > begin;) {
+            const spg_uint i = (spg_uint)I[k] - base; /* a negative I wraps above last */
+            out |= i > last;
             const spg_int p = --pos[J[k] - t->base];
-            row[p] = (spg_int)(I[k] - t->base);
+            row[p] = (spg_int)i;
             perm[p] = (spg_int)k;
         }
-        return;
+        return !out;
     }
     for (int64_t k = spg_block_start(t->nnz, T, b + 1); k-- > begin;) {
         int64_t i, j;
@@ -302,6 +313,7 @@ static void scatter_block(const spg_triplets *t, int64_t T, int64_t b, int clean
         row[p] = (spg_int)i;
         perm[p] = (spg_int)k;
     }
+    return 1;
 }
 
 /* The counts cnt[b (n + 1) + 1 + j] of block b in column j become the end
@@ -348,7 +360,9 @@ typedef struct plan_work {
     spg_int *cnt;     /* a row of n + 1 per block: counts, then places */
     int64_t *first;   /* per block: its first bad triplet, or N */
     spg_status *bad;  /* per block: the status of that triplet */
-    int *clean;       /* per block: every triplet kept and in range */
+    int *clean;       /* per block: every triplet kept and in range (its column with rows_later) */
+    int rows_later;   /* rows checked by the scatter, not the count */
+    int redo;         /* a check failed with rows_later: start again without */
     int64_t kept, nnz;
     spg_int *colptr, *rowind, *seg, *perm, *slot;
     spg_int *row;     /* slot's memory: the rows of perm's triplets until slot is written */
@@ -379,17 +393,20 @@ static void work_free(plan_work *w)
 }
 
 /* Pass 1: the kept triplets of each block per column; the status of the
- * first bad triplet in triplet order, if any. */
+ * first bad triplet in triplet order, if any (with rows_later, redo set
+ * instead). */
 static spg_status count_triplets(plan_work *w)
 {
     const int64_t T = w->T, n = w->n;
 #pragma omp parallel for num_threads((int)T) schedule(static, 1)
     for (int64_t b = 0; b < T; b++)
-        w->first[b] = count_block(w->t, T, b, w->cnt + b * (n + 1) + 1, &w->bad[b],
-                                  &w->clean[b]);
-    for (int64_t b = 0; b < T; b++)
+        w->first[b] = count_block(w->t, T, b, w->rows_later, w->cnt + b * (n + 1) + 1,
+                                  &w->bad[b], &w->clean[b]);
+    for (int64_t b = 0; b < T; b++) {
         if (w->first[b] < w->N)
             return w->bad[b];
+        w->redo |= w->rows_later && !w->clean[b];
+    }
     return SPG_SUCCESS;
 }
 
@@ -404,9 +421,11 @@ static spg_status scatter_triplets(plan_work *w)
     if (!w->perm)
         return SPG_ERR_ALLOC;
     first_touch((int)T, w->row, w->perm, w->kept);
-#pragma omp parallel for num_threads((int)T) schedule(static, 1)
+    int ok = 1;
+#pragma omp parallel for num_threads((int)T) schedule(static, 1) reduction(&& : ok)
     for (int64_t b = 0; b < T; b++)
-        scatter_block(w->t, T, b, w->clean[b], w->cnt + b * (n + 1) + 1, w->row, w->perm);
+        ok = scatter_block(w->t, T, b, w->clean[b], w->cnt + b * (n + 1) + 1, w->row, w->perm);
+    w->redo = !ok;
     w->cnt[1 + n] = (spg_int)w->kept; /* block 0's starts are the columns' */
     return SPG_SUCCESS;
 }
@@ -435,50 +454,76 @@ static spg_status sort_columns(plan_work *w)
  * perm. */
 static void find_segments(plan_work *w)
 {
-    const spg_int *start = w->cnt + 1, *row = w->row;
+    const spg_int *start = w->cnt + 1, *row = w->row, *colptr = w->colptr;
+    spg_int *rowind = w->rowind, *seg = w->seg; /* not reread from w after each store */
 #pragma omp parallel for num_threads((int)w->T) schedule(static)
     for (int64_t j = 0; j < w->n; j++) {
-        spg_int e = w->colptr[j] - 1;
-        for (spg_int q = start[j]; q < start[j + 1]; q++) {
-            if (q == start[j] || row[q] != row[q - 1]) {
+        const spg_int s = start[j], end = start[j + 1];
+        spg_int e = colptr[j] - 1;
+        for (spg_int q = s; q < end; q++) {
+            if (q == s || row[q] != row[q - 1]) {
                 e++;
-                w->rowind[e] = row[q];
-                w->seg[e] = q;
+                rowind[e] = row[q];
+                seg[e] = q;
             }
         }
     }
-    w->seg[w->nnz] = (spg_int)w->kept;
+    seg[w->nnz] = (spg_int)w->kept;
 }
 
 /* The rows are in rowind now: slot takes each triplet's entry in row's
  * memory, -1 for a skipped triplet. */
 static void fill_slots(plan_work *w)
 {
+    const spg_int *seg = w->seg, *perm = w->perm;
+    spg_int *slot = w->slot;
     if (w->kept < w->N) {
 #pragma omp parallel for num_threads((int)w->T) schedule(static)
         for (int64_t k = 0; k < w->N; k++)
-            w->slot[k] = -1;
+            slot[k] = -1;
     }
 #pragma omp parallel for num_threads((int)w->T) schedule(static)
     for (int64_t e = 0; e < w->nnz; e++)
-        for (spg_int q = w->seg[e]; q < w->seg[e + 1]; q++)
-            w->slot[w->perm[q]] = (spg_int)e;
+        for (spg_int q = seg[e], end = seg[e + 1]; q < end; q++)
+            slot[perm[q]] = (spg_int)e;
 }
 
+/* The passes, from the work space to the slots; they stop early when one
+ * fails or sets redo. */
+static spg_status plan_passes(plan_work *w)
+{
+    spg_status st = work_alloc(w);
+    if (st == SPG_SUCCESS)
+        st = count_triplets(w);
+    if (st == SPG_SUCCESS && !w->redo)
+        st = scatter_triplets(w);
+    if (st == SPG_SUCCESS && !w->redo)
+        st = sort_columns(w);
+    if (st == SPG_SUCCESS && !w->redo) {
+        find_segments(w);
+        fill_slots(w);
+    }
+    return st;
+}
+
+/* Where no triplet may be skipped, the count checks the columns only and
+ * the scatter, which reads the rows anyway, checks them: I is read once
+ * less. A bad triplet found that way sends the plan back to the start with
+ * both checked in the count, which finds the first bad one in order. */
 spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan)
 {
-    plan_work w = {.t = t, .n = t->n, .N = t->nnz};
-    w.T = block_count(spg_team(ctx, w.N, w.N), w.N, w.n);
-    spg_status st = work_alloc(&w);
-    if (st == SPG_SUCCESS)
-        st = count_triplets(&w);
-    if (st == SPG_SUCCESS)
-        st = scatter_triplets(&w);
-    if (st == SPG_SUCCESS)
-        st = sort_columns(&w);
+    const plan_work start = {.t = t, .n = t->n, .N = t->nnz,
+                             .T = block_count(spg_team(ctx, t->nnz, t->nnz), t->nnz, t->n),
+                             .rows_later = !t->skip_negative && t->m >= 1};
+    plan_work w = start;
+    spg_status st = plan_passes(&w);
+    if (st == SPG_SUCCESS && w.redo) {
+        work_free(&w);
+        w = start;
+        w.rows_later = 0;
+        st = plan_passes(&w);
+    }
     if (st == SPG_SUCCESS) {
-        find_segments(&w);
-        fill_slots(&w);
         plan->nnz_kept = w.kept;
         plan->nnz = w.nnz;
         plan->colptr = w.colptr, plan->rowind = w.rowind, plan->seg = w.seg;
