@@ -1,7 +1,7 @@
 // spgrad against the libraries a caller would use instead, on the same
 // generated triplets in the same process:
 //
-//   spgrad_peers fem2d-N|fem3d-N [THREADS [ROUNDS]]
+//   spgrad_peers fem2d-N|fem3d-N [THREADS [ROUNDS [WARM]]]
 //
 // COO -> CSC with duplicates summed: spgrad's plan alone, spgrad "one shot"
 // (plan, new Ax, assembly), CSparse's cs_compress + cs_dupl, CHOLMOD's
@@ -14,8 +14,13 @@
 // Every result is first checked against spgrad's (exit 1 on a mismatch).
 // Round r times every contender once, starting at contender r mod count;
 // the table gives medians and minima (default 7 rounds). spgrad runs on
-// THREADS (0: OpenMP's choice); the peers are serial. A peer not found at
-// build time is compiled out.
+// THREADS (0: OpenMP's choice); the peers are serial. WARM = 1 runs each
+// timed call right after an untimed call of the same row, so that every
+// contender reuses memory it has just freed: on a VM that hands free
+// memory back to its host, memory left free for seconds costs a host fault
+// per page when touched again, and the huge pages spgrad advises come from
+// that memory (bench/README.md, "The first spgrad row's slowness"). A peer
+// not found at build time is compiled out.
 #include <malloc.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -590,13 +595,19 @@ void eigen_rows(std::vector<Row> &rows, EigenPeer &e, const Spg &s)
 }
 #endif
 
-// Round r runs every row once, starting at row r mod rows.size().
-void time_rows(std::vector<Row> &rows, int rounds)
+// Round r runs every row once, starting at row r mod rows.size(); with
+// warm, each timed call comes right after an untimed one of its row.
+void time_rows(std::vector<Row> &rows, int rounds, bool warm)
 {
     const size_t c = rows.size();
     for (int r = 0; r < rounds; r++)
         for (size_t k = 0; k < c; k++) {
             Row &row = rows[((size_t)r + k) % c];
+            if (warm) {
+                row.run();
+                if (row.after)
+                    row.after();
+            }
             const double t0 = spg_now();
             row.run();
             row.t.push_back(spg_now() - t0);
@@ -679,7 +690,7 @@ void compiled_out()
 
 int usage()
 {
-    std::fprintf(stderr, "usage: spgrad_peers fem2d-N|fem3d-N [THREADS [ROUNDS]]\n");
+    std::fprintf(stderr, "usage: spgrad_peers fem2d-N|fem3d-N [THREADS [ROUNDS [WARM]]]\n");
     return 2;
 }
 
@@ -687,10 +698,11 @@ int usage()
 
 int main(int argc, char **argv)
 {
-    int64_t threads = 0, rounds = 7;
-    if (argc < 2 || argc > 4 ||
+    int64_t threads = 0, rounds = 7, warm = 0;
+    if (argc < 2 || argc > 5 ||
         (argc > 2 && spg_arg_int(argv[2], 0, SPG_MAX_THREADS, &threads)) ||
-        (argc > 3 && spg_arg_int(argv[3], 1, 1000, &rounds)))
+        (argc > 3 && spg_arg_int(argv[3], 1, 1000, &rounds)) ||
+        (argc > 4 && spg_arg_int(argv[4], 0, 1, &warm)))
         return usage();
     // Every large array is new memory, as in a fresh process: glibc would
     // otherwise raise its mmap threshold after the first free and hand the
@@ -706,8 +718,9 @@ int main(int argc, char **argv)
     Spg s;
     spg_setup(s, p, (int)threads);
     std::printf("spgrad_peers: %s, %d x %d, %lld triplets, %lld stored entries, threads %d "
-                "(peers serial), %d rounds\n", argv[1], p.n, p.n, (long long)p.K,
-                (long long)spg_plan_nnz(s.plan), (int)threads, (int)rounds);
+                "(peers serial), %d rounds%s\n", argv[1], p.n, p.n, (long long)p.K,
+                (long long)spg_plan_nnz(s.plan), (int)threads, (int)rounds,
+                warm ? ", each timed call after an untimed one" : "");
     compiled_out();
     Ref r;
     ref_setup(r, s, p);
@@ -734,7 +747,7 @@ int main(int argc, char **argv)
 #endif
     if (!ok)
         die("check", "a peer's result differs from spgrad's");
-    time_rows(rows, (int)rounds);
+    time_rows(rows, (int)rounds, warm != 0);
     table(rows);
     return 0; // the process's end frees the rest
 }
