@@ -243,6 +243,44 @@ static void test_allocation_failures(spg_context *ctx)
     spg_plan_destroy(plan);
 }
 
+/* Without SPG_SKIP_NEGATIVE (the CPU's count then checks the columns and
+ * its scatter the rows, and a bad row sends it back to a count that checks
+ * both) each allocation of plan creation failed in turn gives
+ * SPG_ERR_ALLOC, on good triplets and on a row out of range alike: the
+ * row's status comes only after every allocation counted in a run that
+ * reports it. The plan stays untouched. */
+static void test_allocation_failures_no_skip(void)
+{
+    int64_t good[] = {0, 4, 4, 2, 1, 3}, bad[] = {0, 4, 5, 2, 1, 3}, J[] = {1, 1, 1, 0, 2, 3};
+    const int mark = dev_mark();
+    dev_reg(good, sizeof good), dev_reg(bad, sizeof bad), dev_reg(J, sizeof J);
+    for (int b = 0; b < 2; b++) {
+        const spg_coo coo = {5, 4, 6, SPG_INT64, b ? bad : good, J};
+        const spg_status want = b ? SPG_ERR_INDEX_RANGE : SPG_SUCCESS;
+        spg_context *fresh = NULL;
+        spg_plan *plan = NULL;
+        CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
+        spg_alloc_fail_at(0);
+        CHECK_STATUS(DEV(spg_plan_create(fresh, dev_coo(&coo), 0, &plan)), want);
+        const int64_t calls = spg_alloc_count();
+        spg_plan_destroy(plan);
+        spg_context_destroy(fresh);
+        CHECK(b || calls >= 2);
+        for (int64_t k = 1; k <= calls; k++) {
+            CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
+            spg_alloc_fail_at(k);
+            plan = untouched_plan;
+            const spg_status st = DEV(spg_plan_create(fresh, dev_coo(&coo), 0, &plan));
+            spg_alloc_fail_at(0);
+            if (!CHECK(st == SPG_ERR_ALLOC) || !CHECK(plan == untouched_plan))
+                fprintf(stderr, "  allocation %lld failed: got %d (%s)\n", (long long)k, st,
+                        spg_status_string(st));
+            spg_context_destroy(fresh);
+        }
+    }
+    dev_release(mark);
+}
+
 /* The operations refuse bad views, shapes and pointers and write nothing. */
 static void test_operation_arguments(spg_context *ctx)
 {
@@ -497,6 +535,7 @@ int main(int argc, char **argv)
     test_plan_arguments(ctx);
     test_numeric_arguments(ctx);
     test_allocation_failures(ctx);
+    test_allocation_failures_no_skip();
     test_operation_arguments(ctx);
     test_csc_check(ctx);
     spg_context_destroy(ctx);

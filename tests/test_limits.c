@@ -215,6 +215,40 @@ done:
     free(I), free(JJ), free(x), free(dV);
 }
 
+/* A bad row in the first block of triplets, the later blocks good, stops
+ * plan creation (the scatter checks the rows) however the blocks meet the
+ * threads: a thread each, or all on one thread, as in a call from inside
+ * a parallel region. */
+static void test_bad_row_first_block(spg_context *ctx)
+{
+    int32_t *I = malloc(N_TRIPLETS * sizeof *I), *J = malloc(N_TRIPLETS * sizeof *J);
+    if (!CHECK(I && J))
+        goto done;
+    random_triplets(I, J, N_TRIPLETS);
+    I[1001] = DIM;
+    const spg_coo coo = {DIM, DIM, N_TRIPLETS, SPG_INT32, I, J};
+    for (int threads = 1; threads <= 3; threads++) {
+        spg_context_set_threads(ctx, threads);
+        spg_plan *plan = NULL;
+        CHECK_STATUS(spg_plan_create(ctx, &coo, 0, &plan), SPG_ERR_INDEX_RANGE);
+        CHECK(plan == NULL);
+#ifdef _OPENMP
+        const int levels = omp_get_max_active_levels();
+        omp_set_max_active_levels(1); /* the library's team inside is one thread */
+        spg_status inner = SPG_SUCCESS;
+#pragma omp parallel num_threads(2)
+#pragma omp single
+        inner = spg_plan_create(ctx, &coo, 0, &plan);
+        omp_set_max_active_levels(levels);
+        CHECK_STATUS(inner, SPG_ERR_INDEX_RANGE);
+        CHECK(plan == NULL);
+#endif
+    }
+    spg_context_set_threads(ctx, 0);
+done:
+    free(I), free(J);
+}
+
 /* A plan's flags go to the COO pullbacks as they are: SPG_COMPRESS_ROWS
  * changes nothing there. */
 static void test_plan_flags_in_coo(spg_context *ctx)
@@ -284,6 +318,7 @@ int main(void)
     test_many_threads();
     test_plan_work_space(ctx);
     test_bad_triplet_order(ctx);
+    test_bad_row_first_block(ctx);
     test_plan_flags_in_coo(ctx);
     test_plan_query(ctx);
     spg_context_destroy(ctx);

@@ -421,10 +421,11 @@ static spg_status scatter_triplets(plan_work *w)
     if (!w->perm)
         return SPG_ERR_ALLOC;
     first_touch((int)T, w->row, w->perm, w->kept);
-    int ok = 1;
+    int ok = 1; /* a thread may run several blocks: each one's verdict is and-ed in */
 #pragma omp parallel for num_threads((int)T) schedule(static, 1) reduction(&& : ok)
     for (int64_t b = 0; b < T; b++)
-        ok = scatter_block(w->t, T, b, w->clean[b], w->cnt + b * (n + 1) + 1, w->row, w->perm);
+        ok = scatter_block(w->t, T, b, w->clean[b], w->cnt + b * (n + 1) + 1, w->row, w->perm) &&
+             ok;
     w->redo = !ok;
     w->cnt[1 + n] = (spg_int)w->kept; /* block 0's starts are the columns' */
     return SPG_SUCCESS;
