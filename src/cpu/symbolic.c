@@ -349,6 +349,8 @@ static void first_touch(int nthreads, spg_int *a, spg_int *b, int64_t len)
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (len > SPG_PARALLEL_MIN)
     for (int64_t q = 0; q < len; q += page)
         a[q] = b[q] = 0;
+    if (len > 0) /* the last page, where the arrays do not start on one */
+        a[len - 1] = b[len - 1] = 0;
 }
 
 /* Plan creation in progress: the triplets, their blocks, the work space
