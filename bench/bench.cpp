@@ -16,7 +16,9 @@
 // element) over arrays far larger than the GPU's caches. Without a usable
 // GPU those rows are not registered, and the run says why.
 #include <benchmark/benchmark.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 #ifdef SPGRAD_HAVE_CUDA
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -190,7 +192,7 @@ void on_device(problem &p)
 // the median of 5 runs. Measured again after every repetition of every
 // benchmark, so that each ratio compares times taken under the same load
 // of the (shared) machine.
-double triad_gbs(int threads)
+double triad_gbs([[maybe_unused]] int threads) // used by OpenMP only
 {
     const int64_t len = 40 * 1000 * 1000;
     static std::vector<double> a, b, c;
@@ -326,7 +328,7 @@ std::vector<double> filled(int64_t len, double base)
 // library allocates them (huge pages advised) and each written once by the
 // threads over contiguous shares. They go to *made, to be freed after the
 // timed region as a plan is destroyed after it.
-void fresh_arrays(const problem &p, int threads, std::vector<int32_t *> &made)
+void fresh_arrays(const problem &p, [[maybe_unused]] int threads, std::vector<int32_t *> &made)
 {
     const int64_t lens[] = {p.n + 1, p.nnz, p.nnz + 1, p.nt, p.nt};
     for (int64_t len : lens) {
@@ -511,7 +513,11 @@ int main(int argc, char **argv)
             e = list.size();
         problems.push_back(list.substr(s, e - s));
     }
+#ifdef _OPENMP
     const int all = omp_get_max_threads();
+#else
+    const int all = 1; /* a serial build */
+#endif
     std::vector<int> thread_counts = {1};
     if (all > 1)
         thread_counts.push_back(all);
