@@ -195,6 +195,33 @@ static void test_numeric_arguments(spg_context *ctx)
     dev_release(mark);
 }
 
+/* Plan creation from coo with flags gives first, then fails with
+ * SPG_ERR_ALLOC, the plan untouched, for each of that run's allocations
+ * failed in turn; each run on a fresh context (a CUDA context keeps the
+ * workspace it grew). 0 when the first run's status was not first. */
+static int fail_each_allocation(const spg_coo *coo, unsigned flags, spg_status first)
+{
+    spg_context *fresh = NULL;
+    spg_plan *plan = NULL;
+    CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
+    spg_alloc_fail_at(0);
+    const spg_status st = DEV(spg_plan_create(fresh, dev_coo(coo), flags, &plan));
+    const int64_t calls = spg_alloc_count();
+    spg_plan_destroy(plan);
+    spg_context_destroy(fresh);
+    if (!CHECK_STATUS(st, first))
+        return 0;
+    CHECK(first != SPG_SUCCESS || calls >= 2);
+    for (int64_t k = 1; k <= calls; k++) {
+        CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
+        spg_alloc_fail_at(k);
+        plan_fails(fresh, coo, flags, SPG_ERR_ALLOC, "injected");
+        spg_alloc_fail_at(0);
+        spg_context_destroy(fresh);
+    }
+    return 1;
+}
+
 /* Fails each allocation of a call in turn: SPG_ERR_ALLOC, output untouched. */
 static void test_allocation_failures(spg_context *ctx)
 {
@@ -202,28 +229,9 @@ static void test_allocation_failures(spg_context *ctx)
     const int mark = dev_mark();
     dev_reg(I, sizeof I), dev_reg(J, sizeof J);
     const spg_coo coo = {5, 4, 6, SPG_INT64, I, J};
-    /* each run on a fresh context: a CUDA context keeps the workspace it grew */
-    for (unsigned flags = 0; flags < 8; flags += SPG_SKIP_NEGATIVE) {
-        spg_context *fresh = NULL;
-        spg_plan *plan = NULL;
-        CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
-        spg_alloc_fail_at(0);
-        const spg_status st =
-            DEV(spg_plan_create(fresh, dev_coo(&coo), flags | SPG_SKIP_NEGATIVE, &plan));
-        const int64_t calls = spg_alloc_count();
-        spg_plan_destroy(plan);
-        spg_context_destroy(fresh);
-        if (!CHECK_STATUS(st, SPG_SUCCESS))
+    for (unsigned flags = 0; flags < 8; flags += SPG_SKIP_NEGATIVE)
+        if (!fail_each_allocation(&coo, flags | SPG_SKIP_NEGATIVE, SPG_SUCCESS))
             break;
-        CHECK(calls >= 2);
-        for (int64_t k = 1; k <= calls; k++) {
-            CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
-            spg_alloc_fail_at(k);
-            plan_fails(fresh, &coo, flags | SPG_SKIP_NEGATIVE, SPG_ERR_ALLOC, "injected");
-            spg_alloc_fail_at(0);
-            spg_context_destroy(fresh);
-        }
-    }
     dev_release(mark);
     spg_alloc_fail_at(1);
     spg_context *c = (spg_context *)untouched_plan;
@@ -254,30 +262,9 @@ static void test_allocation_failures_no_skip(void)
     int64_t good[] = {0, 4, 4, 2, 1, 3}, bad[] = {0, 4, 5, 2, 1, 3}, J[] = {1, 1, 1, 0, 2, 3};
     const int mark = dev_mark();
     dev_reg(good, sizeof good), dev_reg(bad, sizeof bad), dev_reg(J, sizeof J);
-    for (int b = 0; b < 2; b++) {
-        const spg_coo coo = {5, 4, 6, SPG_INT64, b ? bad : good, J};
-        const spg_status want = b ? SPG_ERR_INDEX_RANGE : SPG_SUCCESS;
-        spg_context *fresh = NULL;
-        spg_plan *plan = NULL;
-        CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
-        spg_alloc_fail_at(0);
-        CHECK_STATUS(DEV(spg_plan_create(fresh, dev_coo(&coo), 0, &plan)), want);
-        const int64_t calls = spg_alloc_count();
-        spg_plan_destroy(plan);
-        spg_context_destroy(fresh);
-        CHECK(b || calls >= 2);
-        for (int64_t k = 1; k <= calls; k++) {
-            CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
-            spg_alloc_fail_at(k);
-            plan = untouched_plan;
-            const spg_status st = DEV(spg_plan_create(fresh, dev_coo(&coo), 0, &plan));
-            spg_alloc_fail_at(0);
-            if (!CHECK(st == SPG_ERR_ALLOC) || !CHECK(plan == untouched_plan))
-                fprintf(stderr, "  allocation %lld failed: got %d (%s)\n", (long long)k, st,
-                        spg_status_string(st));
-            spg_context_destroy(fresh);
-        }
-    }
+    const spg_coo good_coo = {5, 4, 6, SPG_INT64, good, J}, bad_coo = {5, 4, 6, SPG_INT64, bad, J};
+    fail_each_allocation(&good_coo, 0, SPG_SUCCESS);
+    fail_each_allocation(&bad_coo, 0, SPG_ERR_INDEX_RANGE);
     dev_release(mark);
 }
 
