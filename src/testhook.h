@@ -13,6 +13,11 @@ void spg_alloc_fail_at(int64_t k);
 int64_t spg_alloc_count(void);
 int64_t spg_alloc_bytes(void);
 
+/* Test hook: 0 makes CPU plans sort their columns without SIMD, 1 (the
+ * default) lets them use it where the processor has it. Not for use while
+ * plans are being made on other threads. */
+void spg_simd_allow(int allow);
+
 /* Runs of each backend kernel, counted by the dispatch layer so that tests
  * can see which work a call did and which it skipped. Per thread. */
 typedef enum spg_kernel {

@@ -1,7 +1,8 @@
 /* The library's limits: thread counts it refuses and the teams it starts
  * (never so many that the OpenMP runtime ends the process), the work space
- * of plan creation, the status that bad triplets give in every call, and
- * what a plan tells a binding about itself. */
+ * of plan creation, the status that bad triplets give in every call, what
+ * a plan tells a binding about itself, and plans sorted with and without
+ * SIMD on both sides of the row span its keys hold. */
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -12,6 +13,7 @@
 #endif
 
 #include "check.h"
+#include "cpu/cpu.h"
 #include "internal.h"
 #include "testhook.h"
 
@@ -308,6 +310,123 @@ static void test_plan_query(spg_context *ctx)
     CHECK(memcmp(&before, &info, sizeof info) == 0);
 }
 
+/* What a plan gives, for comparing two plans: its pattern (int64), the
+ * assembly of V and the pullback of dAx onto a copy of dV0. */
+typedef struct plan_out {
+    int64_t n, nnz;
+    int64_t *colptr, *rowind;
+    double *Ax, *dV;
+} plan_out;
+
+static plan_out plan_outputs(spg_context *ctx, const spg_coo *coo, unsigned flags,
+                             const double *V, const double *dV0)
+{
+    plan_out o = {0};
+    spg_plan *plan = NULL;
+    if (!CHECK_STATUS(spg_plan_create(ctx, coo, flags, &plan), SPG_SUCCESS))
+        return o;
+    o.nnz = spg_plan_nnz(plan);
+    o.Ax = calloc((size_t)o.nnz + 1, sizeof *o.Ax);
+    o.dV = malloc((size_t)coo->nnz * sizeof *o.dV);
+    double *dAx = malloc(((size_t)o.nnz + 1) * sizeof *dAx);
+    if (!o.Ax || !o.dV || !dAx)
+        exit(2);
+    memcpy(o.dV, dV0, (size_t)coo->nnz * sizeof *o.dV);
+    for (int64_t e = 0; e < o.nnz; e++)
+        dAx[e] = (double)(e % 13 + 1) / 3.0;
+    spg_csc A;
+    CHECK_STATUS(spg_assemble(ctx, plan, SPG_DOUBLE, V, o.Ax), SPG_SUCCESS);
+    CHECK_STATUS(spg_assemble_pullback(ctx, plan, SPG_DOUBLE, dAx, o.dV), SPG_SUCCESS);
+    CHECK_STATUS(spg_plan_csc(plan, SPG_DOUBLE, o.Ax, &A), SPG_SUCCESS);
+    o.n = A.n;
+    o.colptr = malloc(((size_t)A.n + 1) * sizeof *o.colptr);
+    o.rowind = malloc(((size_t)o.nnz + 1) * sizeof *o.rowind);
+    if (!o.colptr || !o.rowind)
+        exit(2);
+    for (int64_t j = 0; j <= A.n; j++)
+        o.colptr[j] = spg_iget(A.itype, A.colptr, j);
+    for (int64_t e = 0; e < o.nnz; e++)
+        o.rowind[e] = spg_iget(A.itype, A.rowind, e);
+    spg_plan_destroy(plan);
+    free(dAx);
+    return o;
+}
+
+static int same_outputs(const plan_out *a, const plan_out *b, int64_t N)
+{
+    return a->colptr && b->colptr && a->n == b->n && a->nnz == b->nnz &&
+           !memcmp(a->colptr, b->colptr, (size_t)(a->n + 1) * sizeof *a->colptr) &&
+           !memcmp(a->rowind, b->rowind, (size_t)a->nnz * sizeof *a->rowind) &&
+           !memcmp(a->Ax, b->Ax, (size_t)a->nnz * sizeof *a->Ax) &&
+           !memcmp(a->dV, b->dV, (size_t)N * sizeof *a->dV);
+}
+
+static void plan_out_free(plan_out *o)
+{
+    free(o->colptr), free(o->rowind), free(o->Ax), free(o->dV);
+}
+
+/* Columns of 33 to 64 triplets are sorted with AVX2 where the processor has
+ * it (src/cpu/sort64.c), on keys that hold rows spanning less than 2^25 - 1.
+ * Plans made with and without it give the same pattern, and the same bits
+ * of assembly and pullback (values whose sums round, so the order of
+ * duplicates shows), for column lengths around 33 and 64 and rows spanning
+ * up to and past that limit; every column holds its lowest and highest row
+ * and repeats a few rows, and the columns' triplets are interleaved. */
+static void test_simd_sort(spg_context *ctx)
+{
+    enum { NCOL = 7, POOL = 6 };
+    const int64_t lens[NCOL] = {1, 32, 33, 40, 63, 64, 65};
+    const int64_t limit = (int64_t)1 << 25;
+    const int64_t spans[] = {0, 5, 3000, limit - 2, limit - 1, limit, (int64_t)1 << 30};
+    int64_t N = 0;
+    for (int c = 0; c < NCOL; c++)
+        N += lens[c];
+    int64_t *I = malloc((size_t)N * sizeof *I), *J = malloc((size_t)N * sizeof *J);
+    int32_t *I32 = malloc((size_t)N * sizeof *I32), *J32 = malloc((size_t)N * sizeof *J32);
+    double *V = malloc((size_t)N * sizeof *V), *dV0 = malloc((size_t)N * sizeof *dV0);
+    if (!I || !J || !I32 || !J32 || !V || !dV0)
+        exit(2);
+    if (!spg_cpu_simd())
+        fprintf(stderr, "  no AVX2 here: both plans of test_simd_sort sort without it\n");
+    spg_rng g = {11};
+    for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++) {
+        const int64_t span = spans[s];
+        int64_t pool[NCOL][POOL], left[NCOL], k = 0;
+        for (int c = 0; c < NCOL; c++) {
+            pool[c][0] = 10 * c, pool[c][1] = 10 * c + span;
+            for (int a = 2; a < POOL; a++)
+                pool[c][a] = 10 * c + spg_rng_below(&g, span + 1);
+            left[c] = lens[c];
+        }
+        while (k < N) /* a triplet of each unfinished column in turn */
+            for (int c = 0; c < NCOL; c++) {
+                if (left[c] == 0)
+                    continue;
+                const int64_t q = lens[c] - left[c]--; /* the first two: lowest, highest */
+                I[k] = pool[c][q < 2 ? q : spg_rng_below(&g, POOL)];
+                J[k] = c;
+                V[k] = (k % 2 ? -1.0 : 1.0) * (double)(k % 97 + 1) / 7.0;
+                dV0[k] = (double)(k % 5) / 9.0;
+                I32[k] = (int32_t)I[k], J32[k] = (int32_t)J[k];
+                k++;
+            }
+        const int64_t m = 10 * NCOL + span;
+        for (int it = 0; it < 2; it++) {
+            const spg_coo coo = {m, NCOL, N, it ? SPG_INT64 : SPG_INT32,
+                                 it ? (const void *)I : I32, it ? (const void *)J : J32};
+            spg_simd_allow(0);
+            plan_out scalar = plan_outputs(ctx, &coo, 0, V, dV0);
+            spg_simd_allow(1);
+            plan_out simd = plan_outputs(ctx, &coo, 0, V, dV0);
+            if (!CHECK(same_outputs(&scalar, &simd, N)))
+                fprintf(stderr, "  rows spanning %lld, itype %d\n", (long long)span, it);
+            plan_out_free(&scalar), plan_out_free(&simd);
+        }
+    }
+    free(I), free(J), free(I32), free(J32), free(V), free(dV0);
+}
+
 int main(void)
 {
     spg_context *ctx = NULL;
@@ -321,6 +440,7 @@ int main(void)
     test_bad_row_first_block(ctx);
     test_plan_flags_in_coo(ctx);
     test_plan_query(ctx);
+    test_simd_sort(ctx);
     spg_context_destroy(ctx);
     return spg_test_done();
 }

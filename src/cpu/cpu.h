@@ -22,10 +22,22 @@ extern const spg_ops spg_cpu_ops_f32_i32, spg_cpu_ops_f32_i64, spg_cpu_ops_f64_i
 #define spg_cpu_csc_check SPG_ITYPED(spg_cpu_csc_check)
 #define spg_cpu_coo_check SPG_ITYPED(spg_cpu_coo_check)
 
+#define spg_cpu_sort64 SPG_ITYPED(spg_cpu_sort64)
+
+#include "../../kernels/spg_types.h"
+
 spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
 spg_status spg_cpu_csc_check(spg_context *ctx, const spg_csc *A);
 spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
+/* Sorts the pairs (r_q, k_q), 1 <= len <= 64, k ascending, by row, as
+ * sort_column in symbolic.c does; 0, with the pairs untouched, where it
+ * cannot (no AVX2 built, rows spanning 2^25 - 1 or more). Call it only
+ * where spg_cpu_simd() says so. */
+int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len);
 #endif
+
+/* 1 where the processor has AVX2 and the test hook allows it. */
+int spg_cpu_simd(void);
 
 #ifdef SPG_SUFFIX
 #define spg_cpu_analyse SPG_TYPED(spg_cpu_analyse)

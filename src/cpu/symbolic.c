@@ -8,8 +8,9 @@
 
 #include "../../kernels/coo.h"
 
-/* Columns up to this many triplets are sorted by insertion; longer ones
- * up to SPG_MERGE_MAX through their distinct rows where they have at most
+/* Columns up to this many triplets are sorted by insertion; longer ones up
+ * to 64 by an AVX2 network where the processor has it (sort64.c), and up
+ * to SPG_MERGE_MAX through their distinct rows where they have at most
  * this many, else by a merge sort through a buffer on the stack, from runs
  * this long; longer still by heapsort, in place. */
 #define SPG_INSERTION_MAX 32
@@ -196,13 +197,16 @@ static int sort_by_rows(spg_int *r, spg_int *k, int64_t len)
 }
 
 /* Sorts the pairs (r_q, k_q), q < len, ascending; k is ascending on entry,
- * so a stable sort by row alone keeps equal rows in triplet order. */
-static void sort_column(spg_int *r, spg_int *k, int64_t len)
+ * so a stable sort by row alone keeps equal rows in triplet order. simd:
+ * spg_cpu_simd(). */
+static void sort_column(spg_int *r, spg_int *k, int64_t len, int simd)
 {
     if (len <= SPG_INSERTION_MAX) {
         insertion_sort(r, k, len);
         return;
     }
+    if (simd && len <= 64 && spg_cpu_sort64(r, k, len))
+        return;
     if (len <= SPG_MERGE_MAX) {
         if (!sort_by_rows(r, k, len))
             merge_sort(r, k, len);
@@ -365,6 +369,7 @@ typedef struct plan_work {
     int *clean;       /* per block: every triplet kept and in range (its column with rows_later) */
     int rows_later;   /* rows checked by the scatter, not the count */
     int redo;         /* a check failed with rows_later: start again without */
+    int simd;         /* spg_cpu_simd() */
     int64_t kept, nnz;
     spg_int *colptr, *rowind, *seg, *perm, *slot;
     spg_int *row;     /* slot's memory: the rows of perm's triplets until slot is written */
@@ -442,7 +447,7 @@ static spg_status sort_columns(plan_work *w)
 #pragma omp parallel for num_threads((int)w->T) schedule(dynamic, 1024)
     for (int64_t j = 0; j < n; j++) {
         const int64_t s = start[j], len = start[j + 1] - s;
-        sort_column(w->row + s, w->perm + s, len);
+        sort_column(w->row + s, w->perm + s, len, w->simd);
         w->colptr[j + 1] = distinct(w->row + s, len);
     }
     w->colptr[0] = 0;
@@ -517,7 +522,8 @@ spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan 
 {
     const plan_work start = {.t = t, .n = t->n, .N = t->nnz,
                              .T = block_count(spg_team(ctx, t->nnz, t->nnz), t->nnz, t->n),
-                             .rows_later = !t->skip_negative && t->m >= 1};
+                             .rows_later = !t->skip_negative && t->m >= 1,
+                             .simd = spg_cpu_simd()};
     plan_work w = start;
     spg_status st = plan_passes(&w);
     if (st == SPG_SUCCESS && w.redo) {
