@@ -14,8 +14,8 @@ int64_t spg_alloc_count(void);
 int64_t spg_alloc_bytes(void);
 
 /* Test hook: 0 makes CPU plans sort their columns without SIMD, 1 (the
- * default) lets them use it where the processor has it. Not for use while
- * plans are being made on other threads. */
+ * default) lets them use it where the processor has it. A plan reads it
+ * once, when it starts. */
 void spg_simd_allow(int allow);
 
 /* Runs of each backend kernel, counted by the dispatch layer so that tests

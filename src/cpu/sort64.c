@@ -71,8 +71,9 @@ SPG_AVX2 static void half_pair(__m256i *a, __m256i *b)
     *a = lo, *b = hi;
 }
 
-/* Each register's eight lanes ascending, the register already the lower
- * half of the block's keys: half-cleaners down to one lane. */
+/* Each register bitonic after the merge's steps between registers, the
+ * keys of a lower register all below those of a higher one: half-cleaners
+ * of 4, 2 and 1 lanes sort each register. */
 SPG_AVX2 static void clean(__m256i *v)
 {
     for (int r = 0; r < 8; r++)
@@ -80,8 +81,10 @@ SPG_AVX2 static void clean(__m256i *v)
 }
 
 /* key[0..64) ascending: each register sorted, then blocks of 2, 4 and 8
- * registers merged, each merge a flip and half-cleaners down to one lane
- * (written out: loops over v[] would keep it in memory). */
+ * registers merged, each merge a flip and half-cleaners down to one lane.
+ * The steps between registers are written out, where loops over v[] with
+ * computed partners kept v[] in memory; the loops left have fixed bounds
+ * and unroll. */
 SPG_AVX2 static void bitonic64(int32_t *key)
 {
     __m256i v[8];
