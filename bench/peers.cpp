@@ -244,10 +244,38 @@ void coo_rows(std::vector<Row> &rows, const Problem &p, Spg &s)
 // (without sorting rows or finding duplicates). Serially, directly or
 // first by blocks of 2^10 columns and then, block by block, by column
 // inside a block that stays in cache (each block's triplets in a copy of
-// its own); and directly on spgrad's threads.
+// its own); and directly on spgrad's threads. The direct ones prefetch as
+// the library's scatter does: where columns hold 32 triplets or more on
+// average, every second triplet, the place of the triplet 128 ahead.
 struct Scatter {
     int32_t *row = nullptr, *perm = nullptr;
 };
+
+constexpr int64_t spg_prefetch_ahead = 128;
+
+bool scatter_prefetches(const Problem &p)
+{
+    return p.n > 0 && p.K / 32 >= p.n;
+}
+
+// Triplets [k0, k1) to the places pos gives their columns, forwards.
+void scatter_range(const Problem &p, Scatter &s, int64_t *pos, int64_t k0, int64_t k1)
+{
+    int64_t k = k0;
+    if (scatter_prefetches(p))
+        for (; k + spg_prefetch_ahead < k1; k++) {
+            if (!(k & 1)) {
+                const int64_t q = pos[(size_t)p.J[k + spg_prefetch_ahead]];
+                __builtin_prefetch(s.row + q, 1), __builtin_prefetch(s.perm + q, 1);
+            }
+            const int64_t q = pos[(size_t)p.J[k]]++;
+            s.row[q] = p.I[k], s.perm[q] = (int32_t)k;
+        }
+    for (; k < k1; k++) {
+        const int64_t q = pos[(size_t)p.J[k]]++;
+        s.row[q] = p.I[k], s.perm[q] = (int32_t)k;
+    }
+}
 
 constexpr int spg_block_bits = 10;
 
@@ -265,10 +293,7 @@ void scatter_direct(const Problem &p, Scatter &s)
 {
     std::vector<int64_t> pos = column_starts(p, 0);
     s.row = alloc_huge<int32_t>(p.K), s.perm = alloc_huge<int32_t>(p.K);
-    for (int64_t k = 0; k < p.K; k++) {
-        const int64_t q = pos[(size_t)p.J[k]]++;
-        s.row[q] = p.I[k], s.perm[q] = (int32_t)k;
-    }
+    scatter_range(p, s, pos.data(), 0, p.K);
 }
 
 void scatter_blocked(const Problem &p, Scatter &s)
@@ -331,10 +356,7 @@ void scatter_parallel(const Problem &p, Scatter &s, int threads)
                 cnt[u * n + j] = q, q += len;
             }
 #pragma omp barrier
-        for (int64_t k = k0; k < k1; k++) {
-            const int64_t at = c[p.J[k]]++;
-            s.row[at] = p.I[k], s.perm[at] = (int32_t)k;
-        }
+        scatter_range(p, s, c, k0, k1);
     }
     std::free(cnt), std::free(part);
 #else
