@@ -3,8 +3,9 @@
 //
 //   spgrad_peers fem2d-N|fem3d-N [THREADS [ROUNDS [WARM]]]
 //
-// COO -> CSC with duplicates summed: spgrad's plan alone, spgrad "one shot"
-// (plan, new Ax, assembly), CSparse's cs_compress + cs_dupl, CHOLMOD's
+// COO -> CSC with duplicates summed: spgrad's plan alone, spgrad's "one
+// shot" (spg_plan_create_assemble), the plan then an assembly into a new
+// Ax, CSparse's cs_compress + cs_dupl, CHOLMOD's
 // cholmod_triplet_to_sparse, Eigen's setFromTriplets; numeric re-assembly
 // with a kept plan; SpMV: spgrad's N and T, CSparse's cs_gaxpy, Eigen's
 // A * x; and the COO bilinear pullback against a plain loop over the
@@ -186,6 +187,22 @@ bool coo_span(const Problem &p, const Spg &s)
     return !bad;
 }
 
+// The one shot's values against the kept plan's assembly: the same bits.
+// Prints one line.
+bool one_shot_check(Spg &s)
+{
+    spg_plan *plan = nullptr;
+    void *Ax = nullptr;
+    need(spg_plan_create_assemble(s.ctx, &s.coo, 0, SPG_DOUBLE, s.V, &plan, &Ax),
+         "plan with values");
+    const bool same = spg_plan_nnz(plan) == (int64_t)s.Ax.size() &&
+                      std::memcmp(Ax, s.Ax.data(), s.Ax.size() * sizeof(double)) == 0;
+    spg_plan_destroy(plan);
+    std::printf("check %-30s %s\n", "spgrad one shot", same ? "bitwise equal to spg_assemble"
+                                                          : "DIFFERS FROM spg_assemble");
+    return same;
+}
+
 // The COO bilinear pullback against the plain loop: the same bits (alpha
 // 1) from zero. Prints one line.
 bool coo_check(const Problem &p, Spg &s)
@@ -207,9 +224,18 @@ void spg_rows(std::vector<Row> &rows, Spg &s)
         s.fresh_Ax = nullptr;
         s.fresh = nullptr;
     };
+    auto drop_plan = [&s] { // its first values with it
+        spg_plan_destroy(s.fresh);
+        s.fresh = nullptr;
+    };
     add(rows, "spgrad plan", Kind::plan,
         [&s] { need(spg_plan_create(s.ctx, &s.coo, 0, &s.fresh), "plan"); }, drop);
-    add(rows, "spgrad one shot (plan, new Ax)", Kind::one_shot, [&s] {
+    add(rows, "spgrad one shot (plan with values)", Kind::one_shot, [&s] {
+        void *Ax = nullptr;
+        need(spg_plan_create_assemble(s.ctx, &s.coo, 0, SPG_DOUBLE, s.V, &s.fresh, &Ax),
+             "plan with values");
+    }, drop_plan);
+    add(rows, "spgrad plan, assemble into new Ax", Kind::spgrad, [&s] {
         need(spg_plan_create(s.ctx, &s.coo, 0, &s.fresh), "plan");
         s.fresh_Ax = alloc<double>(spg_plan_nnz(s.fresh));
         need(spg_assemble(s.ctx, s.fresh, SPG_DOUBLE, s.V, s.fresh_Ax), "assemble");
@@ -751,7 +777,7 @@ int main(int argc, char **argv)
     coo_rows(rows, p, s);
     Scatter sc;
     scatter_rows(rows, p, sc, (int)threads);
-    bool ok = coo_check(p, s) && scatter_check(p, (int)threads);
+    bool ok = one_shot_check(s) && coo_check(p, s) && scatter_check(p, (int)threads);
 #if SPG_PEER_CSPARSE
     Csparse cs;
     ok = cs_setup(cs, p, r, s) && ok;

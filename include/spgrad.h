@@ -151,6 +151,19 @@ SPG_API spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo,
                            unsigned flags, spg_plan **plan);
 SPG_API void spg_plan_destroy(spg_plan *plan); /* NULL is a no-op */
 
+/* spg_plan_create and the first spg_assemble of V (coo->nnz values of
+ * dtype) in one call, for a pattern assembled once: *Ax receives the
+ * stored values, spg_plan_nnz(*plan) of them, bitwise those spg_assemble
+ * gives. The sums are made while each column's triplets are still in
+ * cache, and the new array is first written by the threads that fill it,
+ * so this is faster than the two calls into a new array. *Ax is the
+ * plan's, in the context's memory (device memory for CUDA): the caller
+ * may read and write it until spg_plan_destroy frees it; the plan's calls
+ * never read it. On any error *plan and *Ax are left as they were. */
+SPG_API spg_status spg_plan_create_assemble(spg_context *ctx, const spg_coo *coo,
+                                            unsigned flags, spg_dtype dtype, const void *V,
+                                            spg_plan **plan, void **Ax);
+
 /* Stored entries of the plan's pattern (-1 for a NULL plan). */
 SPG_API int64_t spg_plan_nnz(const spg_plan *plan);
 

@@ -4,15 +4,20 @@
 
 #include "spg_types.h"
 
+/* sum_{t = a}^{b - 1} V_{perm_t}, in triplet order (a < b) */
+SPG_HD spg_real spg_k_run_sum(const spg_int *perm, const spg_real *V, spg_int a, spg_int b)
+{
+    spg_real sum = V[perm[a]];
+    for (spg_int t = a + 1; t < b; t++)
+        sum += V[perm[t]];
+    return sum;
+}
+
 /* a_s = sum_{t = seg_s}^{seg_{s+1} - 1} V_{perm_t}, in triplet order */
 SPG_HD spg_real spg_k_segment_sum(const spg_int *seg, const spg_int *perm,
                                   const spg_real *V, int64_t s)
 {
-    spg_int t = seg[s];
-    spg_real sum = V[perm[t]]; /* segments are never empty */
-    for (t++; t < seg[s + 1]; t++)
-        sum += V[perm[t]];
-    return sum;
+    return spg_k_run_sum(perm, V, seg[s], seg[s + 1]); /* segments are never empty */
 }
 
 /* dV_k += dA_{slot_k}; a skipped triplet (slot -1) is left as it is */

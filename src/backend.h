@@ -13,6 +13,11 @@ enum { SPG_NEED_N = 1u, SPG_NEED_T = 2u, SPG_NEED_PASS = 4u }; /* A x, A' x, bil
 typedef struct spg_ops {
     /* Fills the pattern arrays and counts of plan, or leaves it untouched. */
     spg_status (*plan_build)(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
+    /* plan_build, and plan->values = the sum of each entry's triplet values
+     * V, in the backend's memory. Optional: where NULL the dispatch runs
+     * plan_build and assemble into a new array instead. */
+    spg_status (*plan_build_assemble)(spg_context *ctx, const spg_triplets *t, const void *V,
+                                      spg_plan *plan);
     /* The bytes of the buffer an analysis of A's pattern keeps, in the
      * backend's memory; *ok = 0 where they overflow. */
     size_t (*analysis_bytes)(const spg_csc *A, int *ok);

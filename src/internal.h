@@ -65,6 +65,7 @@ struct spg_plan {
     void *seg;        /* nnz + 1: entry s sums perm[seg[s] .. seg[s+1]-1] */
     void *perm;       /* nnz_kept: triplets in entry order, stable */
     void *slot;       /* nnz_coo: entry of each triplet, -1 when skipped */
+    void *values;     /* nnz: spg_plan_create_assemble's first values, else NULL */
     spg_analysis analysis; /* analysis.of.colptr NULL where the backend makes none */
 };
 

@@ -27,15 +27,26 @@ static spg_status plan_analyse(spg_context *ctx, const spg_ops *o, spg_plan *p)
     return SPG_SUCCESS;
 }
 
-spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
-                           spg_plan **plan)
+/* The first values of a plan whose backend cannot make them while it
+ * builds the plan: an assembly into a new array that the plan keeps. */
+static spg_status first_values(spg_context *ctx, const spg_ops *o, spg_plan *p, spg_dtype dtype,
+                               const void *V)
+{
+    p->values = spg_backend_malloc(ctx, p->nnz, spg_value_size(dtype));
+    return p->values ? o->assemble(ctx, p, V, p->values) : SPG_ERR_ALLOC;
+}
+
+/* A new plan of coo's triplets in *plan, with its first values of V
+ * (dtype) where assemble is set; *plan is untouched on error. */
+static spg_status plan_make(spg_context *ctx, const spg_coo *coo, unsigned flags, int assemble,
+                            spg_dtype dtype, const void *V, spg_plan **plan)
 {
     spg_triplets t;
-    if (!ctx || !plan)
-        return SPG_ERR_NULL_POINTER;
     spg_status st = spg_coo_triplets(coo, flags, spg_plan_flags, &t);
     if (st != SPG_SUCCESS)
         return st;
+    if (assemble && coo->nnz > 0 && !V)
+        return SPG_ERR_NULL_POINTER;
     spg_plan *p = spg_calloc(1, sizeof *p);
     if (!p)
         return SPG_ERR_ALLOC;
@@ -45,13 +56,16 @@ spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
     p->m = t.m;
     p->n = t.n;
     p->nnz_coo = coo->nnz;
-    const spg_ops *o = spg_ops_get(ctx, SPG_DOUBLE, coo->itype); /* any value type */
-    st = o->plan_build(ctx, &t, p);
+    const spg_ops *o = spg_ops_get(ctx, dtype, coo->itype); /* a plan alone: any value type */
+    const int fused = assemble && o->plan_build_assemble;
+    st = fused ? o->plan_build_assemble(ctx, &t, V, p) : o->plan_build(ctx, &t, p);
     if (st != SPG_SUCCESS) {
         spg_free(p);
         return st;
     }
     st = plan_analyse(ctx, o, p);
+    if (st == SPG_SUCCESS && assemble && !fused)
+        st = first_values(ctx, o, p, dtype, V);
     if (st != SPG_SUCCESS) {
         spg_plan_destroy(p);
         return st;
@@ -60,12 +74,37 @@ spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
     return SPG_SUCCESS;
 }
 
+spg_status spg_plan_create(spg_context *ctx, const spg_coo *coo, unsigned flags,
+                           spg_plan **plan)
+{
+    if (!ctx || !plan)
+        return SPG_ERR_NULL_POINTER;
+    return plan_make(ctx, coo, flags, 0, SPG_DOUBLE, NULL, plan);
+}
+
+spg_status spg_plan_create_assemble(spg_context *ctx, const spg_coo *coo, unsigned flags,
+                                    spg_dtype dtype, const void *V, spg_plan **plan,
+                                    void **Ax)
+{
+    if (!ctx || !plan || !Ax)
+        return SPG_ERR_NULL_POINTER;
+    if (dtype != SPG_FLOAT && dtype != SPG_DOUBLE)
+        return SPG_ERR_INVALID_VALUE;
+    spg_plan *p = NULL;
+    spg_status st = plan_make(ctx, coo, flags, 1, dtype, V, &p);
+    if (st != SPG_SUCCESS)
+        return st;
+    *plan = p;
+    *Ax = p->values;
+    return SPG_SUCCESS;
+}
+
 void spg_plan_destroy(spg_plan *plan)
 {
     if (!plan)
         return;
-    void *arrays[] = {plan->colptr, plan->rowind, plan->seg,
-                      plan->perm,   plan->slot,   plan->analysis.buffer};
+    void *arrays[] = {plan->colptr, plan->rowind, plan->seg,  plan->perm,
+                      plan->slot,   plan->values, plan->analysis.buffer};
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
         spg_backend_free(plan->backend, arrays[a]);
     spg_free(plan);

@@ -91,6 +91,16 @@ void *dev_new(size_t bytes)
     return dev_reg(p, bytes);
 }
 
+void *dev_map(void *p, size_t bytes)
+{
+    void *h = malloc(bytes ? bytes : 1);
+    if (!h)
+        fail("out of memory");
+    spg_tool_get(be, h, p, bytes);
+    add(h, p, bytes, 0);
+    return h;
+}
+
 void dev_unreg(const void *p)
 {
     for (int k = nreg - 1; p && k >= 0; k--)

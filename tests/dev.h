@@ -42,6 +42,11 @@ void dev_unreg(const void *p);
 int dev_mark(void);
 void dev_release(int mark);
 
+/* A new host copy of bytes bytes at p, an array in the backend's memory
+ * that the library owns (a plan's first values), registered against p;
+ * dev_unreg it, then free it. */
+void *dev_map(void *p, size_t bytes);
+
 /* The mirror of the registered host array p; NULL for NULL. An array that
  * is not registered ends the test with a message. */
 void *dv(const void *p);

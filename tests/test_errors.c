@@ -10,15 +10,40 @@
 #include "testhook.h"
 
 static spg_plan *const untouched_plan = (spg_plan *)&spg_test_passed; /* never freed */
+static void *const untouched_values = (void *)&spg_test_passed;
 
-/* Plan creation fails with want and leaves the output pointer as it was. */
+/* V of the plans made with their first values (at most 8 triplets below),
+ * registered by main. */
+static double first_V[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+/* Plan creation with flags, alone or (assemble) with its first values. */
+static spg_status create(spg_context *ctx, const spg_coo *coo, unsigned flags, int assemble,
+                         spg_plan **plan, void **Ax)
+{
+    if (assemble)
+        return DEV(spg_plan_create_assemble(ctx, dev_coo(coo), flags, SPG_DOUBLE, dv(first_V),
+                                            plan, Ax));
+    return DEV(spg_plan_create(ctx, dev_coo(coo), flags, plan));
+}
+
+/* That creation fails with want and leaves the outputs as they were. */
+static void create_fails(spg_context *ctx, const spg_coo *coo, unsigned flags, int assemble,
+                         spg_status want, const char *what)
+{
+    spg_plan *plan = untouched_plan;
+    void *Ax = untouched_values;
+    spg_status st = create(ctx, coo, flags, assemble, &plan, &Ax);
+    if (!CHECK(st == want) || !CHECK(plan == untouched_plan) || !CHECK(Ax == untouched_values))
+        fprintf(stderr, "  %s%s: got %d (%s), wanted %d\n", what, assemble ? ", with values" : "",
+                st, spg_status_string(st), want);
+}
+
+/* Plan creation fails with want, alone and with its first values. */
 static void plan_fails(spg_context *ctx, const spg_coo *coo, unsigned flags, spg_status want,
                        const char *what)
 {
-    spg_plan *plan = untouched_plan;
-    spg_status st = DEV(spg_plan_create(ctx, dev_coo(coo), flags, &plan));
-    if (!CHECK(st == want) || !CHECK(plan == untouched_plan))
-        fprintf(stderr, "  %s: got %d (%s), wanted %d\n", what, st, spg_status_string(st), want);
+    create_fails(ctx, coo, flags, 0, want, what);
+    create_fails(ctx, coo, flags, 1, want, what);
 }
 
 static void test_status_strings(void)
@@ -86,6 +111,20 @@ static void test_plan_arguments(spg_context *ctx)
     CHECK_STATUS(DEV(spg_plan_create(ctx, NULL, 0, &plan)), SPG_ERR_NULL_POINTER);
     CHECK_STATUS(DEV(spg_plan_create(ctx, dev_coo(&ok), 0, NULL)), SPG_ERR_NULL_POINTER);
     CHECK(plan == untouched_plan);
+    void *Ax = untouched_values;
+    CHECK_STATUS(DEV(spg_plan_create_assemble(NULL, dev_coo(&ok), 0, SPG_DOUBLE, dv(first_V),
+                                              &plan, &Ax)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_plan_create_assemble(ctx, NULL, 0, SPG_DOUBLE, dv(first_V), &plan, &Ax)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_plan_create_assemble(ctx, dev_coo(&ok), 0, SPG_DOUBLE, NULL, &plan, &Ax)),
+                 SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_plan_create_assemble(ctx, dev_coo(&ok), 0, SPG_DOUBLE, dv(first_V), NULL,
+                                              &Ax)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_plan_create_assemble(ctx, dev_coo(&ok), 0, SPG_DOUBLE, dv(first_V),
+                                              &plan, NULL)), SPG_ERR_NULL_POINTER);
+    CHECK_STATUS(DEV(spg_plan_create_assemble(ctx, dev_coo(&ok), 0, (spg_dtype)2, dv(first_V),
+                                              &plan, &Ax)), SPG_ERR_INVALID_VALUE);
+    CHECK(plan == untouched_plan && Ax == untouched_values);
     plan_fails(ctx, &ok, 8, SPG_ERR_INVALID_VALUE, "unknown flag");
     c = ok, c.itype = (spg_itype)2;
     plan_fails(ctx, &c, 0, SPG_ERR_INVALID_VALUE, "unknown index type");
@@ -191,31 +230,40 @@ static void test_numeric_arguments(spg_context *ctx)
     CHECK_STATUS(DEV(spg_assemble_pullback(ctx, e, SPG_FLOAT, NULL, NULL)), SPG_SUCCESS);
     CHECK(spg_plan_nnz(e) == 0);
     spg_plan_destroy(e);
+    e = NULL;
+    void *eAx = NULL;
+    CHECK_STATUS(DEV(spg_plan_create_assemble(ctx, dev_coo(&empty), 0, SPG_FLOAT, NULL, &e, &eAx)),
+                 SPG_SUCCESS);
+    CHECK(spg_plan_nnz(e) == 0 && eAx);
+    spg_plan_destroy(e);
     spg_plan_destroy(plan);
     dev_release(mark);
 }
 
-/* Plan creation from coo with flags gives first, then fails with
- * SPG_ERR_ALLOC, the plan untouched, for each of that run's allocations
- * failed in turn; each run on a fresh context (a CUDA context keeps the
- * workspace it grew). 0 when the first run's status was not first. */
-static int fail_each_allocation(const spg_coo *coo, unsigned flags, spg_status first)
+/* Plan creation from coo with flags, alone or (assemble) with its first
+ * values, gives first, then fails with SPG_ERR_ALLOC, the outputs
+ * untouched, for each of that run's allocations failed in turn; each run
+ * on a fresh context (a CUDA context keeps the workspace it grew). 0 when
+ * the first run's status was not first. */
+static int fail_each_allocation(const spg_coo *coo, unsigned flags, int assemble,
+                                spg_status first)
 {
     spg_context *fresh = NULL;
     spg_plan *plan = NULL;
+    void *Ax = NULL;
     CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
     spg_alloc_fail_at(0);
-    const spg_status st = DEV(spg_plan_create(fresh, dev_coo(coo), flags, &plan));
+    const spg_status st = create(fresh, coo, flags, assemble, &plan, &Ax);
     const int64_t calls = spg_alloc_count();
     spg_plan_destroy(plan);
     spg_context_destroy(fresh);
     if (!CHECK_STATUS(st, first))
         return 0;
-    CHECK(first != SPG_SUCCESS || calls >= 2);
+    CHECK(first != SPG_SUCCESS || calls >= 2 + assemble);
     for (int64_t k = 1; k <= calls; k++) {
         CHECK_STATUS(spg_context_create(dev_backend(), &fresh), SPG_SUCCESS);
         spg_alloc_fail_at(k);
-        plan_fails(fresh, coo, flags, SPG_ERR_ALLOC, "injected");
+        create_fails(fresh, coo, flags, assemble, SPG_ERR_ALLOC, "injected");
         spg_alloc_fail_at(0);
         spg_context_destroy(fresh);
     }
@@ -229,9 +277,10 @@ static void test_allocation_failures(spg_context *ctx)
     const int mark = dev_mark();
     dev_reg(I, sizeof I), dev_reg(J, sizeof J);
     const spg_coo coo = {5, 4, 6, SPG_INT64, I, J};
-    for (unsigned flags = 0; flags < 8; flags += SPG_SKIP_NEGATIVE)
-        if (!fail_each_allocation(&coo, flags | SPG_SKIP_NEGATIVE, SPG_SUCCESS))
-            break;
+    int ok = 1; /* one failure says it */
+    for (unsigned flags = 0; ok && flags < 8; flags += SPG_SKIP_NEGATIVE)
+        for (int assemble = 0; ok && assemble < 2; assemble++)
+            ok = fail_each_allocation(&coo, flags | SPG_SKIP_NEGATIVE, assemble, SPG_SUCCESS);
     dev_release(mark);
     spg_alloc_fail_at(1);
     spg_context *c = (spg_context *)untouched_plan;
@@ -263,8 +312,10 @@ static void test_allocation_failures_no_skip(void)
     const int mark = dev_mark();
     dev_reg(good, sizeof good), dev_reg(bad, sizeof bad), dev_reg(J, sizeof J);
     const spg_coo good_coo = {5, 4, 6, SPG_INT64, good, J}, bad_coo = {5, 4, 6, SPG_INT64, bad, J};
-    fail_each_allocation(&good_coo, 0, SPG_SUCCESS);
-    fail_each_allocation(&bad_coo, 0, SPG_ERR_INDEX_RANGE);
+    for (int assemble = 0; assemble < 2; assemble++) {
+        fail_each_allocation(&good_coo, 0, assemble, SPG_SUCCESS);
+        fail_each_allocation(&bad_coo, 0, assemble, SPG_ERR_INDEX_RANGE);
+    }
     dev_release(mark);
 }
 
@@ -513,6 +564,7 @@ static void test_analysis(spg_context *ctx)
 int main(int argc, char **argv)
 {
     spg_context *ctx = dev_open(argc, argv);
+    dev_reg(first_V, sizeof first_V);
     spg_backend backend;
     CHECK(spg_context_backend(ctx, &backend) == SPG_SUCCESS && backend == dev_backend());
     test_status_strings();

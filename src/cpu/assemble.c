@@ -19,6 +19,24 @@ spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *
     return SPG_SUCCESS;
 }
 
+/* Ax[a..b) = the sums of those entries' segments, the last one ending at end */
+static void first_sums(const spg_int *seg, const spg_int *perm, spg_int end, const void *V,
+                       void *Ax, int64_t a, int64_t b)
+{
+    const spg_real *v = V;
+    spg_real *ax = Ax;
+    for (int64_t s = a; s < b; s++)
+        ax[s] = spg_k_run_sum(perm, v, seg[s], s + 1 < b ? seg[s + 1] : end);
+}
+
+/* the plan, and Ax made in its passes */
+spg_status spg_cpu_plan_build_assemble(spg_context *ctx, const spg_triplets *t, const void *V,
+                                       spg_plan *plan)
+{
+    const spg_cpu_first first = {V, sizeof(spg_real), first_sums};
+    return spg_cpu_plan_first(ctx, t, &first, plan);
+}
+
 /* dV += dAx gathered through each triplet's entry */
 spg_status spg_cpu_assemble_pullback(spg_context *ctx, const spg_plan *plan,
                                                 const void *dAx, void *dV)

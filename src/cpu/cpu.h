@@ -19,6 +19,7 @@ extern const spg_ops spg_cpu_ops_f32_i32, spg_cpu_ops_f32_i64, spg_cpu_ops_f64_i
  * spg_cpu_spmv_f64_i32, and spg_cpu_plan_build is spg_cpu_plan_build_i32. */
 #ifdef SPG_ISUFFIX
 #define spg_cpu_plan_build SPG_ITYPED(spg_cpu_plan_build)
+#define spg_cpu_plan_first SPG_ITYPED(spg_cpu_plan_first)
 #define spg_cpu_csc_check SPG_ITYPED(spg_cpu_csc_check)
 #define spg_cpu_coo_check SPG_ITYPED(spg_cpu_coo_check)
 
@@ -27,6 +28,19 @@ extern const spg_ops spg_cpu_ops_f32_i32, spg_cpu_ops_f32_i64, spg_cpu_ops_f64_i
 #include "../../kernels/spg_types.h"
 
 spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan);
+/* The first values of a plan made by spg_cpu_plan_first: V, the bytes of
+ * a value, and the sums of the entries [a, b) into Ax, given seg up to
+ * entry b - 1 and the end of entry b - 1's segment. */
+typedef struct spg_cpu_first {
+    const void *V;
+    size_t size;
+    void (*sums)(const spg_int *seg, const spg_int *perm, spg_int end, const void *V, void *Ax,
+                 int64_t a, int64_t b);
+} spg_cpu_first;
+/* spg_cpu_plan_build, and plan->values made by assemble while each
+ * column's triplets are in cache. */
+spg_status spg_cpu_plan_first(spg_context *ctx, const spg_triplets *t,
+                              const spg_cpu_first *assemble, spg_plan *plan);
 spg_status spg_cpu_csc_check(spg_context *ctx, const spg_csc *A);
 spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
 /* Sorts the pairs (r_q, k_q), 1 <= len <= 64, k ascending, by row, as
@@ -43,6 +57,7 @@ int spg_cpu_simd(void);
 #define spg_cpu_analyse SPG_TYPED(spg_cpu_analyse)
 #define spg_cpu_analysis_bytes SPG_TYPED(spg_cpu_analysis_bytes)
 #define spg_cpu_assemble SPG_TYPED(spg_cpu_assemble)
+#define spg_cpu_plan_build_assemble SPG_TYPED(spg_cpu_plan_build_assemble)
 #define spg_cpu_assemble_pullback SPG_TYPED(spg_cpu_assemble_pullback)
 #define spg_cpu_spmv SPG_TYPED(spg_cpu_spmv)
 #define spg_cpu_spmv_t_outer SPG_TYPED(spg_cpu_spmv_t_outer)
@@ -55,6 +70,8 @@ int spg_cpu_simd(void);
 size_t spg_cpu_analysis_bytes(const spg_csc *A, int *ok);
 spg_status spg_cpu_analyse(spg_context *ctx, const spg_csc *A, void *buffer, spg_analysis *an);
 spg_status spg_cpu_assemble(spg_context *ctx, const spg_plan *plan, const void *V, void *Ax);
+spg_status spg_cpu_plan_build_assemble(spg_context *ctx, const spg_triplets *t, const void *V,
+                                       spg_plan *plan);
 spg_status spg_cpu_assemble_pullback(spg_context *ctx, const spg_plan *plan, const void *dAx,
                                      void *dV);
 spg_status spg_cpu_spmv(spg_context *ctx, const spg_csc *A, spg_op op, double alpha,

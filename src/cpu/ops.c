@@ -3,6 +3,7 @@
 
 const spg_ops SPG_TYPED(spg_cpu_ops) = {
     .plan_build = spg_cpu_plan_build,
+    .plan_build_assemble = spg_cpu_plan_build_assemble,
     .analysis_bytes = spg_cpu_analysis_bytes,
     .analyse = spg_cpu_analyse,
     .assemble = spg_cpu_assemble,

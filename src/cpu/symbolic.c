@@ -409,6 +409,8 @@ typedef struct plan_work {
     int64_t kept, nnz;
     spg_int *colptr, *rowind, *seg, *perm, *slot;
     spg_int *row;     /* slot's memory: the rows of perm's triplets until slot is written */
+    const spg_cpu_first *assemble; /* the first values' sums; NULL for a plan alone */
+    void *Ax;                      /* those values */
 } plan_work;
 
 /* The work space, colptr and slot; SPG_ERR_ALLOC when one is missing. */
@@ -430,7 +432,7 @@ static spg_status work_alloc(plan_work *w)
 static void work_free(plan_work *w)
 {
     void *arrays[] = {w->cnt, w->first, w->bad, w->clean, w->colptr,
-                      w->rowind, w->seg, w->perm, w->slot};
+                      w->rowind, w->seg, w->perm, w->slot, w->Ax};
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
         spg_free(arrays[a]);
 }
@@ -493,26 +495,45 @@ static spg_status sort_columns(plan_work *w)
     w->nnz = w->colptr[n];
     w->rowind = spg_malloc(w->nnz, sizeof(spg_int));
     w->seg = spg_malloc(w->nnz + 1, sizeof(spg_int));
-    return w->rowind && w->seg ? SPG_SUCCESS : SPG_ERR_ALLOC;
+    if (w->assemble)
+        w->Ax = spg_malloc(w->nnz, w->assemble->size);
+    return w->rowind && w->seg && (w->Ax || !w->assemble) ? SPG_SUCCESS : SPG_ERR_ALLOC;
 }
 
-/* Equal neighbours in a column are one entry: its row, and its segment of
+/* Columns find_segments takes at a time: their triplets stay in the L2
+ * for the first values' sums. */
+#define SPG_SEGMENT_COLUMNS 256
+
+/* Equal neighbours in column j are one entry: its row, and its segment of
  * perm. */
+static void column_segments(const plan_work *w, int64_t j, spg_int *rowind, spg_int *seg)
+{
+    const spg_int s = w->cnt[1 + j], end = w->cnt[2 + j], *row = w->row;
+    spg_int e = w->colptr[j] - 1;
+    for (spg_int q = s; q < end; q++) {
+        if (q == s || row[q] != row[q - 1]) {
+            e++;
+            rowind[e] = row[q];
+            seg[e] = q;
+        }
+    }
+}
+
+/* The entries' rows and segments, and with w->assemble their values, a
+ * group of columns at a time. */
 static void find_segments(plan_work *w)
 {
-    const spg_int *start = w->cnt + 1, *row = w->row, *colptr = w->colptr;
+    const int64_t n = w->n, groups = (n + SPG_SEGMENT_COLUMNS - 1) / SPG_SEGMENT_COLUMNS;
+    const spg_int *start = w->cnt + 1, *colptr = w->colptr;
     spg_int *rowind = w->rowind, *seg = w->seg; /* not reread from w after each store */
 #pragma omp parallel for num_threads((int)w->T) schedule(static)
-    for (int64_t j = 0; j < w->n; j++) {
-        const spg_int s = start[j], end = start[j + 1];
-        spg_int e = colptr[j] - 1;
-        for (spg_int q = s; q < end; q++) {
-            if (q == s || row[q] != row[q - 1]) {
-                e++;
-                rowind[e] = row[q];
-                seg[e] = q;
-            }
-        }
+    for (int64_t g = 0; g < groups; g++) {
+        const int64_t j0 = g * SPG_SEGMENT_COLUMNS, j1 = min64(n, j0 + SPG_SEGMENT_COLUMNS);
+        for (int64_t j = j0; j < j1; j++)
+            column_segments(w, j, rowind, seg);
+        if (w->assemble)
+            w->assemble->sums(seg, w->perm, start[j1], w->assemble->V, w->Ax, colptr[j0],
+                              colptr[j1]);
     }
     seg[w->nnz] = (spg_int)w->kept;
 }
@@ -556,12 +577,13 @@ static spg_status plan_passes(plan_work *w)
  * the scatter, which reads the rows anyway, checks them: I is read once
  * less. A bad triplet found that way sends the plan back to the start with
  * both checked in the count, which finds the first bad one in order. */
-spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan)
+static spg_status plan_build(spg_context *ctx, const spg_triplets *t,
+                             const spg_cpu_first *assemble, spg_plan *plan)
 {
     const plan_work start = {.t = t, .n = t->n, .N = t->nnz,
                              .T = block_count(spg_team(ctx, t->nnz, t->nnz), t->nnz, t->n),
                              .rows_later = !t->skip_negative && t->m >= 1,
-                             .simd = spg_cpu_simd()};
+                             .simd = spg_cpu_simd(), .assemble = assemble};
     plan_work w = start;
     spg_status st = plan_passes(&w);
     if (st == SPG_SUCCESS && w.redo) {
@@ -574,9 +596,21 @@ spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan 
         plan->nnz_kept = w.kept;
         plan->nnz = w.nnz;
         plan->colptr = w.colptr, plan->rowind = w.rowind, plan->seg = w.seg;
-        plan->perm = w.perm, plan->slot = w.slot;
+        plan->perm = w.perm, plan->slot = w.slot, plan->values = w.Ax;
         w.colptr = w.rowind = w.seg = w.perm = w.slot = NULL; /* now the plan's */
+        w.Ax = NULL;
     }
     work_free(&w);
     return st;
+}
+
+spg_status spg_cpu_plan_build(spg_context *ctx, const spg_triplets *t, spg_plan *plan)
+{
+    return plan_build(ctx, t, NULL, plan);
+}
+
+spg_status spg_cpu_plan_first(spg_context *ctx, const spg_triplets *t,
+                              const spg_cpu_first *assemble, spg_plan *plan)
+{
+    return plan_build(ctx, t, assemble, plan);
 }

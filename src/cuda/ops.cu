@@ -674,6 +674,7 @@ static spg_status prepare(spg_context *ctx, const spg_csc *A, unsigned need)
  * operation runs under its context's lock (cuda_internal.h). */
 extern "C" const spg_ops SPG_TYPED(spg_cuda_ops) = {
     .plan_build = locked<plan_build>::call,
+    .plan_build_assemble = nullptr, /* the dispatch runs plan_build, then assemble */
     .analysis_bytes = analysis_bytes,
     .analyse = locked<analyse>::call,
     .assemble = locked<assemble>::call,
