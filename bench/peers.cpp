@@ -777,7 +777,9 @@ int main(int argc, char **argv)
     coo_rows(rows, p, s);
     Scatter sc;
     scatter_rows(rows, p, sc, (int)threads);
-    bool ok = one_shot_check(s) && coo_check(p, s) && scatter_check(p, (int)threads);
+    bool ok = one_shot_check(s);
+    ok = coo_check(p, s) && ok;
+    ok = scatter_check(p, (int)threads) && ok;
 #if SPG_PEER_CSPARSE
     Csparse cs;
     ok = cs_setup(cs, p, r, s) && ok;

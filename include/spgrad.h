@@ -154,12 +154,13 @@ SPG_API void spg_plan_destroy(spg_plan *plan); /* NULL is a no-op */
 /* spg_plan_create and the first spg_assemble of V (coo->nnz values of
  * dtype) in one call, for a pattern assembled once: *Ax receives the
  * stored values, spg_plan_nnz(*plan) of them, bitwise those spg_assemble
- * gives. The sums are made while each column's triplets are still in
- * cache, and the new array is first written by the threads that fill it,
- * so this is faster than the two calls into a new array. *Ax is the
- * plan's, in the context's memory (device memory for CUDA): the caller
- * may read and write it until spg_plan_destroy frees it; the plan's calls
- * never read it. On any error *plan and *Ax are left as they were. */
+ * gives. On the CPU the sums are made while each column's triplets are
+ * still in cache, into an array first written by the threads that fill
+ * it: faster than the two calls into a new array. On CUDA it makes the
+ * two calls. *Ax is the plan's, in the context's memory (device memory
+ * for CUDA): the caller may read and write it until spg_plan_destroy
+ * frees it; the plan's calls never read it. On any error *plan and *Ax
+ * are left as they were. */
 SPG_API spg_status spg_plan_create_assemble(spg_context *ctx, const spg_coo *coo,
                                             unsigned flags, spg_dtype dtype, const void *V,
                                             spg_plan **plan, void **Ax);

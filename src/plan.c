@@ -37,16 +37,18 @@ static spg_status first_values(spg_context *ctx, const spg_ops *o, spg_plan *p, 
 }
 
 /* A new plan of coo's triplets in *plan, with its first values of V
- * (dtype) where assemble is set; *plan is untouched on error. */
-static spg_status plan_make(spg_context *ctx, const spg_coo *coo, unsigned flags, int assemble,
-                            spg_dtype dtype, const void *V, spg_plan **plan)
+ * (dtype) where with_values is set; *plan is untouched on error. */
+static spg_status plan_make(spg_context *ctx, const spg_coo *coo, unsigned flags,
+                            int with_values, spg_dtype dtype, const void *V, spg_plan **plan)
 {
     spg_triplets t;
     spg_status st = spg_coo_triplets(coo, flags, spg_plan_flags, &t);
     if (st != SPG_SUCCESS)
         return st;
-    if (assemble && coo->nnz > 0 && !V)
+    if (with_values && coo->nnz > 0 && !V)
         return SPG_ERR_NULL_POINTER;
+    if (with_values && dtype != SPG_FLOAT && dtype != SPG_DOUBLE)
+        return SPG_ERR_INVALID_VALUE;
     spg_plan *p = spg_calloc(1, sizeof *p);
     if (!p)
         return SPG_ERR_ALLOC;
@@ -57,14 +59,14 @@ static spg_status plan_make(spg_context *ctx, const spg_coo *coo, unsigned flags
     p->n = t.n;
     p->nnz_coo = coo->nnz;
     const spg_ops *o = spg_ops_get(ctx, dtype, coo->itype); /* a plan alone: any value type */
-    const int fused = assemble && o->plan_build_assemble;
+    const int fused = with_values && o->plan_build_assemble;
     st = fused ? o->plan_build_assemble(ctx, &t, V, p) : o->plan_build(ctx, &t, p);
     if (st != SPG_SUCCESS) {
         spg_free(p);
         return st;
     }
     st = plan_analyse(ctx, o, p);
-    if (st == SPG_SUCCESS && assemble && !fused)
+    if (st == SPG_SUCCESS && with_values && !fused)
         st = first_values(ctx, o, p, dtype, V);
     if (st != SPG_SUCCESS) {
         spg_plan_destroy(p);
@@ -88,8 +90,6 @@ spg_status spg_plan_create_assemble(spg_context *ctx, const spg_coo *coo, unsign
 {
     if (!ctx || !plan || !Ax)
         return SPG_ERR_NULL_POINTER;
-    if (dtype != SPG_FLOAT && dtype != SPG_DOUBLE)
-        return SPG_ERR_INVALID_VALUE;
     spg_plan *p = NULL;
     spg_status st = plan_make(ctx, coo, flags, 1, dtype, V, &p);
     if (st != SPG_SUCCESS)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "values.h"
 
 /* The COO view of a, or NULL when its slot is NULL. */
@@ -64,6 +65,31 @@ static spg_status w_plan_create(const args *a)
     spg_status st = spg_plan_create(a->p[S_CTX], coo_of(a, &c), a->flags, out);
     if (st == SPG_SUCCESS)
         spg_plan_destroy(*out);
+    return st;
+}
+
+/* spg_plan_create_assemble: the plan's values copied to AX (where the
+ * backend computes), the plan destroyed again. A NULL slot PLAN_OUT or AX
+ * passes NULL for the plan's or the values' pointer. */
+static spg_status w_plan_create_assemble(const args *a)
+{
+    spg_coo c;
+    spg_plan *plan = NULL;
+    void *values = NULL;
+    spg_status st = spg_plan_create_assemble(a->p[S_CTX], coo_of(a, &c), a->flags, a->dtype,
+                                             a->p[S_TRIP], a->p[S_PLAN_OUT] ? &plan : NULL,
+                                             a->p[S_AX] ? &values : NULL);
+    if (st != SPG_SUCCESS)
+        return st;
+    const size_t len = (size_t)spg_plan_nnz(plan) * spg_vsize(a->dtype);
+    spg_backend be = SPG_BACKEND_CPU;
+    void *host = malloc(len ? len : 1);
+    if (!host || spg_context_backend(a->p[S_CTX], &be) != SPG_SUCCESS)
+        exit(2);
+    spg_tool_get(be, host, values, len);
+    spg_tool_set(be, a->p[S_AX], host, len);
+    free(host);
+    spg_plan_destroy(plan);
     return st;
 }
 
@@ -307,6 +333,9 @@ const call spg_calls[] = {
     {"spg_context_set_atomics", w_set_atomics, {[S_CTX] = ERR}, SETUP, 0},
     {"spg_plan_create", w_plan_create,
      {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_PLAN_OUT] = ERR}, SETUP, 0},
+    {"spg_plan_create_assemble", w_plan_create_assemble,
+     {[S_CTX] = ERR, [S_COO] = ERR, [S_I] = ERR, [S_J] = ERR, [S_TRIP] = ERR, [S_PLAN_OUT] = ERR,
+      [S_AX] = ERR}, EXACT, 0},
     {"spg_plan_csc", w_plan_csc, {[S_PLAN] = ERR, [S_VALUES] = OK, [S_VIEW_OUT] = ERR}, SETUP, 0},
     {"spg_assemble", w_assemble, {[S_CTX] = ERR, [S_PLAN] = ERR, [S_TRIP] = ERR, [S_AX] = ERR}, EXACT, 0},
     {"spg_assemble_pullback", w_assemble_pullback,

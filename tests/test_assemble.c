@@ -117,7 +117,7 @@ static void run(spg_context *ctx, const problem *p, spg_dtype dt, spg_itype it, 
         }
     }
 
-    ok = ok && one_call(ctx, &coo, flags, dt, V, &A, Ax);
+    ok = one_call(ctx, &coo, flags, dt, V, &A, Ax) && ok;
 
     /* pullback: dV_k += dAx of its entry, skipped triplets untouched */
     void *dAx = dev_new((size_t)nnz * vs), *dV = dev_new((size_t)p->nnz * vs);

@@ -187,6 +187,17 @@ int main(void)
     free(I), free(J);
     problem_free(&p);
 
+    /* two columns in three empty: some on the edges of the groups in which
+     * plan creation sums the first values, for every thread count */
+    problem e = problem_random("", 3000, 2000, 400000, 0, 23);
+    for (int64_t k = 0; k < e.nnz; k++)
+        e.J[k] -= e.J[k] % 3, e.V[k] = (double)(k % 1000 + 1) / 3.0;
+    void *eI = problem_index(&e, e.I, SPG_INT32, 0), *eJ = problem_index(&e, e.J, SPG_INT32, 0);
+    const spg_coo ec = {e.m, e.n, e.nnz, SPG_INT32, eI, eJ};
+    compare(ctx, &ec, 0, SPG_DOUBLE, e.V, "empty columns");
+    free(eI), free(eJ);
+    problem_free(&e);
+
     /* square, without bands: A x on one thread, the rest on all */
     problem q = problem_random("random square", 2000, 2000, 300000, 0, 22);
     void *qI = problem_index(&q, q.I, SPG_INT32, 0), *qJ = problem_index(&q, q.J, SPG_INT32, 0);

@@ -38,7 +38,8 @@ typedef struct spg_cpu_first {
                  int64_t a, int64_t b);
 } spg_cpu_first;
 /* spg_cpu_plan_build, and plan->values made by assemble while each
- * column's triplets are in cache. */
+ * column's triplets are in cache: the half of spg_cpu_plan_build_assemble
+ * compiled per index type only, as the rest of the plan is. */
 spg_status spg_cpu_plan_first(spg_context *ctx, const spg_triplets *t,
                               const spg_cpu_first *assemble, spg_plan *plan);
 spg_status spg_cpu_csc_check(spg_context *ctx, const spg_csc *A);

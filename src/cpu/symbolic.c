@@ -116,6 +116,11 @@ static void merge_runs(const spg_int *r, const spg_int *k, int64_t lo, int64_t m
         sr[o] = r[b], sk[o] = k[b];
 }
 
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
 static int64_t min64(int64_t a, int64_t b)
 {
     return a < b ? a : b;
@@ -500,8 +505,9 @@ static spg_status sort_columns(plan_work *w)
     return w->rowind && w->seg && (w->Ax || !w->assemble) ? SPG_SUCCESS : SPG_ERR_ALLOC;
 }
 
-/* Columns find_segments takes at a time: their triplets stay in the L2
- * for the first values' sums. */
+/* Columns find_segments takes at a time, or fewer where the threads would
+ * otherwise lack groups: the first values' sums read the group's perm
+ * again while the L2 holds it (columns of up to a few hundred triplets). */
 #define SPG_SEGMENT_COLUMNS 256
 
 /* Equal neighbours in column j are one entry: its row, and its segment of
@@ -523,12 +529,13 @@ static void column_segments(const plan_work *w, int64_t j, spg_int *rowind, spg_
  * group of columns at a time. */
 static void find_segments(plan_work *w)
 {
-    const int64_t n = w->n, groups = (n + SPG_SEGMENT_COLUMNS - 1) / SPG_SEGMENT_COLUMNS;
+    const int64_t n = w->n, width = max64(1, min64(SPG_SEGMENT_COLUMNS, n / w->T));
+    const int64_t groups = (n + width - 1) / width;
     const spg_int *start = w->cnt + 1, *colptr = w->colptr;
     spg_int *rowind = w->rowind, *seg = w->seg; /* not reread from w after each store */
 #pragma omp parallel for num_threads((int)w->T) schedule(static)
     for (int64_t g = 0; g < groups; g++) {
-        const int64_t j0 = g * SPG_SEGMENT_COLUMNS, j1 = min64(n, j0 + SPG_SEGMENT_COLUMNS);
+        const int64_t j0 = g * width, j1 = min64(n, j0 + width);
         for (int64_t j = j0; j < j1; j++)
             column_segments(w, j, rowind, seg);
         if (w->assemble)
