@@ -13,10 +13,11 @@ void spg_alloc_fail_at(int64_t k);
 int64_t spg_alloc_count(void);
 int64_t spg_alloc_bytes(void);
 
-/* Test hook: 0 makes CPU plans sort their columns without SIMD, 1 (the
- * default) lets them use it where the processor has it. A plan reads it
- * once, when it starts. */
-void spg_simd_allow(int allow);
+/* Test hook: the most vector instructions CPU plans may sort their
+ * columns with, where the processor has them: 0 none, 1 AVX2, 2 AVX-512
+ * (the default; src/cpu/cpu.h, SPG_SIMD_*). A plan reads it once, when it
+ * starts. */
+void spg_simd_allow(int level);
 
 /* Runs of each backend kernel, counted by the dispatch layer so that tests
  * can see which work a call did and which it skipped. Per thread. */

@@ -380,15 +380,15 @@ static void plan_out_free(plan_out *o)
 
 /* The two instances of src/cpu/sort64.c (cpu.h declares them per index
  * type, for the library's own files). */
-int spg_cpu_sort64_i32(int32_t *r, int32_t *k, int64_t len);
-int spg_cpu_sort64_i64(int64_t *r, int64_t *k, int64_t len);
+int spg_cpu_sort64_i32(int32_t *r, int32_t *k, int64_t len, int simd);
+int spg_cpu_sort64_i64(int64_t *r, int64_t *k, int64_t len, int simd);
 
 /* Sorts one column of len pairs in the index type it (1: int64) with the
- * AVX2 sort: rows lo + (a random pool of offsets up to span, holding 0 and
- * span), triplet numbers ascending. 1 when it sorted them as a stable sort
- * by row does, or refused them (span 2^25 - 1 or more) and left them as
- * they were. */
-static int sort64_matches(spg_rng *g, int it, int64_t len, int64_t lo, int64_t span)
+ * SIMD sort of level simd: rows lo + (a random pool of offsets up to span,
+ * holding 0 and span), triplet numbers ascending. 1 when it sorted them as
+ * a stable sort by row does, or refused them (span 2^25 - 1 or more) and
+ * left them as they were. */
+static int sort64_matches(spg_rng *g, int simd, int it, int64_t len, int64_t lo, int64_t span)
 {
     int64_t r[64], k[64], want_r[64], want_k[64], pool[64], r0[64], k0[64];
     const int64_t npool = 1 + spg_rng_below(g, len);
@@ -410,12 +410,12 @@ static int sort64_matches(spg_rng *g, int it, int64_t len, int64_t lo, int64_t s
     const int sorts = (len > 1 ? span : 0) < ((int64_t)1 << 25) - 1; /* the rows' span */
     int done;
     if (it) {
-        done = spg_cpu_sort64_i64(r, k, len);
+        done = spg_cpu_sort64_i64(r, k, len, simd);
     } else {
         int32_t r32[64], k32[64];
         for (int64_t q = 0; q < len; q++)
             r32[q] = (int32_t)r[q], k32[q] = (int32_t)k[q];
-        done = spg_cpu_sort64_i32(r32, k32, len);
+        done = spg_cpu_sort64_i32(r32, k32, len, simd);
         for (int64_t q = 0; q < len; q++)
             r[q] = r32[q], k[q] = k32[q];
     }
@@ -424,34 +424,38 @@ static int sort64_matches(spg_rng *g, int it, int64_t len, int64_t lo, int64_t s
     return done && !memcmp(r, want_r, bytes) && !memcmp(k, want_k, bytes);
 }
 
-/* The AVX2 sort itself, where the processor has it: 16 random columns of
- * each length from 1 to 64 for each span, in both index types, the lowest
- * row past 2^32 in the int64 one. */
+/* The SIMD sorts themselves, each level the processor has (AVX2, and
+ * AVX-512 for 32-bit indices): 16 random columns of each length from 1 to
+ * 64 for each span, in both index types, the lowest row past 2^32 in the
+ * int64 one. */
 static void test_sort64(void)
 {
-    if (!spg_cpu_simd()) {
-        fprintf(stderr, "  no AVX2 here: test_sort64 does not run\n");
-        return;
-    }
+    const int most = spg_cpu_simd();
+    if (most < SPG_SIMD_AVX512)
+        fprintf(stderr, "  no %s here: test_sort64 runs %s\n", most ? "AVX-512" : "AVX2",
+                most ? "AVX2 only" : "nothing");
     const int64_t limit = (int64_t)1 << 25;
     const int64_t spans[] = {0, 3, 100, 20000, limit - 2, limit - 1, limit, (int64_t)1 << 30};
     spg_rng g = {5};
-    for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++)
-        for (int it = 0; it < 2; it++) {
-            int ok = 1;
-            for (int64_t len = 1; len <= 64; len++)
-                for (int rep = 0; rep < 16; rep++) {
-                    const int64_t lo = (it ? (int64_t)1 << 40 : 0) + spg_rng_below(&g, 1000);
-                    ok &= sort64_matches(&g, it, len, lo, spans[s]);
-                }
-            if (!CHECK(ok))
-                fprintf(stderr, "  rows spanning %lld, itype %d\n", (long long)spans[s], it);
-        }
+    for (int simd = SPG_SIMD_AVX2; simd <= most; simd++)
+        for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++)
+            for (int it = 0; it < 2; it++) {
+                int ok = 1;
+                for (int64_t len = 1; len <= 64; len++)
+                    for (int rep = 0; rep < 16; rep++) {
+                        const int64_t lo = (it ? (int64_t)1 << 40 : 0) + spg_rng_below(&g, 1000);
+                        ok &= sort64_matches(&g, simd, it, len, lo, spans[s]);
+                    }
+                if (!CHECK(ok))
+                    fprintf(stderr, "  SIMD level %d, rows spanning %lld, itype %d\n", simd,
+                            (long long)spans[s], it);
+            }
 }
 
-/* Columns of 33 to 64 triplets are sorted with AVX2 where the processor has
- * it (src/cpu/sort64.c), on keys that hold rows spanning less than 2^25 - 1.
- * Plans made with and without it give the same pattern, and the same bits
+/* Columns of 33 to 64 triplets are sorted with AVX2 or AVX-512 where the
+ * processor has them (src/cpu/sort64.c), on keys that hold rows spanning
+ * less than 2^25 - 1. Plans made with each level the hook allows and
+ * without SIMD give the same pattern, and the same bits
  * of assembly and pullback (values whose sums round, so the order of
  * duplicates shows), for column lengths around 33 and 64 and rows spanning
  * up to and past that limit; every column holds its lowest and highest row
@@ -471,7 +475,7 @@ static void test_simd_sort(spg_context *ctx)
     if (!I || !J || !I32 || !J32 || !V || !dV0)
         exit(2);
     if (!spg_cpu_simd())
-        fprintf(stderr, "  no AVX2 here: both plans of test_simd_sort sort without it\n");
+        fprintf(stderr, "  no AVX2 here: every plan of test_simd_sort sorts without it\n");
     spg_rng g = {11};
     for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++) {
         const int64_t span = spans[s];
@@ -498,13 +502,17 @@ static void test_simd_sort(spg_context *ctx)
         for (int it = 0; it < 2; it++) {
             const spg_coo coo = {m, NCOL, N, it ? SPG_INT64 : SPG_INT32,
                                  it ? (const void *)I : I32, it ? (const void *)J : J32};
-            spg_simd_allow(0);
+            spg_simd_allow(SPG_SIMD_NONE);
             plan_out scalar = plan_outputs(ctx, &coo, 0, V, dV0);
-            spg_simd_allow(1);
-            plan_out simd = plan_outputs(ctx, &coo, 0, V, dV0);
-            if (!CHECK(same_outputs(&scalar, &simd)))
-                fprintf(stderr, "  rows spanning %lld, itype %d\n", (long long)span, it);
-            plan_out_free(&scalar), plan_out_free(&simd);
+            for (int level = SPG_SIMD_AVX2; level <= SPG_SIMD_AVX512; level++) {
+                spg_simd_allow(level);
+                plan_out simd = plan_outputs(ctx, &coo, 0, V, dV0);
+                if (!CHECK(same_outputs(&scalar, &simd)))
+                    fprintf(stderr, "  SIMD level %d, rows spanning %lld, itype %d\n", level,
+                            (long long)span, it);
+                plan_out_free(&simd);
+            }
+            plan_out_free(&scalar);
         }
     }
     free(I), free(J), free(I32), free(J32), free(V), free(dV0);

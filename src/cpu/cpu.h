@@ -45,13 +45,15 @@ spg_status spg_cpu_plan_first(spg_context *ctx, const spg_triplets *t,
 spg_status spg_cpu_csc_check(spg_context *ctx, const spg_csc *A);
 spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
 /* Sorts the pairs (r_q, k_q), 1 <= len <= 64, k ascending, by row, as
- * sort_column in symbolic.c does; 0, with the pairs untouched, where it
- * cannot (no AVX2 built, rows spanning 2^25 - 1 or more). Call it only
- * where spg_cpu_simd() says so. */
-int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len);
+ * sort_column in symbolic.c does, with the instructions of simd (at most
+ * spg_cpu_simd()); 0, with the pairs untouched, where it cannot (no SIMD
+ * built or given, rows spanning 2^25 - 1 or more). */
+int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len, int simd);
 #endif
 
-/* 1 where the processor has AVX2 and the test hook allows it. */
+/* The vector instructions the CPU plan may use: the processor's, as far
+ * as the test hook allows. */
+enum { SPG_SIMD_NONE = 0, SPG_SIMD_AVX2 = 1, SPG_SIMD_AVX512 = 2 };
 int spg_cpu_simd(void);
 
 #ifdef SPG_SUFFIX

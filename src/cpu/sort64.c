@@ -1,9 +1,11 @@
-/* A column of 33 to 64 (row, triplet) pairs sorted by a bitonic network in
- * eight AVX2 registers. Each pair becomes one 32-bit key, (row - lowest row)
- * 64 + its place in the column; places ascend with the triplet numbers, so
- * equal rows keep triplet order and the result is the scalar sorts'. Keys
- * exist while the rows span less than 2^25 - 1; otherwise, and where the
- * processor or the compiler has no AVX2, the caller sorts as before. */
+/* A column of 33 to 64 (row, triplet) pairs sorted by a bitonic network.
+ * Each pair becomes one 32-bit key, (row - lowest row) 64 + its place in
+ * the column; places ascend with the triplet numbers, so equal rows keep
+ * triplet order and the result is the scalar sorts'. Keys exist while the
+ * rows span less than 2^25 - 1; otherwise, and where the processor or the
+ * compiler has no AVX2, the caller sorts as before. With AVX-512 and 32-bit
+ * indices the keys sit in four registers and are made and taken apart
+ * there too; otherwise in eight AVX2 registers, made in a loop. */
 #include "cpu.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -109,7 +111,7 @@ SPG_AVX2 static void bitonic64(int32_t *key)
         _mm256_storeu_si256((__m256i *)(key + 8 * r), v[r]);
 }
 
-SPG_AVX2 int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len)
+SPG_AVX2 static int sort64_avx2(spg_int *r, spg_int *k, int64_t len)
 {
     spg_int lo = r[0], hi = r[0];
     for (int64_t q = 1; q < len; q++) {
@@ -134,11 +136,145 @@ SPG_AVX2 int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len)
     return 1;
 }
 
+#ifdef SPG_INDEX_INT32
+#define SPG_AVX512 __attribute__((target("avx512f")))
+
+/* As exchange above, in 16 lanes: the lanes set in upper take the larger key */
+SPG_AVX512 static __m512i exchange16(__m512i x, __m512i partner, __mmask16 upper)
+{
+    return _mm512_mask_max_epi32(_mm512_min_epi32(x, partner), upper, x, partner);
+}
+
+SPG_AVX512 static __m512i permuted(__m512i x, __m512i lanes)
+{
+    return _mm512_permutexvar_epi32(lanes, x);
+}
+
+/* Lane l against lane l ^ 1, 2, 4 or 8 */
+SPG_AVX512 static __m512i half16_1(__m512i x)
+{
+    return exchange16(x, _mm512_shuffle_epi32(x, 0xB1), 0xAAAA);
+}
+
+SPG_AVX512 static __m512i half16_2(__m512i x)
+{
+    return exchange16(x, _mm512_shuffle_epi32(x, 0x4E), 0xCCCC);
+}
+
+SPG_AVX512 static __m512i half16_4(__m512i x)
+{
+    return exchange16(x, _mm512_shuffle_i32x4(x, x, 0xB1), 0xF0F0);
+}
+
+SPG_AVX512 static __m512i half16_8(__m512i x)
+{
+    return exchange16(x, _mm512_shuffle_i32x4(x, x, 0x4E), 0xFF00);
+}
+
+SPG_AVX512 static __m512i reversed16(__m512i x)
+{
+    return permuted(x, _mm512_setr_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+}
+
+/* The 16 lanes ascending: flips of blocks of 4, 8 and 16 (lane l against
+ * the mirror lane of its block), each followed by half-cleaners. */
+SPG_AVX512 static __m512i sort16(__m512i x)
+{
+    const __m512i mirror8 = _mm512_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+    x = half16_1(x);
+    x = half16_1(exchange16(x, _mm512_shuffle_epi32(x, 0x1B), 0xCCCC));
+    x = half16_1(half16_2(exchange16(x, permuted(x, mirror8), 0xF0F0)));
+    return half16_1(half16_2(half16_4(exchange16(x, reversed16(x), 0xFF00))));
+}
+
+/* A bitonic register sorted by half-cleaners of 8, 4, 2 and 1 lanes */
+SPG_AVX512 static __m512i clean16(__m512i x)
+{
+    return half16_1(half16_2(half16_4(half16_8(x))));
+}
+
+/* a and b sorted: the flip puts the smaller half of a b in a */
+SPG_AVX512 static void flip_pair16(__m512i *a, __m512i *b)
+{
+    const __m512i w = reversed16(*b);
+    const __m512i lo = _mm512_min_epi32(*a, w), hi = _mm512_max_epi32(*a, w);
+    *a = lo, *b = reversed16(hi);
+}
+
+SPG_AVX512 static void half_pair16(__m512i *a, __m512i *b)
+{
+    const __m512i lo = _mm512_min_epi32(*a, *b), hi = _mm512_max_epi32(*a, *b);
+    *a = lo, *b = hi;
+}
+
+/* v[0..4) ascending: each register sorted, then merged in pairs, then all
+ * four, as bitonic64 does with eight. */
+SPG_AVX512 static void bitonic64x16(__m512i *v)
+{
+    for (int q = 0; q < 4; q++)
+        v[q] = sort16(v[q]);
+    flip_pair16(&v[0], &v[1]), flip_pair16(&v[2], &v[3]);
+    for (int q = 0; q < 4; q++)
+        v[q] = clean16(v[q]);
+    flip_pair16(&v[0], &v[3]), flip_pair16(&v[1], &v[2]);
+    half_pair16(&v[0], &v[1]), half_pair16(&v[2], &v[3]);
+    for (int q = 0; q < 4; q++)
+        v[q] = clean16(v[q]);
+}
+
+/* The keys made in the registers from masked loads (padding INT32_MAX),
+ * and the sorted rows and triplets written back through the same masks:
+ * a triplet comes from the four registers of k by its place's 6 bits. */
+SPG_AVX512 static int sort64_avx512(spg_int *r, spg_int *k, int64_t len)
+{
+    const uint64_t live = len == 64 ? UINT64_MAX : ((uint64_t)1 << len) - 1;
+    __mmask16 m[4];
+    __m512i rv[4], kv[4], v[4];
+    __m512i lo = _mm512_set1_epi32(INT32_MAX), hi = _mm512_setzero_si512(); /* rows >= 0 */
+    for (int q = 0; q < 4; q++) {
+        m[q] = (__mmask16)(live >> 16 * q);
+        rv[q] = _mm512_maskz_loadu_epi32(m[q], r + 16 * q);
+        kv[q] = _mm512_maskz_loadu_epi32(m[q], k + 16 * q);
+        lo = _mm512_mask_min_epi32(lo, m[q], lo, rv[q]);
+        hi = _mm512_mask_max_epi32(hi, m[q], hi, rv[q]);
+    }
+    const int32_t low = _mm512_reduce_min_epi32(lo);
+    if (_mm512_reduce_max_epi32(hi) - low >= (1 << 25) - 1)
+        return 0;
+    const __m512i base = _mm512_set1_epi32(low), lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7,
+                                                                         8, 9, 10, 11, 12, 13, 14, 15);
+    for (int q = 0; q < 4; q++) {
+        const __m512i place = _mm512_add_epi32(lane, _mm512_set1_epi32(16 * q));
+        const __m512i key = _mm512_or_si512(_mm512_slli_epi32(_mm512_sub_epi32(rv[q], base), 6), place);
+        v[q] = _mm512_mask_blend_epi32(m[q], _mm512_set1_epi32(INT32_MAX), key);
+    }
+    bitonic64x16(v);
+    for (int q = 0; q < 4; q++) {
+        const __m512i place = _mm512_and_si512(v[q], _mm512_set1_epi32(63));
+        const __mmask16 upper = _mm512_test_epi32_mask(place, _mm512_set1_epi32(32));
+        const __m512i k01 = _mm512_permutex2var_epi32(kv[0], place, kv[1]);
+        const __m512i k23 = _mm512_permutex2var_epi32(kv[2], place, kv[3]);
+        _mm512_mask_storeu_epi32(k + 16 * q, m[q], _mm512_mask_blend_epi32(upper, k01, k23));
+        _mm512_mask_storeu_epi32(r + 16 * q, m[q], _mm512_add_epi32(base, _mm512_srli_epi32(v[q], 6)));
+    }
+    return 1;
+}
+#endif /* SPG_INDEX_INT32 */
+
+int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len, int simd)
+{
+#ifdef SPG_INDEX_INT32
+    if (simd >= SPG_SIMD_AVX512)
+        return sort64_avx512(r, k, len);
+#endif
+    return simd >= SPG_SIMD_AVX2 && sort64_avx2(r, k, len);
+}
+
 #else
 
-int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len)
+int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len, int simd)
 {
-    (void)r, (void)k, (void)len;
+    (void)r, (void)k, (void)len, (void)simd;
     return 0;
 }
 

@@ -9,7 +9,8 @@
 #include "../../kernels/coo.h"
 
 /* Columns up to this many triplets are sorted by insertion; longer ones up
- * to 64 by an AVX2 network where the processor has it (sort64.c), and up
+ * to 64 by a network in AVX2 or AVX-512 registers where the processor has
+ * them (sort64.c), and up
  * to SPG_MERGE_MAX through their distinct rows where they have at most
  * this many, else by a merge sort through a buffer on the stack, from runs
  * this long; longer still by heapsort, in place. */
@@ -210,7 +211,7 @@ static void sort_column(spg_int *r, spg_int *k, int64_t len, int simd)
         insertion_sort(r, k, len);
         return;
     }
-    if (simd && len <= 64 && spg_cpu_sort64(r, k, len))
+    if (simd && len <= 64 && spg_cpu_sort64(r, k, len, simd))
         return;
     if (len <= SPG_MERGE_MAX) {
         if (!sort_by_rows(r, k, len))
