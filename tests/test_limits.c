@@ -431,6 +431,11 @@ static int sort64_matches(spg_rng *g, int simd, int it, int64_t len, int64_t lo,
 static void test_sort64(void)
 {
     const int most = spg_cpu_simd();
+#if defined(__x86_64__) && defined(__GNUC__)
+    CHECK(most == (!__builtin_cpu_supports("avx2")      ? SPG_SIMD_NONE
+                   : __builtin_cpu_supports("avx512f") ? SPG_SIMD_AVX512
+                                                       : SPG_SIMD_AVX2));
+#endif
     if (most < SPG_SIMD_AVX512)
         fprintf(stderr, "  no %s here: test_sort64 runs %s\n", most ? "AVX-512" : "AVX2",
                 most ? "AVX2 only" : "nothing");
@@ -474,8 +479,9 @@ static void test_simd_sort(spg_context *ctx)
     double *V = malloc((size_t)N * sizeof *V), *dV0 = malloc((size_t)N * sizeof *dV0);
     if (!I || !J || !I32 || !J32 || !V || !dV0)
         exit(2);
-    if (!spg_cpu_simd())
-        fprintf(stderr, "  no AVX2 here: every plan of test_simd_sort sorts without it\n");
+    if (spg_cpu_simd() < SPG_SIMD_AVX512)
+        fprintf(stderr, "  no %s here: test_simd_sort's plans sort without it\n",
+                spg_cpu_simd() ? "AVX-512" : "AVX2");
     spg_rng g = {11};
     for (size_t s = 0; s < sizeof spans / sizeof spans[0]; s++) {
         const int64_t span = spans[s];

@@ -222,6 +222,13 @@ SPG_AVX512 static void bitonic64x16(__m512i *v)
         v[q] = clean16(v[q]);
 }
 
+/* The first pair of register q, or 0 where the column ends before it
+ * (and the register's mask is empty). */
+static int64_t block_start(int64_t q, int64_t len)
+{
+    return 16 * q < len ? 16 * q : 0;
+}
+
 /* The keys made in the registers from masked loads (padding INT32_MAX),
  * and the sorted rows and triplets written back through the same masks:
  * a triplet comes from the four registers of k by its place's 6 bits. */
@@ -233,8 +240,9 @@ SPG_AVX512 static int sort64_avx512(spg_int *r, spg_int *k, int64_t len)
     __m512i lo = _mm512_set1_epi32(INT32_MAX), hi = _mm512_setzero_si512(); /* rows >= 0 */
     for (int q = 0; q < 4; q++) {
         m[q] = (__mmask16)(live >> 16 * q);
-        rv[q] = _mm512_maskz_loadu_epi32(m[q], r + 16 * q);
-        kv[q] = _mm512_maskz_loadu_epi32(m[q], k + 16 * q);
+        const int64_t at = block_start(q, len);
+        rv[q] = _mm512_maskz_loadu_epi32(m[q], r + at);
+        kv[q] = _mm512_maskz_loadu_epi32(m[q], k + at);
         lo = _mm512_mask_min_epi32(lo, m[q], lo, rv[q]);
         hi = _mm512_mask_max_epi32(hi, m[q], hi, rv[q]);
     }
@@ -254,8 +262,9 @@ SPG_AVX512 static int sort64_avx512(spg_int *r, spg_int *k, int64_t len)
         const __mmask16 upper = _mm512_test_epi32_mask(place, _mm512_set1_epi32(32));
         const __m512i k01 = _mm512_permutex2var_epi32(kv[0], place, kv[1]);
         const __m512i k23 = _mm512_permutex2var_epi32(kv[2], place, kv[3]);
-        _mm512_mask_storeu_epi32(k + 16 * q, m[q], _mm512_mask_blend_epi32(upper, k01, k23));
-        _mm512_mask_storeu_epi32(r + 16 * q, m[q], _mm512_add_epi32(base, _mm512_srli_epi32(v[q], 6)));
+        const int64_t at = block_start(q, len);
+        _mm512_mask_storeu_epi32(k + at, m[q], _mm512_mask_blend_epi32(upper, k01, k23));
+        _mm512_mask_storeu_epi32(r + at, m[q], _mm512_add_epi32(base, _mm512_srli_epi32(v[q], 6)));
     }
     return 1;
 }

@@ -10,10 +10,9 @@
 
 /* Columns up to this many triplets are sorted by insertion; longer ones up
  * to 64 by a network in AVX2 or AVX-512 registers where the processor has
- * them (sort64.c), and up
- * to SPG_MERGE_MAX through their distinct rows where they have at most
- * this many, else by a merge sort through a buffer on the stack, from runs
- * this long; longer still by heapsort, in place. */
+ * them (sort64.c), and up to SPG_MERGE_MAX through their distinct rows
+ * where they have at most this many, else by a merge sort through a buffer
+ * on the stack, from runs this long; longer still by heapsort, in place. */
 #define SPG_INSERTION_MAX 32
 #define SPG_MERGE_MAX 1024
 
