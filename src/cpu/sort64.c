@@ -8,6 +8,11 @@
  * there too; otherwise in eight AVX2 registers, made in a loop. */
 #include "cpu.h"
 
+/* The key: the row's offset above the lowest, then SPG_PLACE_BITS of
+ * place. Rows spanning less than SPG_ROW_SPAN keep every key below
+ * INT32_MAX, the padding. */
+enum { SPG_PLACE_BITS = 6, SPG_PLACE_MASK = 63, SPG_ROW_SPAN = (1 << 25) - 1 };
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
@@ -118,20 +123,20 @@ SPG_AVX2 static int sort64_avx2(spg_int *r, spg_int *k, int64_t len)
         lo = r[q] < lo ? r[q] : lo;
         hi = r[q] > hi ? r[q] : hi;
     }
-    if (hi - lo >= ((spg_int)1 << 25) - 1) /* rows are nonnegative: no overflow */
+    if (hi - lo >= SPG_ROW_SPAN) /* rows are nonnegative: no overflow */
         return 0;
     int32_t key[64]; /* below INT32_MAX, the padding */
     spg_int kq[64];
     for (int64_t q = 0; q < len; q++) {
-        key[q] = (int32_t)(r[q] - lo) << 6 | (int32_t)q;
+        key[q] = (int32_t)(r[q] - lo) << SPG_PLACE_BITS | (int32_t)q;
         kq[q] = k[q];
     }
     for (int64_t q = len; q < 64; q++)
         key[q] = INT32_MAX;
     bitonic64(key);
     for (int64_t q = 0; q < len; q++) {
-        r[q] = lo + (key[q] >> 6);
-        k[q] = kq[key[q] & 63];
+        r[q] = lo + (key[q] >> SPG_PLACE_BITS);
+        k[q] = kq[key[q] & SPG_PLACE_MASK];
     }
     return 1;
 }
@@ -247,24 +252,26 @@ SPG_AVX512 static int sort64_avx512(spg_int *r, spg_int *k, int64_t len)
         hi = _mm512_mask_max_epi32(hi, m[q], hi, rv[q]);
     }
     const int32_t low = _mm512_reduce_min_epi32(lo);
-    if (_mm512_reduce_max_epi32(hi) - low >= (1 << 25) - 1)
+    if (_mm512_reduce_max_epi32(hi) - low >= SPG_ROW_SPAN)
         return 0;
     const __m512i base = _mm512_set1_epi32(low), lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7,
                                                                          8, 9, 10, 11, 12, 13, 14, 15);
     for (int q = 0; q < 4; q++) {
         const __m512i place = _mm512_add_epi32(lane, _mm512_set1_epi32(16 * q));
-        const __m512i key = _mm512_or_si512(_mm512_slli_epi32(_mm512_sub_epi32(rv[q], base), 6), place);
+        const __m512i offset = _mm512_sub_epi32(rv[q], base);
+        const __m512i key = _mm512_or_si512(_mm512_slli_epi32(offset, SPG_PLACE_BITS), place);
         v[q] = _mm512_mask_blend_epi32(m[q], _mm512_set1_epi32(INT32_MAX), key);
     }
     bitonic64x16(v);
     for (int q = 0; q < 4; q++) {
-        const __m512i place = _mm512_and_si512(v[q], _mm512_set1_epi32(63));
+        const __m512i place = _mm512_and_si512(v[q], _mm512_set1_epi32(SPG_PLACE_MASK));
         const __mmask16 upper = _mm512_test_epi32_mask(place, _mm512_set1_epi32(32));
         const __m512i k01 = _mm512_permutex2var_epi32(kv[0], place, kv[1]);
         const __m512i k23 = _mm512_permutex2var_epi32(kv[2], place, kv[3]);
         const int64_t at = block_start(q, len);
         _mm512_mask_storeu_epi32(k + at, m[q], _mm512_mask_blend_epi32(upper, k01, k23));
-        _mm512_mask_storeu_epi32(r + at, m[q], _mm512_add_epi32(base, _mm512_srli_epi32(v[q], 6)));
+        const __m512i row = _mm512_add_epi32(base, _mm512_srli_epi32(v[q], SPG_PLACE_BITS));
+        _mm512_mask_storeu_epi32(r + at, m[q], row);
     }
     return 1;
 }
