@@ -378,6 +378,61 @@ static void plan_out_free(plan_out *o)
     free(o->Ax), free(o->dV);
 }
 
+/* Triplets in both index types, with values whose sums round (so that
+ * the order of duplicates shows) and a start for dV. */
+typedef struct simd_triplets {
+    int64_t N, *I, *J;
+    int32_t *I32, *J32;
+    double *V, *dV0;
+} simd_triplets;
+
+static simd_triplets simd_triplets_new(int64_t N)
+{
+    const size_t n = (size_t)N;
+    simd_triplets t = {N, malloc(n * sizeof(int64_t)), malloc(n * sizeof(int64_t)),
+                       malloc(n * sizeof(int32_t)), malloc(n * sizeof(int32_t)),
+                       malloc(n * sizeof(double)), malloc(n * sizeof(double))};
+    if (!t.I || !t.J || !t.I32 || !t.J32 || !t.V || !t.dV0)
+        exit(2);
+    return t;
+}
+
+static void simd_triplet_put(simd_triplets *t, int64_t k, int64_t i, int64_t j)
+{
+    t->I[k] = i, t->J[k] = j;
+    t->I32[k] = (int32_t)i, t->J32[k] = (int32_t)j;
+    t->V[k] = (k % 2 ? -1.0 : 1.0) * (double)(k % 97 + 1) / 7.0;
+    t->dV0[k] = (double)(k % 5) / 9.0;
+}
+
+static void simd_triplets_free(simd_triplets *t)
+{
+    free(t->I), free(t->J), free(t->I32), free(t->J32), free(t->V), free(t->dV0);
+}
+
+/* Plans of the m x n triplets t, in both index types, made with each SIMD
+ * level the hook allows give the arrays and bits of one made without SIMD
+ * (rows spanning span, for the report). */
+static void levels_agree(spg_context *ctx, const simd_triplets *t, int64_t m, int64_t n,
+                         int64_t span)
+{
+    for (int it = 0; it < 2; it++) {
+        const spg_coo coo = {m, n, t->N, it ? SPG_INT64 : SPG_INT32,
+                             it ? (const void *)t->I : t->I32, it ? (const void *)t->J : t->J32};
+        spg_simd_allow(SPG_SIMD_NONE);
+        plan_out scalar = plan_outputs(ctx, &coo, 0, t->V, t->dV0);
+        for (int level = SPG_SIMD_AVX2; level <= SPG_SIMD_AVX512; level++) {
+            spg_simd_allow(level);
+            plan_out simd = plan_outputs(ctx, &coo, 0, t->V, t->dV0);
+            if (!CHECK(same_outputs(&scalar, &simd)))
+                fprintf(stderr, "  SIMD level %d, rows spanning %lld, itype %d\n", level,
+                    (long long)span, it);
+            plan_out_free(&simd);
+        }
+        plan_out_free(&scalar);
+    }
+}
+
 /* The two instances of src/cpu/sort64.c (cpu.h declares them per index
  * type, for the library's own files). */
 int spg_cpu_sort64_i32(int32_t *r, int32_t *k, int64_t len, int simd);
@@ -474,11 +529,7 @@ static void test_simd_sort(spg_context *ctx)
     int64_t N = 0;
     for (int c = 0; c < NCOL; c++)
         N += lens[c];
-    int64_t *I = malloc((size_t)N * sizeof *I), *J = malloc((size_t)N * sizeof *J);
-    int32_t *I32 = malloc((size_t)N * sizeof *I32), *J32 = malloc((size_t)N * sizeof *J32);
-    double *V = malloc((size_t)N * sizeof *V), *dV0 = malloc((size_t)N * sizeof *dV0);
-    if (!I || !J || !I32 || !J32 || !V || !dV0)
-        exit(2);
+    simd_triplets t = simd_triplets_new(N);
     if (spg_cpu_simd() < SPG_SIMD_AVX512)
         fprintf(stderr, "  no %s here: test_simd_sort's plans sort without it\n",
                 spg_cpu_simd() ? "AVX-512" : "AVX2");
@@ -497,31 +548,39 @@ static void test_simd_sort(spg_context *ctx)
                 if (left[c] == 0)
                     continue;
                 const int64_t q = lens[c] - left[c]--; /* the first two: lowest, highest */
-                I[k] = pool[c][q < 2 ? q : spg_rng_below(&g, POOL)];
-                J[k] = c;
-                V[k] = (k % 2 ? -1.0 : 1.0) * (double)(k % 97 + 1) / 7.0;
-                dV0[k] = (double)(k % 5) / 9.0;
-                I32[k] = (int32_t)I[k], J32[k] = (int32_t)J[k];
-                k++;
+                simd_triplet_put(&t, k++, pool[c][q < 2 ? q : spg_rng_below(&g, POOL)], c);
             }
-        const int64_t m = 10 * NCOL + span;
-        for (int it = 0; it < 2; it++) {
-            const spg_coo coo = {m, NCOL, N, it ? SPG_INT64 : SPG_INT32,
-                                 it ? (const void *)I : I32, it ? (const void *)J : J32};
-            spg_simd_allow(SPG_SIMD_NONE);
-            plan_out scalar = plan_outputs(ctx, &coo, 0, V, dV0);
-            for (int level = SPG_SIMD_AVX2; level <= SPG_SIMD_AVX512; level++) {
-                spg_simd_allow(level);
-                plan_out simd = plan_outputs(ctx, &coo, 0, V, dV0);
-                if (!CHECK(same_outputs(&scalar, &simd)))
-                    fprintf(stderr, "  SIMD level %d, rows spanning %lld, itype %d\n", level,
-                            (long long)span, it);
-                plan_out_free(&simd);
-            }
-            plan_out_free(&scalar);
-        }
+        levels_agree(ctx, &t, 10 * NCOL + span, NCOL, span);
     }
-    free(I), free(J), free(I32), free(J32), free(V), free(dV0);
+    simd_triplets_free(&t);
+}
+
+/* The entries of sorted columns are found 16 places at a time with
+ * AVX-512 (src/cpu/segments.c). Plans made with each level the hook allows
+ * and without SIMD give the same arrays and bits, on columns of 0 to 70
+ * triplets and of 300, interleaved. Their rows come from {0, 1, 2}, or
+ * are all 1 in every fifth column, so that runs of equal rows cross the
+ * blocks of 16 places and a column often starts with the last row of the
+ * column before. */
+static void test_simd_segments(spg_context *ctx)
+{
+    enum { NCOL = 73 };
+    int64_t left[NCOL], N = 0;
+    for (int c = 0; c < NCOL; c++) {
+        left[c] = c < 71 ? c : (c == 71 ? 300 : 0);
+        N += left[c];
+    }
+    simd_triplets t = simd_triplets_new(N);
+    spg_rng g = {5};
+    for (int64_t k = 0; k < N;)
+        for (int c = 0; c < NCOL; c++) {
+            if (left[c] == 0)
+                continue;
+            left[c]--;
+            simd_triplet_put(&t, k++, c % 5 == 0 ? 1 : spg_rng_below(&g, 3), c);
+        }
+    levels_agree(ctx, &t, 3, NCOL, 2);
+    simd_triplets_free(&t);
 }
 
 int main(void)
@@ -539,6 +598,7 @@ int main(void)
     test_plan_query(ctx);
     test_sort64();
     test_simd_sort(ctx);
+    test_simd_segments(ctx);
     spg_context_destroy(ctx);
     return spg_test_done();
 }

@@ -24,6 +24,7 @@ extern const spg_ops spg_cpu_ops_f32_i32, spg_cpu_ops_f32_i64, spg_cpu_ops_f64_i
 #define spg_cpu_coo_check SPG_ITYPED(spg_cpu_coo_check)
 
 #define spg_cpu_sort64 SPG_ITYPED(spg_cpu_sort64)
+#define spg_cpu_segments SPG_ITYPED(spg_cpu_segments)
 
 #include "../../kernels/spg_types.h"
 
@@ -49,6 +50,13 @@ spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
  * spg_cpu_simd()); 0, with the pairs untouched, where it cannot (no SIMD
  * built or given, rows spanning 2^25 - 1 or more). */
 int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len, int simd);
+/* The entries of columns j0 to j1 - 1, their rows sorted in row (column j
+ * at places start[j] to start[j + 1] - 1, its entries from colptr[j] on):
+ * each run of equal rows is an entry, its row written to rowind and its
+ * first place to seg; with AVX-512 where simd (at most spg_cpu_simd())
+ * has it and indices are 32-bit. */
+void spg_cpu_segments(const spg_int *row, const spg_int *start, const spg_int *colptr, int64_t j0,
+                      int64_t j1, spg_int *rowind, spg_int *seg, int simd);
 #endif
 
 /* The vector instructions the CPU plan may use: the processor's, as far

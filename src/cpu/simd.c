@@ -1,5 +1,6 @@
-/* Which vector instructions the CPU plan sorts columns with (src/cpu/
- * sort64.c): the processor's best, as far as the test hook allows. */
+/* Which vector instructions the CPU plan sorts columns and finds their
+ * entries with (src/cpu/sort64.c, segments.c): the processor's best, as
+ * far as the test hook allows. */
 #include <stdatomic.h>
 
 #include "cpu.h"

@@ -510,23 +510,8 @@ static spg_status sort_columns(plan_work *w)
  * again while the L2 holds it (columns of up to a few hundred triplets). */
 #define SPG_SEGMENT_COLUMNS 256
 
-/* Equal neighbours in column j are one entry: its row, and its segment of
- * perm. */
-static void column_segments(const plan_work *w, int64_t j, spg_int *rowind, spg_int *seg)
-{
-    const spg_int s = w->cnt[1 + j], end = w->cnt[2 + j], *row = w->row;
-    spg_int e = w->colptr[j] - 1;
-    for (spg_int q = s; q < end; q++) {
-        if (q == s || row[q] != row[q - 1]) {
-            e++;
-            rowind[e] = row[q];
-            seg[e] = q;
-        }
-    }
-}
-
-/* The entries' rows and segments, and with w->assemble their values, a
- * group of columns at a time. */
+/* The entries' rows and segments (segments.c), and with w->assemble their
+ * values, a group of columns at a time. */
 static void find_segments(plan_work *w)
 {
     const int64_t n = w->n, width = max64(1, min64(SPG_SEGMENT_COLUMNS, n / w->T));
@@ -536,8 +521,7 @@ static void find_segments(plan_work *w)
 #pragma omp parallel for num_threads((int)w->T) schedule(static)
     for (int64_t g = 0; g < groups; g++) {
         const int64_t j0 = g * width, j1 = min64(n, j0 + width);
-        for (int64_t j = j0; j < j1; j++)
-            column_segments(w, j, rowind, seg);
+        spg_cpu_segments(w->row, start, colptr, j0, j1, rowind, seg, w->simd);
         if (w->assemble)
             w->assemble->sums(seg, w->perm, start[j1], w->assemble->V, w->Ax, colptr[j0],
                               colptr[j1]);
