@@ -50,9 +50,9 @@ spg_status spg_cpu_coo_check(spg_context *ctx, const spg_triplets *t);
  * spg_cpu_simd()); 0, with the pairs untouched, where it cannot (no SIMD
  * built or given, rows spanning 2^25 - 1 or more). */
 int spg_cpu_sort64(spg_int *r, spg_int *k, int64_t len, int simd);
-/* The entries of columns j0 to j1 - 1, their rows sorted in row (column j
- * at places start[j] to start[j + 1] - 1, its entries from colptr[j] on):
- * each run of equal rows is an entry, its row written to rowind and its
+/* The entries of columns j0 to j1 - 1, column j's rows sorted in
+ * row[start[j]] to row[start[j + 1] - 1]: each run of equal rows is an
+ * entry (column j's from colptr[j] on), its row written to rowind and its
  * first place to seg; with AVX-512 where simd (at most spg_cpu_simd())
  * has it and indices are 32-bit. */
 void spg_cpu_segments(const spg_int *row, const spg_int *start, const spg_int *colptr, int64_t j0,

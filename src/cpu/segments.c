@@ -1,10 +1,9 @@
 /* The entries of sorted columns: each run of equal rows in a column is one
  * entry, with its row and the run's first place. With AVX-512 and 32-bit
- * indices, sixteen places at a time: a place starts an entry where its row
- * differs from the one before it (the column's first place always does),
- * and the starting rows and places are packed to the front of a register
- * and stored. The scalar loop has a branch per place, which the processor
- * mispredicts about once an entry. */
+ * indices, sixteen places at a time and without a branch per place: a
+ * place starts an entry where its row differs from the one before it (the
+ * column's first place always does), and the starting rows and places are
+ * packed to the front of a register and stored. */
 #include "cpu.h"
 
 /* The places [s, end) of a column, its entries from e on */
