@@ -14,9 +14,9 @@ int64_t spg_alloc_count(void);
 int64_t spg_alloc_bytes(void);
 
 /* Test hook: the most vector instructions CPU plans may sort their
- * columns with, where the processor has them: 0 none, 1 AVX2, 2 AVX-512
- * (the default; src/cpu/cpu.h, SPG_SIMD_*). A plan reads it once, when it
- * starts. */
+ * columns and find their entries with, where the processor has them: 0
+ * none, 1 AVX2, 2 AVX-512 (the default; src/cpu/cpu.h, SPG_SIMD_*). A plan
+ * reads it once, when it starts. */
 void spg_simd_allow(int level);
 
 /* Runs of each backend kernel, counted by the dispatch layer so that tests

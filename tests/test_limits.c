@@ -2,9 +2,12 @@
  * (never so many that the OpenMP runtime ends the process), the work space
  * of plan creation, the status that bad triplets give in every call, what
  * a plan tells a binding about itself, and plans sorted with and without
- * SIMD on both sides of the row span its keys hold. */
+ * SIMD on both sides of the row span its keys hold, and their entries found
+ * with and without it. */
+#define _DEFAULT_SOURCE /* mmap */
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -558,10 +561,10 @@ static void test_simd_sort(spg_context *ctx)
 /* The entries of sorted columns are found 16 places at a time with
  * AVX-512 (src/cpu/segments.c). Plans made with each level the hook allows
  * and without SIMD give the same arrays and bits, on columns of 0 to 70
- * triplets and of 300, interleaved. Their rows come from {0, 1, 2}, or
- * are all 1 in every fifth column, so that runs of equal rows cross the
- * blocks of 16 places and a column often starts with the last row of the
- * column before. */
+ * triplets and of 300, interleaved. Their rows come from {0, 1, 2}, so
+ * that runs of equal rows cross the blocks of 16 places; every fifth
+ * column's rows are all 1, and the next one's come from {1, 2}, so that it
+ * starts with the last row of the column before. */
 static void test_simd_segments(spg_context *ctx)
 {
     enum { NCOL = 73 };
@@ -571,16 +574,59 @@ static void test_simd_segments(spg_context *ctx)
         N += left[c];
     }
     simd_triplets t = simd_triplets_new(N);
+    if (spg_cpu_simd() < SPG_SIMD_AVX512)
+        fprintf(stderr, "  no AVX-512 here: test_simd_segments's plans find entries without it\n");
     spg_rng g = {5};
     for (int64_t k = 0; k < N;)
         for (int c = 0; c < NCOL; c++) {
             if (left[c] == 0)
                 continue;
             left[c]--;
-            simd_triplet_put(&t, k++, c % 5 == 0 ? 1 : spg_rng_below(&g, 3), c);
+            const int64_t i = c % 5 == 0   ? 1
+                              : c % 5 == 1 ? 1 + spg_rng_below(&g, 2)
+                                           : spg_rng_below(&g, 3);
+            simd_triplet_put(&t, k++, i, c);
         }
     levels_agree(ctx, &t, 3, NCOL, 2);
     simd_triplets_free(&t);
+}
+
+/* The 32-bit instance of src/cpu/segments.c */
+void spg_cpu_segments_i32(const int32_t *row, const int32_t *start, const int32_t *colptr,
+                          int64_t j0, int64_t j1, int32_t *rowind, int32_t *seg, int simd);
+
+/* A column whose places end at INT32_MAX, the most a 32-bit plan holds:
+ * its last block of 16 places must not step the place past the type. The
+ * rows live in a mapping of 8 GiB that is reserved, not committed; only
+ * the column's pages are touched. Each length gives the scalar loop's
+ * entries with every level. */
+static void test_segments_at_int32_max(void)
+{
+    const size_t bytes = ((size_t)INT32_MAX + 1) * sizeof(int32_t);
+    int32_t *row = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (row == MAP_FAILED) {
+        fprintf(stderr, "  no 8 GiB of address space: test_segments_at_int32_max not run\n");
+        return;
+    }
+    const int32_t lens[] = {1, 5, 15, 16, 17, 33};
+    for (size_t c = 0; c < sizeof lens / sizeof lens[0]; c++) {
+        const int32_t start[2] = {INT32_MAX - lens[c], INT32_MAX}, colptr[1] = {0};
+        for (int32_t q = 0; q < lens[c]; q++)
+            row[start[0] + q] = q / 3;
+        int32_t want_r[33], want_s[33];
+        spg_cpu_segments_i32(row, start, colptr, 0, 1, want_r, want_s, SPG_SIMD_NONE);
+        for (int level = SPG_SIMD_AVX2; level <= spg_cpu_simd(); level++) {
+            int32_t r[34], s[34]; /* one past the entries: untouched */
+            r[(lens[c] + 2) / 3] = s[(lens[c] + 2) / 3] = -7;
+            spg_cpu_segments_i32(row, start, colptr, 0, 1, r, s, level);
+            const size_t d = (size_t)(lens[c] + 2) / 3;
+            if (!CHECK(!memcmp(r, want_r, d * sizeof *r) && !memcmp(s, want_s, d * sizeof *s) &&
+                       r[d] == -7 && s[d] == -7))
+                fprintf(stderr, "  length %d, SIMD level %d\n", lens[c], level);
+        }
+    }
+    munmap(row, bytes);
 }
 
 int main(void)
@@ -599,6 +645,7 @@ int main(void)
     test_sort64();
     test_simd_sort(ctx);
     test_simd_segments(ctx);
+    test_segments_at_int32_max();
     spg_context_destroy(ctx);
     return spg_test_done();
 }
