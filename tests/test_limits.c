@@ -429,7 +429,7 @@ static void levels_agree(spg_context *ctx, const simd_triplets *t, int64_t m, in
             plan_out simd = plan_outputs(ctx, &coo, 0, t->V, t->dV0);
             if (!CHECK(same_outputs(&scalar, &simd)))
                 fprintf(stderr, "  SIMD level %d, rows spanning %lld, itype %d\n", level,
-                    (long long)span, it);
+                        (long long)span, it);
             plan_out_free(&simd);
         }
         plan_out_free(&scalar);
@@ -598,8 +598,8 @@ void spg_cpu_segments_i32(const int32_t *row, const int32_t *start, const int32_
 /* A column whose places end at INT32_MAX, the most a 32-bit plan holds:
  * its last block of 16 places must not step the place past the type. The
  * rows live in a mapping of 8 GiB that is reserved, not committed; only
- * the column's pages are touched. Each length gives the scalar loop's
- * entries with every level. */
+ * the column's pages are touched. Each length gives its runs of 3 equal
+ * rows as entries, with every level. */
 static void test_segments_at_int32_max(void)
 {
     const size_t bytes = ((size_t)INT32_MAX + 1) * sizeof(int32_t);
@@ -614,13 +614,15 @@ static void test_segments_at_int32_max(void)
         const int32_t start[2] = {INT32_MAX - lens[c], INT32_MAX}, colptr[1] = {0};
         for (int32_t q = 0; q < lens[c]; q++)
             row[start[0] + q] = q / 3;
+        const size_t d = (size_t)(lens[c] + 2) / 3; /* runs of 3 */
         int32_t want_r[33], want_s[33];
         spg_cpu_segments_i32(row, start, colptr, 0, 1, want_r, want_s, SPG_SIMD_NONE);
+        for (size_t e = 0; e < d; e++)
+            CHECK(want_r[e] == (int32_t)e && want_s[e] == start[0] + 3 * (int32_t)e);
         for (int level = SPG_SIMD_AVX2; level <= spg_cpu_simd(); level++) {
             int32_t r[34], s[34]; /* one past the entries: untouched */
-            r[(lens[c] + 2) / 3] = s[(lens[c] + 2) / 3] = -7;
+            r[d] = s[d] = -7;
             spg_cpu_segments_i32(row, start, colptr, 0, 1, r, s, level);
-            const size_t d = (size_t)(lens[c] + 2) / 3;
             if (!CHECK(!memcmp(r, want_r, d * sizeof *r) && !memcmp(s, want_s, d * sizeof *s) &&
                        r[d] == -7 && s[d] == -7))
                 fprintf(stderr, "  length %d, SIMD level %d\n", lens[c], level);
