@@ -20,6 +20,7 @@ static void column_segments(const spg_int *row, spg_int s, spg_int end, spg_int 
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && defined(SPG_INDEX_INT32)
+#define SPG_SEGMENTS16 1
 #include <immintrin.h>
 
 #define SPG_AVX512_POPCNT __attribute__((target("avx512f,popcnt")))
@@ -53,7 +54,7 @@ SPG_AVX512_POPCNT static void column_segments16(const spg_int *row, spg_int s, s
 void spg_cpu_segments(const spg_int *row, const spg_int *start, const spg_int *colptr, int64_t j0,
                       int64_t j1, spg_int *rowind, spg_int *seg, int simd)
 {
-#if defined(__x86_64__) && defined(__GNUC__) && defined(SPG_INDEX_INT32)
+#ifdef SPG_SEGMENTS16
     if (simd >= SPG_SIMD_AVX512) {
         for (int64_t j = j0; j < j1; j++)
             column_segments16(row, start[j], start[j + 1], colptr[j], rowind, seg);
