@@ -14,8 +14,9 @@ int64_t spg_alloc_count(void);
 int64_t spg_alloc_bytes(void);
 
 /* Test hook: the most vector instructions CPU plans may sort their
- * columns and find their entries with, where the processor has them: 0
- * none, 1 AVX2, 2 AVX-512 (the default; src/cpu/cpu.h, SPG_SIMD_*). A plan
+ * columns and find their entries with, and the CPU's sampled outer product
+ * may take rows of U with, where the processor has them: 0 none, 1 AVX2,
+ * 2 AVX-512 (the default; src/cpu/cpu.h, SPG_SIMD_*). A plan or a product
  * reads it once, when it starts. */
 void spg_simd_allow(int level);
 

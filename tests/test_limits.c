@@ -3,7 +3,8 @@
  * of plan creation, the status that bad triplets give in every call, what
  * a plan tells a binding about itself, and plans sorted with and without
  * SIMD on both sides of the row span its keys hold, and their entries found
- * with and without it. */
+ * with and without it; the sampled outer product by rows of U with
+ * AVX-512 and by columns. */
 #define _DEFAULT_SOURCE /* mmap */
 #include <limits.h>
 #include <stdlib.h>
@@ -591,6 +592,134 @@ static void test_simd_segments(spg_context *ctx)
     simd_triplets_free(&t);
 }
 
+/* The double instances of src/cpu/outer.c (cpu.h declares them per value
+ * and index type, for the library's own files); spg_cpu_outer_rows is
+ * built on x86-64 with GCC or Clang (SPG_OUTER_ROWS). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SPG_TEST_OUTER_ROWS 1
+#endif
+int64_t spg_cpu_outer_ring_f64_i32(int64_t m);
+int64_t spg_cpu_outer_rows_f64_i32(const spg_csc *A, int64_t k, const double *U, int64_t ldu,
+                                   const double *V, int64_t ldv, double alpha, double *dA,
+                                   int64_t j0, int64_t j1, double *rows, int64_t size);
+int64_t spg_cpu_outer_rows_f64_i64(const spg_csc *A, int64_t k, const double *U, int64_t ldu,
+                                   const double *V, int64_t ldv, double alpha, double *dA,
+                                   int64_t j0, int64_t j1, double *rows, int64_t size);
+
+/* An n x n band for the sampled outer product by rows: column j holds the
+ * rows j - W, j - W/2, j - 1, j, j + 1, j + W/2, j + W in range, and after
+ * each of j - W, j - W/2, j + 1 and j + W/2, at random, the row 2 further
+ * on; every 13th column is empty, and every 700th also holds row
+ * n - 1 - j % 5, so that its block of columns spans more rows than a ring
+ * holds. Returns the column's length, its rows ascending. */
+enum { OUTER_N = 40000, OUTER_W = 3000 };
+static int64_t outer_band(int64_t j, int64_t *rows, spg_rng *g)
+{
+    const int64_t off[] = {-OUTER_W, -OUTER_W / 2, -1, 0, 1, OUTER_W / 2, OUTER_W};
+    const int extra[] = {1, 1, 0, 0, 1, 1, 0};
+    int64_t len = 0;
+    if (j % 13 == 0)
+        return 0;
+    for (int a = 0; a < 7; a++) {
+        const int64_t i = j + off[a];
+        if (i >= 0 && i < OUTER_N)
+            rows[len++] = i;
+        if (extra[a] && i + 2 >= 0 && i + 2 < OUTER_N && spg_rng_below(g, 2))
+            rows[len++] = i + 2;
+    }
+    if (j % 700 == 1 && rows[len - 1] < OUTER_N - 1 - j % 5)
+        rows[len++] = OUTER_N - 1 - j % 5;
+    return len;
+}
+
+/* dA_p + alpha sum_r U_{i r} V_{j r}, the sum in the order of r */
+static double outer_ref(const double *U, int64_t ldu, const double *V, int64_t ldv, int64_t k,
+                        int64_t i, int64_t j, double alpha, double dA0)
+{
+    double t = U[i] * V[j];
+    for (int64_t r = 1; r < k; r++)
+        t += U[i + r * ldu] * V[j + r * ldv];
+    return dA0 + alpha * t;
+}
+
+/* Ranks 6 to 8 in double go by rows of U with AVX-512 (src/cpu/outer.c):
+ * on the band above, in both index types, on 1 and 3 threads, with
+ * leading dimensions beyond m and n, the product gives the bits of the sum
+ * in the order of r with and without SIMD. Called directly, the kernel
+ * takes most entries by rows (its ring wraps: n is beyond its rows) and the
+ * far blocks by columns. */
+static void test_simd_outer(spg_context *ctx)
+{
+    const int64_t n = OUTER_N, ldu = n + 3, ldv = n + 1, K = 8;
+    int64_t *colptr = malloc((n + 1) * sizeof(int64_t)), *rowind = malloc(9 * n * sizeof(int64_t));
+    int32_t *colptr32 = malloc((n + 1) * sizeof(int32_t)), *rowind32 = malloc(9 * n * sizeof(int32_t));
+    double *U = malloc(ldu * K * sizeof(double)), *V = malloc(ldv * K * sizeof(double));
+    if (!colptr || !rowind || !colptr32 || !rowind32 || !U || !V)
+        exit(2);
+    spg_rng g = {23};
+    colptr[0] = 0;
+    for (int64_t j = 0; j < n; j++)
+        colptr[j + 1] = colptr[j] + outer_band(j, rowind + colptr[j], &g);
+    const int64_t nnz = colptr[n];
+    for (int64_t j = 0; j <= n; j++)
+        colptr32[j] = (int32_t)colptr[j];
+    for (int64_t p = 0; p < nnz; p++)
+        rowind32[p] = (int32_t)rowind[p];
+    for (int64_t q = 0; q < ldu * K; q++)
+        U[q] = spg_rng_unit(&g) - 0.5;
+    for (int64_t q = 0; q < ldv * K; q++)
+        V[q] = spg_rng_unit(&g) - 0.5;
+    double *dA0 = malloc(nnz * sizeof(double)), *ref = malloc(nnz * sizeof(double));
+    double *dA = malloc(nnz * sizeof(double)), *values = calloc(nnz, sizeof(double));
+    const int64_t size = spg_cpu_outer_ring_f64_i32(n);
+    double *ring = aligned_alloc(64, size * 8 * sizeof(double));
+    if (!dA0 || !ref || !dA || !values || !ring)
+        exit(2);
+    for (int64_t p = 0; p < nnz; p++)
+        dA0[p] = spg_rng_unit(&g) - 0.5;
+    const int avx512 = spg_cpu_simd() >= SPG_SIMD_AVX512;
+    if (!avx512)
+        fprintf(stderr, "  no AVX-512 here: test_simd_outer's products go by columns\n");
+    for (int64_t k = 6; k <= K; k++) {
+        const double alpha = -0.75;
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t p = colptr[j]; p < colptr[j + 1]; p++)
+                ref[p] = outer_ref(U, ldu, V, ldv, k, rowind[p], j, alpha, dA0[p]);
+        for (int it = 0; it < 2; it++) {
+            const spg_csc A = {n, n, nnz, it ? SPG_INT64 : SPG_INT32,
+                               it ? (const void *)colptr : colptr32,
+                               it ? (const void *)rowind : rowind32, SPG_DOUBLE, values, NULL};
+            for (int level = SPG_SIMD_NONE; level <= SPG_SIMD_AVX512; level += 2)
+                for (int threads = 1; threads <= 3; threads += 2) {
+                    spg_simd_allow(level);
+                    spg_context_set_threads(ctx, threads);
+                    memcpy(dA, dA0, nnz * sizeof(double));
+                    CHECK_STATUS(spg_sampled_outer(ctx, &A, k, U, ldu, V, ldv, alpha, dA),
+                                 SPG_SUCCESS);
+                    if (!CHECK(!memcmp(dA, ref, nnz * sizeof(double))))
+                        fprintf(stderr, "  k %lld, itype %d, SIMD level %d, %d threads\n",
+                                (long long)k, it, level, threads);
+                }
+#ifdef SPG_TEST_OUTER_ROWS
+            if (!avx512)
+                continue;
+            memcpy(dA, dA0, nnz * sizeof(double));
+            const int64_t by_rows =
+                it ? spg_cpu_outer_rows_f64_i64(&A, k, U, ldu, V, ldv, alpha, dA, 0, n, ring, size)
+                   : spg_cpu_outer_rows_f64_i32(&A, k, U, ldu, V, ldv, alpha, dA, 0, n, ring, size);
+            CHECK(!memcmp(dA, ref, nnz * sizeof(double)));
+            if (!CHECK(by_rows > nnz / 2 && by_rows < nnz))
+                fprintf(stderr, "  k %lld: %lld of %lld entries by rows\n", (long long)k,
+                        (long long)by_rows, (long long)nnz);
+#endif
+        }
+    }
+    spg_simd_allow(SPG_SIMD_AVX512);
+    spg_context_set_threads(ctx, 0);
+    free(colptr), free(rowind), free(colptr32), free(rowind32), free(U), free(V);
+    free(dA0), free(ref), free(dA), free(values), free(ring);
+}
+
 /* The 32-bit instance of src/cpu/segments.c */
 void spg_cpu_segments_i32(const int32_t *row, const int32_t *start, const int32_t *colptr,
                           int64_t j0, int64_t j1, int32_t *rowind, int32_t *seg, int simd);
@@ -648,6 +777,7 @@ int main(void)
     test_simd_sort(ctx);
     test_simd_segments(ctx);
     test_segments_at_int32_max();
+    test_simd_outer(ctx);
     spg_context_destroy(ctx);
     return spg_test_done();
 }

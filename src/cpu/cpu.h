@@ -59,8 +59,8 @@ void spg_cpu_segments(const spg_int *row, const spg_int *start, const spg_int *c
                       int64_t j1, spg_int *rowind, spg_int *seg, int simd);
 #endif
 
-/* The vector instructions the CPU plan may use: the processor's, as far
- * as the test hook allows. */
+/* The vector instructions the CPU plan and the sampled outer product may
+ * use: the processor's, as far as the test hook allows. */
 enum { SPG_SIMD_NONE = 0, SPG_SIMD_AVX2 = 1, SPG_SIMD_AVX512 = 2 };
 int spg_cpu_simd(void);
 
@@ -77,6 +77,8 @@ int spg_cpu_simd(void);
 #define spg_cpu_sampled_outer SPG_TYPED(spg_cpu_sampled_outer)
 #define spg_cpu_coo_sampled_outer SPG_TYPED(spg_cpu_coo_sampled_outer)
 #define spg_cpu_block_add SPG_TYPED(spg_cpu_block_add)
+#define spg_cpu_outer_ring SPG_TYPED(spg_cpu_outer_ring)
+#define spg_cpu_outer_rows SPG_TYPED(spg_cpu_outer_rows)
 
 size_t spg_cpu_analysis_bytes(const spg_csc *A, int *ok);
 spg_status spg_cpu_analyse(spg_context *ctx, const spg_csc *A, void *buffer, spg_analysis *an);
@@ -102,6 +104,23 @@ spg_status spg_cpu_coo_sampled_outer(spg_context *ctx, const spg_triplets *t, in
                                      double alpha, void *dV);
 spg_status spg_cpu_block_add(spg_context *ctx, int64_t m, int64_t k, const void *X, int64_t ldx,
                              void *Y, int64_t ldy);
+
+/* The rank-k sampled outer product by rows of U (outer.c), in double with
+ * AVX-512, built where SPG_OUTER_ROWS is defined: each thread has a ring
+ * of spg_cpu_outer_ring(m) rows of U, a power of two from 8 to
+ * SPG_RING_MAX, 64 bytes each. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SPG_REAL_FLOAT)
+#define SPG_OUTER_ROWS 1
+#endif
+#define SPG_RING_MAX 32768
+int64_t spg_cpu_outer_ring(int64_t m);
+/* dA_p += alpha sum_r U_{i_p r} V_{j r} over the entries of columns j0 to
+ * j1 - 1 (j0 < j1), 6 <= k <= 8, with the bits of spg_k_outer_dot; rows:
+ * the thread's ring, size rows aligned to 64 bytes. Needs AVX-512F.
+ * Returns how many of the entries went by rows (the rest by columns). */
+int64_t spg_cpu_outer_rows(const spg_csc *A, int64_t k, const spg_real *U, int64_t ldu,
+                           const spg_real *V, int64_t ldv, spg_real alpha, spg_real *dA,
+                           int64_t j0, int64_t j1, spg_real *rows, int64_t size);
 #endif
 
 /* Loops shorter than this run on one thread: a parallel region costs more. */

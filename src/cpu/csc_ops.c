@@ -327,14 +327,45 @@ static inline void sampled_outer_cols(const spg_csc *A, int64_t k, const spg_rea
         spg_k_col_sampled_outer(A->colptr, A->rowind, k, U, ldu, V, ldv, alpha, dA, j);
 }
 
+#ifdef SPG_OUTER_ROWS
+/* The sampled outer product by rows of U (outer.c), a ring for each of T
+ * threads; SPG_ERR_ALLOC, with dA untouched, where the rings are missing. */
+static spg_status sampled_outer_rows(const spg_csc *A, int T, int64_t k, const spg_real *U,
+                                     int64_t ldu, const spg_real *V, int64_t ldv,
+                                     spg_real alpha, spg_real *dA)
+{
+    const int64_t size = spg_cpu_outer_ring(A->m), line = 8; /* values in 64 bytes */
+    spg_real *rings = spg_malloc(T * size * line + line, sizeof(spg_real));
+    if (!rings)
+        return SPG_ERR_ALLOC;
+    spg_real *first = rings + (64 - (uintptr_t)rings % 64) % 64 / sizeof(spg_real);
+#pragma omp parallel num_threads(T)
+    {
+        int64_t j0, j1;
+        spg_thread_block(A->n, &j0, &j1);
+        if (j0 < j1)
+            spg_cpu_outer_rows(A, k, U, ldu, V, ldv, alpha, dA, j0, j1,
+                               first + spg_thread_num() * size * line, size);
+    }
+    spg_free(rings);
+    return SPG_SUCCESS;
+}
+#endif
+
 /* dA += alpha (U V') on A's pattern, by columns. Ranks 1 to 8 run a body
  * compiled for their k (with the column body's local row of V, 1.25x at
- * k = 8 on fem2d-1000 and fem3d-80: bench/README.md). */
+ * k = 8 on fem2d-1000 and fem3d-80: bench/README.md); in double, ranks 6
+ * to 8 go by rows of U where the processor has AVX-512 (outer.c). */
 spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA)
 {
     const spg_real a = (spg_real)alpha;
+#ifdef SPG_OUTER_ROWS
+    if (k >= 6 && k <= 8 && spg_cpu_simd() >= SPG_SIMD_AVX512)
+        return sampled_outer_rows(A, spg_team(ctx, spg_work(A->nnz, k), A->n), k, U, ldu, V, ldv,
+                                  a, dA);
+#endif
 #pragma omp parallel num_threads(spg_team(ctx, spg_work(A->nnz, k), A->n))
     {
         int64_t j0, j1;

@@ -1,6 +1,7 @@
 /* Which vector instructions the CPU plan sorts columns and finds their
- * entries with (src/cpu/sort64.c, segments.c): the processor's best, as
- * far as the test hook allows. */
+ * entries with (src/cpu/sort64.c, segments.c), and the sampled outer
+ * product takes rows of U with (outer.c): the processor's best, as far as
+ * the test hook allows. */
 #include <stdatomic.h>
 
 #include "cpu.h"
