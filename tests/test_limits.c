@@ -609,16 +609,17 @@ int64_t spg_cpu_outer_rows_f64_i64(const spg_csc *A, int64_t k, const double *U,
 /* An n x n band for the sampled outer product by rows: column j holds the
  * rows j - W, j - W/2, j - 1, j, j + 1, j + W/2, j + W in range, and after
  * each of j - W, j - W/2, j + 1 and j + W/2, at random, the row 2 further
- * on; every 13th column is empty, and every 700th also holds row
- * n - 1 - j % 5, so that its block of columns spans more rows than a ring
- * holds. Returns the column's length, its rows ascending. */
+ * on. Every 13th column is empty, and so are columns 20000 to 20149 and
+ * the last 40 (blocks of columns with no entry); every 700th column also
+ * holds row n - 1 - j % 5, so that its block of columns spans more rows
+ * than a ring holds. Returns the column's length, its rows ascending. */
 enum { OUTER_N = 40000, OUTER_W = 3000 };
 static int64_t outer_band(int64_t j, int64_t *rows, spg_rng *g)
 {
     const int64_t off[] = {-OUTER_W, -OUTER_W / 2, -1, 0, 1, OUTER_W / 2, OUTER_W};
     const int extra[] = {1, 1, 0, 0, 1, 1, 0};
     int64_t len = 0;
-    if (j % 13 == 0)
+    if (j % 13 == 0 || (j >= 20000 && j < 20150) || j >= OUTER_N - 40)
         return 0;
     for (int a = 0; a < 7; a++) {
         const int64_t i = j + off[a];

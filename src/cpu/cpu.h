@@ -113,6 +113,10 @@ spg_status spg_cpu_block_add(spg_context *ctx, int64_t m, int64_t k, const void 
 #define SPG_OUTER_ROWS 1
 #endif
 #define SPG_RING_MAX 32768
+/* A block of columns goes by rows where its rows span at least this many
+ * bytes of U's k columns: below it they stay in the cache as they are, and
+ * the column body, which copies nothing, is faster (bench/README.md). */
+#define SPG_RING_BAND (256 << 10)
 int64_t spg_cpu_outer_ring(int64_t m);
 /* dA_p += alpha sum_r U_{i_p r} V_{j r} over the entries of columns j0 to
  * j1 - 1 (j0 < j1), 6 <= k <= 8, with the bits of spg_k_outer_dot; rows:

@@ -355,14 +355,16 @@ static spg_status sampled_outer_rows(const spg_csc *A, int T, int64_t k, const s
 /* dA += alpha (U V') on A's pattern, by columns. Ranks 1 to 8 run a body
  * compiled for their k (with the column body's local row of V, 1.25x at
  * k = 8 on fem2d-1000 and fem3d-80: bench/README.md); in double, ranks 6
- * to 8 go by rows of U where the processor has AVX-512 (outer.c). */
+ * to 8 go by rows of U where the processor has AVX-512 and U's k columns
+ * can span SPG_RING_BAND (outer.c). */
 spg_status spg_cpu_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
                                             const void *U, int64_t ldu, const void *V,
                                             int64_t ldv, double alpha, void *dA)
 {
     const spg_real a = (spg_real)alpha;
 #ifdef SPG_OUTER_ROWS
-    if (k >= 6 && k <= 8 && spg_cpu_simd() >= SPG_SIMD_AVX512)
+    if (k >= 6 && k <= 8 && A->m >= SPG_RING_BAND / (k * (int64_t)sizeof(spg_real)) &&
+        spg_cpu_simd() >= SPG_SIMD_AVX512)
         return sampled_outer_rows(A, spg_team(ctx, spg_work(A->nnz, k), A->n), k, U, ldu, V, ldv,
                                   a, dA);
 #endif

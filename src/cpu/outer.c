@@ -3,16 +3,13 @@
  * k lines of U each entry reads (bench/README.md). Here each entry's k
  * products come from one 64-byte row of U times one of V. U's rows are
  * copied row-major into a ring as the columns advance, so a banded U is
- * copied about once; an entry whose row the ring lacks gathers it from U.
+ * copied about once (an entry whose row the ring lacks, as where a column's
+ * rows are out of order, gathers it from U).
  * Eight entries at a time, across columns, the rows of products are
  * transposed in registers, and each lane sums its products in the order
  * of r: the bits of spg_k_outer_dot. Blocks of columns whose rows the ring
  * cannot take, or whose rows U's columns hold in the cache anyway, run the
  * column body. */
-#ifdef __clang__ /* a multiply then an add, never fused: the bits of the column body */
-#pragma STDC FP_CONTRACT OFF
-#endif
-
 #include "cpu.h"
 
 #include "../../kernels/csc.h"
@@ -34,11 +31,6 @@ int64_t spg_cpu_outer_ring(int64_t m)
  * starts with (64 KiB) */
 #define SPG_RING_BLOCK 64
 #define SPG_RING_START 1024
-
-/* A block goes by rows where its rows span at least this many bytes of U's
- * k columns: below it they stay in the cache as they are, and the column
- * body, which copies nothing, is faster (bench/README.md). */
-#define SPG_RING_BAND (256 << 10)
 
 /* A thread's ring: U's rows [lo, hi] (none while hi < lo), row i at
  * row + 8 (i mod size), lanes k to 7 zero. Its size starts small, so that
@@ -171,7 +163,7 @@ SPG_AVX512 static int64_t next_block(ring *g, const spg_csc *A, int64_t j, int64
         hi = last > hi ? last : hi;
     }
     g->budget += colptr[end] - colptr[j];
-    *by_rows = (hi - lo + 1) * k * (int64_t)sizeof(double) >= SPG_RING_BAND &&
+    *by_rows = hi >= lo && (hi - lo + 1) * k * (int64_t)sizeof(double) >= SPG_RING_BAND &&
                ring_fill(g, U, ldu, k, lo, hi, stride, live);
     if (*by_rows)
         v_rows(V, ldv, k, j, end - j, vrow);
@@ -211,7 +203,6 @@ entries8(const ring *g, const spg_int *colptr, const spg_int *rowind, int64_t q,
                                                    : gather_row(U, i, stride, live);
         p[e] = _mm512_mul_pd(u, _mm512_load_pd(vrow + 8 * (at->c - c0)));
     }
-    _mm_prefetch((const char *)(dA + q + 128), _MM_HINT_T0);
     transpose8(p, t);
     __m512d s = t[0];
     for (int r = 1; r < k; r++)
@@ -248,8 +239,8 @@ outer_rows(const spg_csc *A, int64_t k, const double *U, int64_t ldu, const doub
     const __mmask8 live = (__mmask8)((1u << k) - 1);
     const __m512i ustride = lane_strides(ldu);
     const __m512d a = _mm512_set1_pd(alpha);
-    ring g = {.size = size < SPG_RING_START ? size : SPG_RING_START, .cap = size, .hi = -1,
-              .budget = size};
+    ring g = {.size = size < SPG_RING_START ? size : SPG_RING_START, .cap = size, .lo = 0,
+              .hi = -1, .budget = size};
     g.row = rows;
     double vrow[8 * SPG_RING_BLOCK] __attribute__((aligned(64))) = {0}; /* V's rows from j */
     int64_t by_rows_entries = 0;
@@ -269,8 +260,10 @@ outer_rows(const spg_csc *A, int64_t k, const double *U, int64_t ldu, const doub
             cursor_move(&at, colptr, q);
             entry1(&g, rowind, q, U, ldu, vrow + 8 * (at.c - j), k, alpha, dA);
         }
-        for (; q + 8 <= end; q += 8)
+        for (; q + 8 <= end; q += 8) {
+            _mm_prefetch((const char *)(dA + (q + 128 < end ? q + 128 : q)), _MM_HINT_T0);
             entries8(&g, colptr, rowind, q, &at, j, vrow, U, ustride, live, k, a, dA);
+        }
         for (; q < end; q++) {
             cursor_move(&at, colptr, q);
             entry1(&g, rowind, q, U, ldu, vrow + 8 * (at.c - j), k, alpha, dA);
