@@ -269,7 +269,10 @@ SPG_API spg_status spg_quadratic_pullback(spg_context *ctx, const spg_csc *A, co
 
 /* The rank-k sampled outer product (SDDMM):
  * dA[p] += alpha sum_r U[i_p + r ldu] V[j_p + r ldv], U column-major m x k
- * (ldu >= m), V column-major n x k (ldv >= n). Every dA above is one. */
+ * (ldu >= m), V column-major n x k (ldv >= n). Every dA above is one. On
+ * the CPU, ranks 6 to 8 in double with m k >= 32768 may copy rows of U
+ * into a work space of up to 2 MiB a thread (SPG_ERR_ALLOC, dA untouched,
+ * where it cannot be had). */
 SPG_API spg_status spg_sampled_outer(spg_context *ctx, const spg_csc *A, int64_t k,
                                      const void *U, int64_t ldu, const void *V, int64_t ldv,
                                      double alpha, void *dA);
