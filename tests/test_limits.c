@@ -652,8 +652,10 @@ static double outer_ref(const double *U, int64_t ldu, const double *V, int64_t l
 static void test_simd_outer(spg_context *ctx)
 {
     const int64_t n = OUTER_N, ldu = n + 3, ldv = n + 1, K = 8;
-    int64_t *colptr = malloc((n + 1) * sizeof(int64_t)), *rowind = malloc(9 * n * sizeof(int64_t));
-    int32_t *colptr32 = malloc((n + 1) * sizeof(int32_t)), *rowind32 = malloc(9 * n * sizeof(int32_t));
+    const int64_t most = 12 * n; /* a column holds at most 7 + 4 + 1 rows */
+    int64_t *colptr = malloc((n + 1) * sizeof(int64_t)), *rowind = malloc(most * sizeof(int64_t));
+    int32_t *colptr32 = malloc((n + 1) * sizeof(int32_t));
+    int32_t *rowind32 = malloc(most * sizeof(int32_t));
     double *U = malloc(ldu * K * sizeof(double)), *V = malloc(ldv * K * sizeof(double));
     if (!colptr || !rowind || !colptr32 || !rowind32 || !U || !V)
         exit(2);

@@ -211,9 +211,9 @@ entries8(const ring *g, const spg_int *colptr, const spg_int *rowind, int64_t q,
 }
 
 /* Entry q alone, V's row in v: the sum of spg_k_outer_dot over U's row in
- * the ring, or through ldu where the ring lacks it. The last entries of a
- * block go one at a time: a masked store of a short group would hold up
- * the next group's load. */
+ * the ring, or through ldu where the ring lacks it. The entries before a
+ * block's first whole line of dA, and its last few, go one at a time: a
+ * masked store of a short group would hold up the next group's load. */
 static inline __attribute__((always_inline)) void entry1(const ring *g, const spg_int *rowind,
                                                          int64_t q, const double *U, int64_t ldu,
                                                          const double *v, int64_t k,
@@ -272,9 +272,10 @@ outer_rows(const spg_csc *A, int64_t k, const double *U, int64_t ldu, const doub
     return by_rows_entries;
 }
 
-SPG_AVX512 int64_t spg_cpu_outer_rows(const spg_csc *A, int64_t k, const spg_real *U, int64_t ldu,
-                                   const spg_real *V, int64_t ldv, spg_real alpha, spg_real *dA,
-                                   int64_t j0, int64_t j1, spg_real *rows, int64_t size)
+SPG_AVX512 int64_t spg_cpu_outer_rows(const spg_csc *A, int64_t k, const spg_real *U,
+                                      int64_t ldu, const spg_real *V, int64_t ldv,
+                                      spg_real alpha, spg_real *dA, int64_t j0, int64_t j1,
+                                      spg_real *rows, int64_t size)
 {
     switch (k) {
     case 6: return outer_rows(A, 6, U, ldu, V, ldv, alpha, dA, j0, j1, rows, size);
