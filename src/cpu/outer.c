@@ -42,6 +42,12 @@ typedef struct ring {
     int64_t size, cap, lo, hi, copied, budget;
 } ring;
 
+/* U's row i in the ring, or NULL where the ring lacks it */
+static inline const double *ring_at(const ring *g, int64_t i)
+{
+    return i >= g->lo && i <= g->hi ? g->row + 8 * (i & (g->size - 1)) : NULL;
+}
+
 /* r ld in lane r */
 SPG_AVX512 static inline __m512i lane_strides(int64_t ld)
 {
@@ -101,13 +107,13 @@ SPG_AVX512 static void ring_copy(ring *g, const double *U, int64_t ldu, int64_t 
         _mm512_store_pd(g->row + 8 * (i & mask), gather_row(U, i, stride, live));
 }
 
-/* Makes the ring hold rows [lo, hi] where they fit and the budget allows:
- * the rows after those held where lo follows on, else [lo, hi] afresh.
- * Returns 1 where it holds them. */
+/* Makes the ring hold rows [lo, hi] (lo <= hi) where they fit and the
+ * budget allows: the rows after those held where lo follows on, else
+ * [lo, hi] afresh. Returns 1 where it holds them. */
 SPG_AVX512 static int ring_fill(ring *g, const double *U, int64_t ldu, int64_t k, int64_t lo,
                                 int64_t hi, __m512i stride, __mmask8 live)
 {
-    if (hi < lo || hi - lo >= g->cap)
+    if (hi - lo >= g->cap)
         return 0;
     if (hi - lo >= g->size) { /* a larger ring, empty */
         while (hi - lo >= g->size)
@@ -193,14 +199,13 @@ entries8(const ring *g, const spg_int *colptr, const spg_int *rowind, int64_t q,
          int64_t c0, const double *vrow, const double *U, __m512i stride, __mmask8 live,
          int64_t k, __m512d alpha, double *dA)
 {
-    const int64_t mask = g->size - 1;
     __m512d p[8], t[8];
 #pragma GCC unroll 8
     for (int e = 0; e < 8; e++) {
         cursor_move(at, colptr, q + e);
         const int64_t i = rowind[q + e];
-        const __m512d u = i >= g->lo && i <= g->hi ? _mm512_load_pd(g->row + 8 * (i & mask))
-                                                   : gather_row(U, i, stride, live);
+        const double *held = ring_at(g, i);
+        const __m512d u = held ? _mm512_load_pd(held) : gather_row(U, i, stride, live);
         p[e] = _mm512_mul_pd(u, _mm512_load_pd(vrow + 8 * (at->c - c0)));
     }
     transpose8(p, t);
@@ -219,10 +224,9 @@ static inline __attribute__((always_inline)) void entry1(const ring *g, const sp
                                                          const double *v, int64_t k,
                                                          double alpha, double *dA)
 {
-    const int64_t i = rowind[q];
-    const int in = i >= g->lo && i <= g->hi;
-    const double *u = in ? g->row + 8 * (i & (g->size - 1)) : U + i;
-    const int64_t step = in ? 1 : ldu;
+    const double *held = ring_at(g, rowind[q]);
+    const double *u = held ? held : U + rowind[q];
+    const int64_t step = held ? 1 : ldu;
     double t = u[0] * v[0];
     for (int64_t r = 1; r < k; r++)
         t += u[r * step] * v[r];
