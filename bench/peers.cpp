@@ -10,8 +10,10 @@
 // with a kept plan; SpMV: spgrad's N and T, CSparse's cs_gaxpy, Eigen's
 // A * x; and the COO bilinear pullback against a plain loop over the
 // triplets, and against that loop plus one range pass over I and J (the
-// least a check before the first write reads). Each peer's
-// input is built outside the timing, in its own format.
+// least a check before the first write reads); and the least work of a
+// plan, measured in two parts: the bare scatter of the triplets into
+// column order, and the least rest of a plan after it (one pass, no sort).
+// Each peer's input is built outside the timing, in its own format.
 // Every result is first checked against spgrad's (exit 1 on a mismatch).
 // Round r times every contender once, starting at contender r mod count;
 // the table gives medians and minima (default 7 rounds). spgrad runs on
@@ -36,6 +38,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -124,7 +127,7 @@ struct Ref {
 };
 
 enum class Kind { plan, one_shot, spgrad, spmv_n, convert, spmv_peer, coo, coo_loop, coo_span,
-                  scatter };
+                  scatter_serial, scatter, rest, rest_values };
 
 struct Row {
     std::string name;
@@ -419,8 +422,8 @@ bool scatter_check(const Problem &p, int threads)
 
 void scatter_rows(std::vector<Row> &rows, const Problem &p, Scatter &s, int threads)
 {
-    add(rows, "bare column scatter (serial)", Kind::scatter, [&p, &s] { scatter_direct(p, s); },
-        [&s] { scatter_free(s); });
+    add(rows, "bare column scatter (serial)", Kind::scatter_serial,
+        [&p, &s] { scatter_direct(p, s); }, [&s] { scatter_free(s); });
     add(rows, "bare scatter by blocks (serial)", Kind::scatter,
         [&p, &s] { scatter_blocked(p, s); }, [&s] { scatter_free(s); });
 #ifdef _OPENMP
@@ -429,6 +432,111 @@ void scatter_rows(std::vector<Row> &rows, const Problem &p, Scatter &s, int thre
 #else
     (void)threads;
 #endif
+}
+
+// The least a plan does after the scatter, serially: one pass over the
+// triplets in column order that merges equal rows, compacts the rows in
+// place into rowind, and writes the new colptr, seg and slot (and, for a
+// one shot, the new Ax: each entry's values summed in triplet order). Its
+// input has the rows already sorted in each column (made outside the
+// timing), so it sorts nothing: a plan does all of this and more, and the
+// serial scatter plus this pass is the least a serial plan takes.
+struct Rest {
+    std::vector<int64_t> start;           // each column's first triplet
+    std::vector<int32_t> row0, row, perm; // rows sorted in each column; row is compacted
+    int32_t *colptr = nullptr, *seg = nullptr, *slot = nullptr;
+    double *Ax = nullptr;
+    int64_t nnz = 0;
+};
+
+void rest_setup(const Problem &p, Rest &r, int64_t nnz)
+{
+    Scatter sc;
+    scatter_direct(p, sc);
+    r.start = column_starts(p, 0);
+    std::vector<std::pair<int32_t, int32_t>> col;
+    for (int64_t j = 0; j < p.n; j++) {
+        const int64_t a = r.start[(size_t)j], b = r.start[(size_t)j + 1];
+        col.assign(0, {});
+        for (int64_t q = a; q < b; q++)
+            col.emplace_back(sc.row[q], sc.perm[q]);
+        std::sort(col.begin(), col.end()); // by row, then by triplet
+        for (int64_t q = a; q < b; q++)
+            std::tie(sc.row[q], sc.perm[q]) = col[(size_t)(q - a)];
+    }
+    r.row0.assign(sc.row, sc.row + p.K);
+    r.perm.assign(sc.perm, sc.perm + p.K);
+    r.row = r.row0;
+    r.nnz = nnz;
+    scatter_free(sc);
+}
+
+template <bool values> void rest_pass(const Problem &p, Rest &r)
+{
+    int32_t *row = r.row.data(), *colptr = alloc_huge<int32_t>(p.n + 1);
+    int32_t *seg = alloc_huge<int32_t>(r.nnz + 2), *slot = alloc_huge<int32_t>(p.K);
+    double *Ax = values ? alloc_huge<double>(r.nnz) : nullptr;
+    const int32_t *perm = r.perm.data();
+    const int64_t spare = r.nnz + 1; // where an entry's later triplets write seg
+    int64_t s = 0;
+    for (int64_t j = 0; j < p.n; j++) { // without branches on the rows: s += first
+        colptr[j] = (int32_t)s;
+        int32_t last = -1;
+        for (int64_t q = r.start[(size_t)j]; q < r.start[(size_t)j + 1]; q++) {
+            const int32_t i = row[q], k = perm[q];
+            const bool first = i != last;
+            seg[first ? s : spare] = (int32_t)q;
+            s += first, last = i;
+            row[s - 1] = i;
+            if (values)
+                Ax[s - 1] = first ? p.V[k] : Ax[s - 1] + p.V[k];
+            slot[k] = (int32_t)(s - 1);
+        }
+    }
+    colptr[p.n] = (int32_t)s, seg[s] = (int32_t)p.K;
+    r.colptr = colptr, r.seg = seg, r.slot = slot, r.Ax = Ax;
+}
+
+void rest_free(const Problem &p, Rest &r)
+{
+    std::free(r.colptr), std::free(r.seg), std::free(r.slot), std::free(r.Ax);
+    r.colptr = r.seg = r.slot = nullptr;
+    r.Ax = nullptr;
+    std::copy(r.row0.begin(), r.row0.begin() + p.K, r.row.begin());
+}
+
+// The pass makes spgrad's colptr, rowind and values, its segments' lengths
+// (the triplets of each entry, counted by assembling ones: L) and its
+// slots (pulling back dAx_s = s). Prints one line.
+bool rest_check(const Problem &p, Rest &r, Spg &s, const std::vector<double> &L)
+{
+    rest_pass<true>(p, r);
+    const int64_t nnz = r.nnz;
+    const auto *colptr = static_cast<const int32_t *>(s.A.colptr);
+    const auto *rowind = static_cast<const int32_t *>(s.A.rowind);
+    bool same = r.colptr[p.n] == nnz && std::equal(r.colptr, r.colptr + p.n + 1, colptr) &&
+                std::equal(r.row.begin(), r.row.begin() + nnz, rowind) &&
+                std::memcmp(r.Ax, s.Ax.data(), (size_t)nnz * sizeof(double)) == 0;
+    for (int64_t e = 0; same && e < nnz; e++)
+        same = r.seg[e + 1] - r.seg[e] == L[(size_t)e];
+    std::vector<double> dAx((size_t)nnz), dV((size_t)p.K, 0.0);
+    for (int64_t e = 0; e < nnz; e++)
+        dAx[(size_t)e] = (double)e;
+    need(spg_assemble_pullback(s.ctx, s.plan, SPG_DOUBLE, dAx.data(), dV.data()), "pullback");
+    for (int64_t k = 0; same && k < p.K; k++)
+        same = dV[(size_t)k] == r.slot[k];
+    rest_free(p, r);
+    std::printf("check %-30s %s\n", "least rest of a plan", same ? "spgrad's arrays and values"
+                                                                : "DIFFERS FROM SPGRAD");
+    return same;
+}
+
+void rest_rows(std::vector<Row> &rows, const Problem &p, Rest &r)
+{
+    add(rows, "least rest of a plan (serial)", Kind::rest, [&p, &r] { rest_pass<false>(p, r); },
+        [&p, &r] { rest_free(p, r); });
+    add(rows, "least rest, with values (serial)", Kind::rest_values,
+        [&p, &r] { rest_pass<true>(p, r); }, [&p, &r] { rest_free(p, r); });
 }
 
 // The bounds of the checks, through spgrad itself: |V| and ones assembled.
@@ -715,6 +823,11 @@ void table(std::vector<Row> &rows)
                     "/ spgrad plan alone = %.3f; its / 2 = %.3f ms, / 2.5 = %.3f ms\n",
                     rows[best].name.c_str(), m[best].first, m[best].first / one,
                     m[best].first / plan, m[best].first / 2, m[best].first / 2.5);
+    const double least = median_of(rows, m, Kind::scatter_serial) + median_of(rows, m, Kind::rest);
+    const double least_one = least - median_of(rows, m, Kind::rest) +
+                             median_of(rows, m, Kind::rest_values);
+    std::printf("least serial plan (bare column scatter + least rest) = %.3f ms, with values "
+                "%.3f ms\n", least, least_one);
     const double coo = median_of(rows, m, Kind::coo), loop = median_of(rows, m, Kind::coo_loop);
     std::printf("COO bilinear pullback / plain loop = %.3f; (range pass + plain loop) / "
                 "plain loop = %.3f\n", coo / loop, (median_of(rows, m, Kind::coo_span) + loop) / loop);
@@ -780,6 +893,10 @@ int main(int argc, char **argv)
     bool ok = one_shot_check(s);
     ok = coo_check(p, s) && ok;
     ok = scatter_check(p, (int)threads) && ok;
+    Rest rs;
+    rest_setup(p, rs, spg_plan_nnz(s.plan));
+    ok = rest_check(p, rs, s, r.L) && ok;
+    rest_rows(rows, p, rs);
 #if SPG_PEER_CSPARSE
     Csparse cs;
     ok = cs_setup(cs, p, r, s) && ok;
