@@ -6,11 +6,16 @@
  * spg_sampled_outer (dA += U V' at A's pattern) on the whole matrix, and on
  * a window of COLUMNS columns from its middle called again and again: the
  * window's dA, rows and band of U (its rows from the matrix's U) stay in
- * the cache, so its time per entry is the core's. Where the two are close,
- * memory is not what bounds the kernel, and no layout of the same
- * arithmetic moves it nearer the triad. Both through the library, on 1
- * thread, alternating; each timed call after an untimed one; medians of
- * ROUNDS, in ns an entry. */
+ * the L2 and L3 (about 2.6 MB at 4,096 columns of fem3d-80), so its time
+ * per entry is what the core takes with no traffic to memory. Where the
+ * two are close, memory is not what bounds the kernel. Both through the
+ * library, on 1 thread, alternating; each timed call after an untimed
+ * one; medians of ROUNDS, in ns an entry. A window of a few hundred
+ * entries would time the call's own overhead instead. Where ranks 6 to 8
+ * go by rows of U (AVX-512), each call fills its ring with the window's
+ * band of U again, which the whole matrix does once: there the window
+ * carries that copy, and a wide window (16,384 columns) keeps it small. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -54,9 +59,13 @@ int main(int argc, char **argv)
     spg_fem fem;
     if (argc < 2 || argc > 5 || (argc > 2 && spg_arg_int(argv[2], 1, 64, &k)) ||
         (argc > 3 && spg_arg_int(argv[3], 1, 1 << 24, &width)) ||
-        (argc > 4 && spg_arg_int(argv[4], 1, 1000, &rounds)) || spg_fem_make(argv[1], &fem)) {
+        (argc > 4 && spg_arg_int(argv[4], 1, 1000, &rounds)) || spg_fem_make(argv[1], &fem) == -1) {
         fprintf(stderr, "usage: spgrad_window fem2d-N|fem3d-N [K [COLUMNS [ROUNDS]]]\n");
         return 2;
+    }
+    if (!fem.I || fem.nodes > INT32_MAX) {
+        fprintf(stderr, "spgrad_window: %s: cannot make the problem\n", argv[1]);
+        return 1;
     }
     const int64_t n = fem.nodes;
     spg_context *ctx;
@@ -85,7 +94,11 @@ int main(int argc, char **argv)
     W.n = width, W.nnz = wcol[width], W.colptr = wcol, W.analysis = NULL; /* not the plan's */
     W.rowind = (const int32_t *)A.rowind + colptr[j0];
     W.values = Ax + colptr[j0];
-    const int64_t calls = W.nnz > 0 ? (nnz + W.nnz - 1) / W.nnz : 1;
+    if (W.nnz == 0) {
+        fprintf(stderr, "spgrad_window: the window holds no entry\n");
+        return 1;
+    }
+    const int64_t calls = (nnz + W.nnz - 1) / W.nnz;
     double *all = array(rounds, sizeof *all), *win = array(rounds, sizeof *win);
     for (int64_t r = 0; r < rounds; r++) {
         all[r] = timed(ctx, &A, k, U, n, V, n, dA, 1) / (double)nnz;
