@@ -20,26 +20,19 @@
 #include <stdlib.h>
 
 #include "args.h"
+#include "device.h"
 #include "fem.h"
 #include "spgrad.h"
 #include "tools.h"
 
+static const char *const tool = "spgrad_window";
+
 static void need(spg_status st, const char *what)
 {
     if (st != SPG_SUCCESS) {
-        fprintf(stderr, "spgrad_window: %s: %s\n", what, spg_status_string(st));
+        fprintf(stderr, "%s: %s: %s\n", tool, what, spg_status_string(st));
         exit(1);
     }
-}
-
-static void *array(int64_t count, size_t size)
-{
-    void *p = calloc((size_t)count, size);
-    if (!p) {
-        fprintf(stderr, "spgrad_window: out of memory\n");
-        exit(1);
-    }
-    return p;
 }
 
 /* dA += U V' on A, calls times; the time of the last call group, in s */
@@ -75,8 +68,10 @@ int main(int argc, char **argv)
     spg_plan *plan;
     need(spg_plan_create(ctx, &coo, 0, &plan), "plan");
     const int64_t nnz = spg_plan_nnz(plan);
-    double *Ax = array(nnz, sizeof *Ax), *dA = array(nnz, sizeof *dA);
-    double *U = array(n * k, sizeof *U), *V = array(n * k, sizeof *V);
+    double *Ax = spg_tool_calloc(tool, nnz, sizeof *Ax);
+    double *dA = spg_tool_calloc(tool, nnz, sizeof *dA);
+    double *U = spg_tool_calloc(tool, n * k, sizeof *U);
+    double *V = spg_tool_calloc(tool, n * k, sizeof *V);
     need(spg_assemble(ctx, plan, SPG_DOUBLE, fem.V, Ax), "assemble");
     spg_csc A;
     need(spg_plan_csc(plan, SPG_DOUBLE, Ax, &A), "csc view");
@@ -87,7 +82,7 @@ int main(int argc, char **argv)
         width = n;
     const int64_t j0 = (n - width) / 2;
     const int32_t *colptr = A.colptr;
-    int32_t *wcol = array(width + 1, sizeof *wcol);
+    int32_t *wcol = spg_tool_calloc(tool, width + 1, sizeof *wcol);
     for (int64_t c = 0; c <= width; c++)
         wcol[c] = colptr[j0 + c] - colptr[j0];
     spg_csc W = A;
@@ -99,7 +94,8 @@ int main(int argc, char **argv)
         return 1;
     }
     const int64_t calls = (nnz + W.nnz - 1) / W.nnz;
-    double *all = array(rounds, sizeof *all), *win = array(rounds, sizeof *win);
+    double *all = spg_tool_calloc(tool, rounds, sizeof *all);
+    double *win = spg_tool_calloc(tool, rounds, sizeof *win);
     for (int64_t r = 0; r < rounds; r++) {
         all[r] = timed(ctx, &A, k, U, n, V, n, dA, 1) / (double)nnz;
         win[r] = timed(ctx, &W, k, U, n, V + j0, n, dA + colptr[j0], calls) /

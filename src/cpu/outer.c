@@ -225,11 +225,8 @@ static inline __attribute__((always_inline)) void entry1(const ring *g, const sp
                                                          double alpha, double *dA)
 {
     const double *held = ring_at(g, rowind[q]);
-    const double *u = held ? held : U + rowind[q];
-    const int64_t step = held ? 1 : ldu;
-    double t = u[0] * v[0];
-    for (int64_t r = 1; r < k; r++)
-        t += u[r * step] * v[r];
+    const double t = held ? spg_k_outer_dot(held, 1, v, 1, k, 0, 0)
+                          : spg_k_outer_dot(U, ldu, v, 1, k, rowind[q], 0);
     dA[q] += alpha * t;
 }
 
