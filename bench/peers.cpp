@@ -507,17 +507,26 @@ template <bool values> void rest_alloc(const Problem &p, Rest &r, int64_t fresh)
     r.Ax = values ? alloc_huge<double>(r.nnz) : nullptr;
 }
 
+// Every column's entries in turn, rowind and slot (where given) where the
+// layout puts them: colptr, seg and, with values, Ax. Returns the entries.
+template <bool values> int64_t rest_columns(const Problem &p, Rest &r, const int32_t *row,
+                                            int32_t *rowind, int32_t *slot)
+{
+    int64_t s = 0;
+    for (int64_t j = 0; j < p.n; j++) {
+        r.colptr[j] = (int32_t)s;
+        s = rest_column<values>(p, r, j, s, r.nnz + 1, row, rowind, r.seg, slot, r.Ax);
+    }
+    r.colptr[p.n] = (int32_t)s, r.seg[s] = (int32_t)p.K;
+    return s;
+}
+
 // One pass: rowind in the rows' memory, slot new.
 template <bool values> void rest_pass(const Problem &p, Rest &r)
 {
     rest_alloc<values>(p, r, p.K);
     int32_t *row = r.row.data();
-    int64_t s = 0;
-    for (int64_t j = 0; j < p.n; j++) {
-        r.colptr[j] = (int32_t)s;
-        s = rest_column<values>(p, r, j, s, r.nnz + 1, row, row, r.seg, r.fresh, r.Ax);
-    }
-    r.colptr[p.n] = (int32_t)s, r.seg[s] = (int32_t)p.K;
+    rest_columns<values>(p, r, row, row, r.fresh);
     r.rowind = row, r.slot = r.fresh;
 }
 
@@ -527,12 +536,7 @@ template <bool values> void rest_pass2(const Problem &p, Rest &r)
     rest_alloc<values>(p, r, r.nnz);
     int32_t *row = r.row.data();
     const int32_t *perm = r.perm.data();
-    int64_t s = 0;
-    for (int64_t j = 0; j < p.n; j++) {
-        r.colptr[j] = (int32_t)s;
-        s = rest_column<values>(p, r, j, s, r.nnz + 1, row, r.fresh, r.seg, nullptr, r.Ax);
-    }
-    r.colptr[p.n] = (int32_t)s, r.seg[s] = (int32_t)p.K;
+    const int64_t s = rest_columns<values>(p, r, row, r.fresh, nullptr);
     for (int64_t e = 0; e < s; e++)
         for (int32_t q = r.seg[e]; q < r.seg[e + 1]; q++)
             row[perm[q]] = (int32_t)e;
