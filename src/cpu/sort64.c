@@ -5,8 +5,11 @@
  * rows span less than 2^25 - 1; otherwise, and where the processor or the
  * compiler has no AVX2, the caller sorts as before. With AVX-512 and 32-bit
  * indices the keys sit in four registers and are made and taken apart
- * there too; otherwise in eight AVX2 registers, made in a loop. */
+ * there too; otherwise in eight AVX2 registers, made there for 32-bit
+ * indices and in a loop for 64-bit ones. */
 #include "cpu.h"
+
+#include <string.h>
 
 /* The key: the row's offset above the lowest, then SPG_PLACE_BITS of
  * place. Rows spanning less than SPG_ROW_SPAN keep every key below
@@ -19,11 +22,10 @@ enum { SPG_PLACE_BITS = 6, SPG_PLACE_MASK = 63, SPG_ROW_SPAN = (1 << 25) - 1 };
 #define SPG_AVX2 __attribute__((target("avx2")))
 
 /* Lanes l and l ^ j of x (partner: x with those lanes swapped): the lower
- * lane keeps the smaller key, the lanes set in upper the larger. */
-SPG_AVX2 static __m256i exchange(__m256i x, __m256i partner, __m256i upper)
-{
-    return _mm256_blendv_epi8(_mm256_min_epi32(x, partner), _mm256_max_epi32(x, partner), upper);
-}
+ * lane keeps the smaller key, the lanes set in the blend's mask the larger.
+ * A macro, since the mask must be a constant where the blend is compiled. */
+#define SPG_EXCHANGE(x, partner, upper)                                                          \
+    _mm256_blend_epi32(_mm256_min_epi32(x, partner), _mm256_max_epi32(x, partner), upper)
 
 SPG_AVX2 static __m256i lanes_reversed(__m256i x)
 {
@@ -33,29 +35,33 @@ SPG_AVX2 static __m256i lanes_reversed(__m256i x)
 /* Half-cleaners within a register: lane l against l ^ 1, 2 or 4. */
 SPG_AVX2 static __m256i half1(__m256i x)
 {
-    return exchange(x, _mm256_shuffle_epi32(x, 0xB1), _mm256_setr_epi32(0, -1, 0, -1, 0, -1, 0, -1));
+    const __m256i p = _mm256_shuffle_epi32(x, 0xB1);
+    return SPG_EXCHANGE(x, p, 0xAA);
 }
 
 SPG_AVX2 static __m256i half2(__m256i x)
 {
-    return exchange(x, _mm256_shuffle_epi32(x, 0x4E), _mm256_setr_epi32(0, 0, -1, -1, 0, 0, -1, -1));
+    const __m256i p = _mm256_shuffle_epi32(x, 0x4E);
+    return SPG_EXCHANGE(x, p, 0xCC);
 }
 
 SPG_AVX2 static __m256i half4(__m256i x)
 {
-    return exchange(x, _mm256_permute2x128_si256(x, x, 1),
-                    _mm256_setr_epi32(0, 0, 0, 0, -1, -1, -1, -1));
+    const __m256i p = _mm256_permute2x128_si256(x, x, 1);
+    return SPG_EXCHANGE(x, p, 0xF0);
 }
 
 /* Flips: lane l against the mirror lane of its block of 4 or 8. */
 SPG_AVX2 static __m256i flip4(__m256i x)
 {
-    return exchange(x, _mm256_shuffle_epi32(x, 0x1B), _mm256_setr_epi32(0, 0, -1, -1, 0, 0, -1, -1));
+    const __m256i p = _mm256_shuffle_epi32(x, 0x1B);
+    return SPG_EXCHANGE(x, p, 0xCC);
 }
 
 SPG_AVX2 static __m256i flip8(__m256i x)
 {
-    return exchange(x, lanes_reversed(x), _mm256_setr_epi32(0, 0, 0, 0, -1, -1, -1, -1));
+    const __m256i p = lanes_reversed(x);
+    return SPG_EXCHANGE(x, p, 0xF0);
 }
 
 /* The eight lanes ascending (a flip of pairs is half1) */
@@ -87,16 +93,15 @@ SPG_AVX2 static void clean(__m256i *v)
         v[r] = half1(half2(half4(v[r])));
 }
 
-/* key[0..64) ascending: each register sorted, then blocks of 2, 4 and 8
+/* v[0..8) ascending: each register sorted, then blocks of 2, 4 and 8
  * registers merged, each merge a flip and half-cleaners down to one lane.
  * The steps between registers are written out, where loops over v[] with
  * computed partners kept v[] in memory; the loops left have fixed bounds
  * and unroll. */
-SPG_AVX2 static void bitonic64(int32_t *key)
+SPG_AVX2 static void bitonic64(__m256i *v)
 {
-    __m256i v[8];
-    for (int64_t r = 0; r < 8; r++)
-        v[r] = sort8(_mm256_loadu_si256((const __m256i *)(key + 8 * r)));
+    for (int r = 0; r < 8; r++)
+        v[r] = sort8(v[r]);
     flip_pair(&v[0], &v[1]), flip_pair(&v[2], &v[3]);
     flip_pair(&v[4], &v[5]), flip_pair(&v[6], &v[7]);
     clean(v);
@@ -112,10 +117,72 @@ SPG_AVX2 static void bitonic64(int32_t *key)
     half_pair(&v[0], &v[1]), half_pair(&v[2], &v[3]);
     half_pair(&v[4], &v[5]), half_pair(&v[6], &v[7]);
     clean(v);
-    for (int64_t r = 0; r < 8; r++)
-        _mm256_storeu_si256((__m256i *)(key + 8 * r), v[r]);
 }
 
+#ifdef SPG_INDEX_INT32
+/* The lanes of register q that hold pairs of a column of len: those below
+ * len - 8 q. */
+SPG_AVX2 static __m256i live8(int64_t q, int64_t len)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)(len - 8 * q)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* The least and the greatest lane of x */
+SPG_AVX2 static int32_t min8(__m256i x)
+{
+    x = _mm256_min_epi32(x, _mm256_permute2x128_si256(x, x, 1));
+    x = _mm256_min_epi32(x, _mm256_shuffle_epi32(x, 0x4E));
+    return _mm256_cvtsi256_si32(_mm256_min_epi32(x, _mm256_shuffle_epi32(x, 0xB1)));
+}
+
+SPG_AVX2 static int32_t max8(__m256i x)
+{
+    x = _mm256_max_epi32(x, _mm256_permute2x128_si256(x, x, 1));
+    x = _mm256_max_epi32(x, _mm256_shuffle_epi32(x, 0x4E));
+    return _mm256_cvtsi256_si32(_mm256_max_epi32(x, _mm256_shuffle_epi32(x, 0xB1)));
+}
+
+/* For 32-bit indices the keys are made and taken apart in the registers:
+ * masked loads of the rows (a register past the column reads nothing),
+ * the keys with INT32_MAX in the lanes past it, the rows back from the
+ * keys; each triplet is then taken from a copy of k by its place. */
+SPG_AVX2 static int sort64_avx2(spg_int *r, spg_int *k, int64_t len)
+{
+    __m256i m[8], v[8];
+    __m256i lo = _mm256_set1_epi32(INT32_MAX), hi = _mm256_setzero_si256(); /* rows >= 0 */
+    for (int64_t q = 0; q < 8; q++) {
+        m[q] = live8(q, len);
+        v[q] = _mm256_maskload_epi32(r + (8 * q < len ? 8 * q : 0), m[q]); /* 0 past the column */
+        lo = _mm256_min_epi32(lo, _mm256_blendv_epi8(lo, v[q], m[q]));
+        hi = _mm256_max_epi32(hi, v[q]);
+    }
+    const int32_t low = min8(lo);
+    if (max8(hi) - low >= SPG_ROW_SPAN)
+        return 0;
+    const __m256i base = _mm256_set1_epi32(low), pad = _mm256_set1_epi32(INT32_MAX);
+    for (int64_t q = 0; q < 8; q++) {
+        const __m256i place = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(8 * q)),
+                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256i key = _mm256_or_si256(
+            _mm256_slli_epi32(_mm256_sub_epi32(v[q], base), SPG_PLACE_BITS), place);
+        v[q] = _mm256_blendv_epi8(pad, key, m[q]);
+    }
+    bitonic64(v);
+    spg_int kq[64], key[64], row[64];
+    memcpy(kq, k, (size_t)len * sizeof *k);
+    for (int64_t q = 0; q < 8; q++) {
+        _mm256_storeu_si256((__m256i *)(row + 8 * q),
+                            _mm256_add_epi32(base, _mm256_srli_epi32(v[q], SPG_PLACE_BITS)));
+        _mm256_storeu_si256((__m256i *)(key + 8 * q), v[q]);
+    }
+    memcpy(r, row, (size_t)len * sizeof *r);
+    for (int64_t q = 0; q < len; q++)
+        k[q] = kq[key[q] & SPG_PLACE_MASK];
+    return 1;
+}
+#else
+/* For 64-bit indices the keys are made and taken apart in loops. */
 SPG_AVX2 static int sort64_avx2(spg_int *r, spg_int *k, int64_t len)
 {
     spg_int lo = r[0], hi = r[0];
@@ -133,13 +200,19 @@ SPG_AVX2 static int sort64_avx2(spg_int *r, spg_int *k, int64_t len)
     }
     for (int64_t q = len; q < 64; q++)
         key[q] = INT32_MAX;
-    bitonic64(key);
+    __m256i v[8];
+    for (int64_t q = 0; q < 8; q++)
+        v[q] = _mm256_loadu_si256((const __m256i *)(key + 8 * q));
+    bitonic64(v);
+    for (int64_t q = 0; q < 8; q++)
+        _mm256_storeu_si256((__m256i *)(key + 8 * q), v[q]);
     for (int64_t q = 0; q < len; q++) {
         r[q] = lo + (key[q] >> SPG_PLACE_BITS);
         k[q] = kq[key[q] & SPG_PLACE_MASK];
     }
     return 1;
 }
+#endif /* SPG_INDEX_INT32 */
 
 #ifdef SPG_INDEX_INT32
 #define SPG_AVX512 __attribute__((target("avx512f")))
